@@ -1,0 +1,64 @@
+// Payloads carried on the bus, versioned by the subject (v1). Stanzas travel as serialized XML
+// strings: the receiving side parses them once with the shared XML package.
+
+/** Gateway -> router. `seq` increases by one per envelope of a connection. */
+export type ToRouter =
+  | { t: "open"; gw: string; conn: string; seq: number; domain: string; ip: string; secure: boolean }
+  | { t: "sasl"; gw: string; conn: string; seq: number; xml: string; cb?: ChannelBinding }
+  /** After authentication; `jid` is the bare JID before bind and the full JID after it. */
+  | { t: "stanza"; gw: string; conn: string; seq: number; jid: string; xml: string }
+  | { t: "closed"; gw: string; conn: string; seq: number; jid?: string; reason: string };
+
+export interface ChannelBinding {
+  type: "tls-exporter" | "tls-server-end-point";
+  data: string; // base64
+}
+
+/** Router or AMP worker -> gateway. */
+export type ToGateway =
+  | { t: "deliver"; conn: string; xml: string }
+  /** A SASL reply; `user` (bare JID) is set on success so the gateway may restart the stream. */
+  | { t: "sasl"; conn: string; xml: string; user?: string; failed?: boolean }
+  /** The resource is bound: from now on the gateway stamps `from` with this full JID. */
+  | { t: "bound"; conn: string; jid: string; xml: string }
+  /** The router has handed off every envelope of conn up to and including seq. */
+  | { t: "ack"; conn: string; seq: number }
+  | { t: "close"; conn: string; condition: string; text?: string };
+
+export interface RouterHeartbeat { id: string; ts: number; draining?: boolean }
+export interface GatewayHeartbeat { id: string; ts: number; connections: number }
+export interface GatewayGone { id: string }
+
+/** Durable work for the AMP worker. */
+export type AmpWork =
+  | {
+      t: "message";
+      /** Idempotency key: `${gw}:${conn}:${seq}` of the accepted stanza. */
+      key: string;
+      /** Order key assigned by the router: sortable, monotonic per connection. */
+      order: string;
+      /** Recipient as addressed (canonical), bare or full. */
+      to: string;
+      /** Sender full JID. */
+      from: string;
+      xml: string;
+      acceptedAt: number;
+    }
+  | { t: "flush"; jid: string; gw: string; conn: string };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encode<T>(value: T): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}
+
+/** Decodes a payload; throws a clear error on garbage so handlers can log and drop it. */
+export function decode<T extends { t?: string } | object>(data: Uint8Array): T {
+  const text = decoder.decode(data);
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new Error(`undecodable bus payload (${text.slice(0, 80)})`, { cause: err });
+  }
+}

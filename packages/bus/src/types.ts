@@ -1,0 +1,68 @@
+// The bus contract. Two adapters implement it (NATS/JetStream and in-process) and both
+// pass the one contract suite in contract.ts.
+
+export interface Subscription {
+  unsubscribe(): void;
+}
+
+export interface SubscribeOptions {
+  /** Queue group: each message goes to one member of the group (NATS queue semantics). */
+  queue?: string;
+}
+
+export type Handler = (data: Uint8Array, subject: string) => void;
+
+export interface WorkMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  /** 1 on first delivery; larger when redelivered after a crash or a nak. */
+  readonly deliveryCount: number;
+  ack(): void;
+  /** Return the message to the queue, to be redelivered after delayMs (default: at once). */
+  nak(delayMs?: number): void;
+  /** Extend the ack deadline while still working on it. */
+  working(): void;
+}
+
+export interface ConsumeOptions {
+  /** Messages handled concurrently by this consumer instance. */
+  concurrency?: number;
+  /** Unacked messages are redelivered after this long (JetStream ack_wait). */
+  ackWaitMs?: number;
+}
+
+export interface Consumer {
+  /** Stop fetching; waits for in-flight handlers to finish (or for their nak). */
+  stop(): Promise<void>;
+}
+
+/** A durable queue: a message is stored before publish() resolves, and each message goes to one consumer. */
+export interface WorkQueue {
+  /** Resolves once the message is durably stored. msgId de-duplicates republishes. */
+  publish(subject: string, data: Uint8Array, opts?: { msgId?: string }): Promise<void>;
+  /** All consumers of one queue share one durable consumer: any number of workers may consume. */
+  consume(handler: (msg: WorkMessage) => Promise<void>, opts?: ConsumeOptions): Promise<Consumer>;
+  /** Messages stored and not yet acknowledged. */
+  pending(): Promise<number>;
+}
+
+export interface Bus {
+  publish(subject: string, data: Uint8Array): void;
+  subscribe(subject: string, handler: Handler, opts?: SubscribeOptions): Subscription;
+  /** Resolves when every earlier publish has reached the server (a no-op in process). */
+  flush(): Promise<void>;
+  /** A durable work queue over subjects `${subjectPrefix}.>` (JetStream stream `stream`). */
+  workQueue(spec: WorkQueueSpec): Promise<WorkQueue>;
+  /** Called when the connection to the bus is lost for good (never for the in-process bus). */
+  onClosed(handler: (err?: Error) => void): void;
+  close(): Promise<void>;
+}
+
+export interface WorkQueueSpec {
+  /** JetStream stream name, e.g. "XMPP_AMP". */
+  stream: string;
+  /** Subjects covered: `${subjectPrefix}.>`. */
+  subjectPrefix: string;
+  /** Durable consumer name shared by all workers. */
+  durable: string;
+}

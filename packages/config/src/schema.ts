@@ -1,0 +1,131 @@
+// The configuration schema: one YAML file plus environment overrides (see env.ts).
+// Every key has a default that makes a single host work with no file at all.
+import { z } from "zod";
+
+const port = z.number().int().min(0).max(65535);
+const positive = z.number().int().positive();
+const ms = z.number().int().positive();
+
+const limits = z
+  .object({
+    /** Largest stanza after authentication, in bytes. */
+    stanzaBytes: positive.default(256 * 1024),
+    /** Largest stanza before authentication, in bytes. */
+    preAuthStanzaBytes: positive.default(8 * 1024),
+    /** Elements per stanza before authentication. */
+    preAuthElements: positive.default(32),
+    /** Element nesting depth inside a stanza. */
+    depth: positive.default(64),
+    /** Sustained bytes per second read from one c2s connection, and the burst. */
+    bytesPerSecond: positive.default(10 * 1024),
+    bytesBurst: positive.default(20 * 1024),
+    /** Stanzas per second per session, and the burst. */
+    stanzasPerSecond: positive.default(50),
+    stanzasBurst: positive.default(200),
+    /** Concurrent connections per IP, new connections per IP per 10 s, and per gateway. */
+    connectionsPerIp: positive.default(20),
+    newConnectionsPerIpPer10s: positive.default(10),
+    connectionsPerGateway: positive.default(50_000),
+    /** Time for each negotiation step and for the whole negotiation before authentication. */
+    negotiationStepMs: ms.default(10_000),
+    negotiationTotalMs: ms.default(60_000),
+    /** SASL failures per stream before <not-authorized/> and close. */
+    saslFailuresPerStream: positive.default(3),
+    /** SASL failures per IP per 5 minutes before throttling. */
+    saslFailuresPerIp: positive.default(20),
+    /** Outbound queue per session: stanzas and bytes. */
+    outboundStanzas: positive.default(1000),
+    outboundBytes: positive.default(2 * 1024 * 1024),
+    /** Bound resources per account. */
+    resourcesPerAccount: positive.default(10),
+  })
+  .strict()
+  .prefault({});
+
+const tls = z
+  .object({
+    /** Refuse to authenticate a c2s stream before STARTTLS. Switch off only for tests and benchmarks. */
+    required: z.boolean().default(true),
+    /** PEM files; when both are absent a self-signed certificate is generated in dataDir. */
+    certFile: z.string().optional(),
+    keyFile: z.string().optional(),
+  })
+  .strict()
+  .prefault({});
+
+export const configSchema = z
+  .object({
+    /** Domains served by this cluster; the first is the default. */
+    domains: z.array(z.string().min(1)).min(1).default(["localhost"]),
+    /** Cluster name: prefix of bus subjects, Redis keys and the JetStream stream. */
+    cluster: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,30}$/, "lowercase letters, digits, - and _").default("xmpp"),
+    /** Directory for PGlite data and generated certificates (embedded mode). */
+    dataDir: z.string().default("./data"),
+    log: z.object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") }).strict().prefault({}),
+    nats: z.object({ url: z.string().optional() }).strict().prefault({}),
+    redis: z.object({ url: z.string().optional(), keyPrefix: z.string().optional() }).strict().prefault({}),
+    database: z.object({ url: z.string().optional() }).strict().prefault({}),
+    heartbeat: z
+      .object({
+        /** How often gateways and routers announce themselves. */
+        intervalMs: ms.default(1000),
+        /** A peer silent for this long is dead: routers fail over, gateway sessions are removed. */
+        deadAfterMs: ms.default(3000),
+      })
+      .strict()
+      .prefault({}),
+    gateway: z
+      .object({
+        /** Unique per process; generated when absent. */
+        id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).optional(),
+        host: z.string().default("0.0.0.0"),
+        c2sPort: port.default(5222),
+        httpPort: port.default(5280),
+        tls,
+        limits,
+        /** Grace period for open connections on SIGTERM. */
+        drainMs: ms.default(5000),
+      })
+      .strict()
+      .prefault({}),
+    router: z
+      .object({
+        id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).optional(),
+        host: z.string().default("0.0.0.0"),
+        httpPort: port.default(5290),
+      })
+      .strict()
+      .prefault({}),
+    amp: z
+      .object({
+        host: z.string().default("0.0.0.0"),
+        httpPort: port.default(5291),
+        /** A separate database for offline storage (like Tigase's --amp-repo-uri); default: database.url. */
+        databaseUrl: z.string().optional(),
+        /** Work-queue messages processed concurrently per worker. */
+        concurrency: positive.default(64),
+      })
+      .strict()
+      .prefault({}),
+    offline: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Stored messages per recipient. */
+        quota: z.number().int().min(0).default(100),
+      })
+      .strict()
+      .prefault({}),
+    sasl: z
+      .object({
+        /** Mechanisms offered by gateways and accepted by routers, in order of preference. */
+        mechanisms: z.array(z.enum(["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"])).min(1).default(["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"]),
+      })
+      .strict()
+      .prefault({}),
+    /** PBKDF2 iterations for new SCRAM credentials. */
+    scramIterations: z.number().int().min(4096).default(4096),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type Limits = Config["gateway"]["limits"];

@@ -1,0 +1,105 @@
+// Storage contracts. Each interface has one contract suite that runs against every adapter.
+
+/** One bound resource. Sessions are volatile (Redis or memory). */
+export interface SessionRecord {
+  /** Full JID, canonical (prepared) form. */
+  jid: string;
+  gateway: string;
+  conn: string;
+  /** True once the resource has sent available presence (RFC 6121 §4.2). */
+  available: boolean;
+  /** Presence priority, -128..127; 0 until presence is sent. */
+  priority: number;
+  /** Serialized last available presence stanza, if any. */
+  presence?: string;
+  boundAt: number;
+}
+
+export type BindResult =
+  | { ok: true; replaced?: SessionRecord }
+  | { ok: false; reason: "resource-limit" };
+
+export interface SessionStore {
+  /** Atomically bind a resource. An existing session on the same full JID is replaced and returned. */
+  bind(rec: SessionRecord, maxResources: number): Promise<BindResult>;
+  /** Remove the session only if it still belongs to this connection. Returns the removed record. */
+  unbind(jid: string, conn: string): Promise<SessionRecord | null>;
+  /** All sessions of one bare JID. */
+  get(bareJid: string): Promise<SessionRecord[]>;
+  /** Sessions of many bare JIDs in one round trip. */
+  getMany(bareJids: string[]): Promise<Map<string, SessionRecord[]>>;
+  /** Update presence of a session still owned by conn. Returns false if it is gone. */
+  setPresence(jid: string, conn: string, p: { available: boolean; priority: number; presence?: string }): Promise<boolean>;
+  /** Every session bound through one gateway. */
+  listGateway(gateway: string): Promise<SessionRecord[]>;
+  /** Remove and return every session bound through one gateway (its heartbeat lapsed). */
+  removeGateway(gateway: string): Promise<SessionRecord[]>;
+  /** Record a gateway heartbeat that lapses after ttlMs. */
+  heartbeat(gateway: string, ttlMs: number): Promise<void>;
+  /** Gateways that own sessions but whose heartbeat has lapsed. */
+  deadGateways(): Promise<string[]>;
+  /** Total sessions and a page of them, for the admin CLI. */
+  list(limit: number): Promise<SessionRecord[]>;
+  count(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** SCRAM credentials for one hash (RFC 5802). No plaintext is ever stored. */
+export interface ScramCredential {
+  salt: string; // base64
+  iterations: number;
+  storedKey: string; // base64
+  serverKey: string; // base64
+}
+
+export interface UserRecord {
+  username: string; // prepared localpart
+  domain: string;
+  scram: { "SCRAM-SHA-1": ScramCredential; "SCRAM-SHA-256": ScramCredential };
+  createdAt: Date;
+}
+
+export interface UserStore {
+  /** Throws UserExistsError when the account exists. */
+  create(user: Omit<UserRecord, "createdAt">): Promise<void>;
+  get(domain: string, username: string): Promise<UserRecord | null>;
+  setCredentials(domain: string, username: string, scram: UserRecord["scram"]): Promise<boolean>;
+  delete(domain: string, username: string): Promise<boolean>;
+  list(domain: string, limit?: number): Promise<string[]>;
+}
+
+export interface OfflineMessage {
+  /** Idempotency key: a republish with the same key stores nothing new. */
+  key: string;
+  /** Recipient bare JID. */
+  owner: string;
+  /** Sender full JID. */
+  sender: string;
+  /** The stanza as delivered later (without <delay/>; it is added on flush). */
+  stanza: string;
+  /** Router-assigned order key: flush order is (orderKey, id). */
+  orderKey: string;
+  storedAt: Date;
+  /** Earliest unfired expire-at (AMP), or null. */
+  expiresAt: Date | null;
+  /** AMP rules and fired flags, stored beside the payload. */
+  meta: unknown;
+}
+
+export type StoreOutcome = "stored" | "duplicate" | "quota";
+
+export interface OfflineStore {
+  /** Store unless the owner already has `quota` messages. */
+  store(msg: Omit<OfflineMessage, "storedAt">, quota: number): Promise<StoreOutcome>;
+  /** Oldest first. */
+  list(owner: string, limit?: number): Promise<(OfflineMessage & { id: string })[]>;
+  delete(ids: string[]): Promise<number>;
+  count(owner: string): Promise<number>;
+}
+
+/** The SQL surface both pg and PGlite adapters provide; stores are written once against it. */
+export interface SqlClient {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number }>;
+  transaction<T>(fn: (tx: Pick<SqlClient, "query">) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
