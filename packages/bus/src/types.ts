@@ -55,6 +55,11 @@ export interface Bus {
   workQueue(spec: WorkQueueSpec): Promise<WorkQueue>;
   /** Called when the connection to the bus is lost for good (never for the in-process bus). */
   onClosed(handler: (err?: Error) => void): void;
+  /**
+   * Largest payload publish() accepts (NATS `max_payload`); larger ones throw PayloadTooLargeError.
+   * A stanza plus its envelope must fit (ARCHITECTURE: limits).
+   */
+  maxPayload?(): number;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,179 @@
+// Work-queue half of the bus contract: durability, ack/nak/redelivery, de-duplication,
+// concurrency and sharing between workers.
+import { describe, it, expect } from "vitest";
+import type { WorkMessage } from "./types.ts";
+import { ContractContext, waitFor, sleep, bytes, num } from "./contract-helpers.ts";
+
+export function workQueueContract(context: () => ContractContext): void {
+  describe("work queue", () => {
+    const open = async () => {
+      const ctx = context();
+      const spec = ctx.spec();
+      const q = await ctx.bus.workQueue(spec);
+      return { ctx, q, subject: `${spec.subjectPrefix}.message`, spec };
+    };
+
+    it("delivers a published message once; ack removes it", async () => {
+      const { ctx, q, subject } = await open();
+      await q.publish(subject, bytes(1));
+      expect(await q.pending()).toBe(1);
+      const got: WorkMessage[] = [];
+      await ctx.consume(q, async (m) => {
+        got.push(m);
+        m.ack();
+      });
+      await waitFor(() => got.length === 1, "the message");
+      expect(got[0]!.subject).toBe(subject);
+      expect(num(got[0]!.data)).toBe(1);
+      expect(got[0]!.deliveryCount).toBe(1);
+      await waitFor(async () => (await q.pending()) === 0, "pending 0 after ack");
+    });
+
+    it("rejects a publish on a subject outside the queue", async () => {
+      const { q, spec } = await open();
+      await expect(q.publish(`${spec.subjectPrefix}x.message`, bytes(1))).rejects.toThrow(/no work queue stream/);
+    });
+
+    it("redelivers a nak'ed message with deliveryCount 2", async () => {
+      const { ctx, q, subject } = await open();
+      await q.publish(subject, bytes(1));
+      const counts: number[] = [];
+      await ctx.consume(q, async (m) => {
+        counts.push(m.deliveryCount);
+        if (m.deliveryCount === 1) m.nak();
+        else m.ack();
+      });
+      await waitFor(() => counts.length === 2, "the redelivery");
+      expect(counts).toEqual([1, 2]);
+      await waitFor(async () => (await q.pending()) === 0, "pending 0");
+    });
+
+    it("naks and redelivers when the handler throws", async () => {
+      const { ctx, q, subject } = await open();
+      await q.publish(subject, bytes(1));
+      const counts: number[] = [];
+      await ctx.consume(q, async (m) => {
+        counts.push(m.deliveryCount);
+        if (m.deliveryCount === 1) throw new Error("handler bug");
+        m.ack();
+      });
+      await waitFor(() => counts.length === 2, "the redelivery after a throw");
+      expect(counts).toEqual([1, 2]);
+    });
+
+    it("redelivers an unacked message to another worker after ack wait", async () => {
+      const { ctx, q, subject, spec } = await open();
+      await q.publish(subject, bytes(5));
+      let seen = 0;
+      // The crashed worker: takes the message, never acks, then goes away.
+      const crashed = await ctx.consume(q, async () => void seen++, { ackWaitMs: 1000 });
+      await waitFor(() => seen === 1, "first delivery");
+      await crashed.stop();
+      const other = await ctx.other();
+      const q2 = await other.workQueue(spec);
+      const got: WorkMessage[] = [];
+      const started = Date.now();
+      await ctx.consume(q2, async (m) => void (got.push(m), m.ack()), { ackWaitMs: 1000 });
+      await waitFor(() => got.length === 1, "redelivery to the second worker");
+      expect(got[0]!.deliveryCount).toBe(2);
+      expect(num(got[0]!.data)).toBe(5);
+      expect(Date.now() - started).toBeLessThan(4000);
+      await waitFor(async () => (await q.pending()) === 0, "pending 0");
+    });
+
+    it("working() extends the ack deadline", async () => {
+      const { ctx, q, subject } = await open();
+      await q.publish(subject, bytes(1));
+      const counts: number[] = [];
+      await ctx.consume(q, async (m) => {
+        counts.push(m.deliveryCount);
+        for (let i = 0; i < 4; i++) {
+          await sleep(400);
+          m.working();
+        }
+        m.ack();
+      }, { ackWaitMs: 1000 });
+      await waitFor(async () => (await q.pending()) === 0, "ack after 1.6 s of work");
+      expect(counts).toEqual([1]);
+    });
+
+    it("de-duplicates publishes with the same msgId", async () => {
+      const { ctx, q, subject } = await open();
+      await q.publish(subject, bytes(1), { msgId: "m1" });
+      await q.publish(subject, bytes(1), { msgId: "m1" });
+      await q.publish(subject, bytes(2), { msgId: "m2" });
+      expect(await q.pending()).toBe(2);
+      const got: number[] = [];
+      await ctx.consume(q, async (m) => void (got.push(num(m.data)), m.ack()));
+      await waitFor(() => got.length === 2, "two messages");
+      await sleep(100);
+      expect(got).toEqual([1, 2]);
+    });
+
+    it("never runs more handlers at once than concurrency", async () => {
+      const { ctx, q, subject } = await open();
+      for (let i = 0; i < 12; i++) await q.publish(subject, bytes(i));
+      let active = 0;
+      let peak = 0;
+      const done: number[] = [];
+      await ctx.consume(q, async (m) => {
+        peak = Math.max(peak, ++active);
+        await sleep(30);
+        active--;
+        done.push(num(m.data));
+        m.ack();
+      }, { concurrency: 3 });
+      await waitFor(() => done.length === 12, "12 handled");
+      expect(peak).toBe(3);
+      expect(done.sort((a, b) => a - b)).toEqual([...Array(12).keys()]);
+    });
+
+    it("counts stored and in-flight messages in pending()", async () => {
+      const { ctx, q, subject } = await open();
+      for (let i = 0; i < 3; i++) await q.publish(subject, bytes(i));
+      expect(await q.pending()).toBe(3);
+      const held: WorkMessage[] = [];
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      await ctx.consume(q, async (m) => {
+        held.push(m);
+        await gate;
+        m.ack();
+      }, { concurrency: 1 });
+      await waitFor(() => held.length === 1, "one in flight");
+      expect(await q.pending()).toBe(3);
+      release();
+      await waitFor(async () => (await q.pending()) === 0, "pending 0 after the acks");
+      expect(held.length).toBe(3);
+    });
+
+    it("shares the work between two workers, each message handled once", async () => {
+      const { ctx, q, subject, spec } = await open();
+      const q2 = await (await ctx.other()).workQueue(spec);
+      for (let i = 0; i < 40; i++) await q.publish(subject, bytes(i), { msgId: `m${i}` });
+      const byWorker: number[][] = [[], []];
+      const worker = (w: number) => async (m: WorkMessage) => {
+        await sleep(5);
+        byWorker[w]!.push(num(m.data));
+        m.ack();
+      };
+      await ctx.consume(q, worker(0), { concurrency: 4 });
+      await ctx.consume(q2, worker(1), { concurrency: 4 });
+      await waitFor(() => byWorker[0]!.length + byWorker[1]!.length >= 40, "40 handled");
+      await sleep(100);
+      expect([...byWorker[0]!, ...byWorker[1]!].sort((a, b) => a - b)).toEqual([...Array(40).keys()]);
+      expect(byWorker[0]!.length).toBeGreaterThan(0);
+      expect(byWorker[1]!.length).toBeGreaterThan(0);
+      await waitFor(async () => (await q.pending()) === 0, "pending 0");
+    });
+
+    it("opens one queue from several clients at the same time", async () => {
+      const ctx = context();
+      const spec = ctx.spec();
+      const clients = [ctx.bus, await ctx.other(), await ctx.other()];
+      const queues = await Promise.all(clients.map((b) => b.workQueue(spec)));
+      await queues[0]!.publish(`${spec.subjectPrefix}.flush`, bytes(1));
+      expect(await queues[2]!.pending()).toBe(1);
+    });
+  });
+}

@@ -1,0 +1,104 @@
+// The NATS adapter: core publish/subscribe for the latency path, JetStream for the work queue.
+import { connect, type NatsConnection, type JetStreamManager } from "nats";
+import type { Bus, Handler, SubscribeOptions, Subscription, WorkQueue, WorkQueueSpec } from "./types.ts";
+import { PayloadTooLargeError, reportToStderr, type HandlerErrorReporter } from "./errors.ts";
+import { openNatsWorkQueue } from "./nats-work-queue.ts";
+
+export interface NatsBusOptions {
+  url: string;
+  /** Connection name shown by the server (e.g. `gateway-<id>`). */
+  name: string;
+  onHandlerError?: HandlerErrorReporter;
+}
+
+export interface NatsBus extends Bus {
+  maxPayload(): number;
+  /** Deletes the stream of a work queue with everything in it (tests, admin purge). */
+  deleteWorkQueue(spec: WorkQueueSpec): Promise<void>;
+}
+
+export async function createNatsBus(opts: NatsBusOptions): Promise<NatsBus> {
+  const nc = await connect({
+    servers: opts.url,
+    name: opts.name,
+    // Reconnect forever with short waits: a NATS restart must not take the service down.
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+  });
+  return new NatsBusImpl(nc, opts.onHandlerError ?? reportToStderr);
+}
+
+class NatsBusImpl implements NatsBus {
+  private closing = false;
+  private readonly closedHandlers: ((err?: Error) => void)[] = [];
+  private jsm: Promise<JetStreamManager> | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly report: HandlerErrorReporter,
+  ) {
+    void nc.closed().then((err) => {
+      if (this.closing) return;
+      for (const h of this.closedHandlers) h(err ?? undefined);
+    });
+  }
+
+  publish(subject: string, data: Uint8Array): void {
+    const limit = this.nc.info?.max_payload;
+    if (limit !== undefined && data.length > limit) throw new PayloadTooLargeError(subject, data.length, limit);
+    this.nc.publish(subject, data);
+  }
+
+  subscribe(subject: string, handler: Handler, opts?: SubscribeOptions): Subscription {
+    const report = this.report;
+    const sub = this.nc.subscribe(subject, {
+      queue: opts?.queue,
+      callback(err, msg) {
+        if (err) return report(err, subject);
+        try {
+          handler(msg.data, msg.subject);
+        } catch (e) {
+          report(e, msg.subject);
+        }
+      },
+    });
+    return { unsubscribe: () => sub.unsubscribe() };
+  }
+
+  flush(): Promise<void> {
+    return this.nc.flush();
+  }
+
+  maxPayload(): number {
+    return this.nc.info?.max_payload ?? 1024 * 1024;
+  }
+
+  async workQueue(spec: WorkQueueSpec): Promise<WorkQueue> {
+    return openNatsWorkQueue(this.nc, await this.manager(), spec, this, this.report);
+  }
+
+  async deleteWorkQueue(spec: WorkQueueSpec): Promise<void> {
+    const jsm = await this.manager();
+    await jsm.streams.delete(spec.stream).catch((err: unknown) => {
+      if (!/not found/i.test(String((err as Error)?.message))) throw err;
+    });
+  }
+
+  onClosed(handler: (err?: Error) => void): void {
+    this.closedHandlers.push(handler);
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (!this.nc.isClosed()) await this.nc.drain();
+  }
+
+  private manager(): Promise<JetStreamManager> {
+    this.jsm ??= this.nc.jetstreamManager().catch((err: unknown) => {
+      this.jsm = undefined; // JetStream may come up later: let the next call retry
+      throw err;
+    });
+    return this.jsm;
+  }
+}

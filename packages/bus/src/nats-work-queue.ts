@@ -1,0 +1,120 @@
+// The durable work queue on JetStream: a WorkQueue-retention stream over `${subjectPrefix}.>`
+// and one durable pull consumer shared by every worker. Creation is idempotent so any number of
+// processes may open the queue at the same time.
+import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, nanos } from "nats";
+import type { JetStreamClient, JetStreamManager, NatsConnection, NatsError } from "nats";
+import type { ConsumeOptions, Consumer, WorkMessage, WorkQueue, WorkQueueSpec } from "./types.ts";
+import { BusError, PayloadTooLargeError, type HandlerErrorReporter } from "./errors.ts";
+import { DEFAULT_ACK_WAIT_MS, DUPLICATE_WINDOW_MS, MAX_ACK_PENDING, checkAckWait, checkConcurrency } from "./work-defaults.ts";
+import { PullLoop } from "./nats-pull-loop.ts";
+
+interface Host {
+  maxPayload(): number;
+}
+
+export async function openNatsWorkQueue(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  spec: WorkQueueSpec,
+  host: Host,
+  report: HandlerErrorReporter,
+): Promise<WorkQueue> {
+  await ensureStream(jsm, spec);
+  await ensureConsumer(jsm, spec);
+  return new NatsWorkQueue(nc.jetstream(), jsm, spec, host, report);
+}
+
+function apiCode(err: unknown): number | undefined {
+  return (err as NatsError)?.api_error?.err_code;
+}
+
+function said(err: unknown, pattern: RegExp): boolean {
+  return pattern.test(String((err as Error)?.message ?? err));
+}
+
+async function ensureStream(jsm: JetStreamManager, spec: WorkQueueSpec): Promise<void> {
+  const cfg = {
+    name: spec.stream,
+    subjects: [`${spec.subjectPrefix}.>`],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+  };
+  try {
+    await jsm.streams.add(cfg);
+  } catch (err) {
+    // 10058: the name is taken with another configuration (older settings): update it.
+    if (apiCode(err) !== 10058 && !said(err, /already in use/i)) throw err;
+    await jsm.streams.update(spec.stream, cfg);
+  }
+}
+
+async function ensureConsumer(jsm: JetStreamManager, spec: WorkQueueSpec): Promise<void> {
+  // An existing consumer is kept as is: its ack_wait belongs to whoever consumes (consume()).
+  if (await consumerExists(jsm, spec)) return;
+  try {
+    await jsm.consumers.add(spec.stream, {
+      durable_name: spec.durable,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(DEFAULT_ACK_WAIT_MS),
+      max_ack_pending: MAX_ACK_PENDING,
+      deliver_policy: DeliverPolicy.All,
+    });
+  } catch (err) {
+    // Another process created it between our look and our add (10148: consumer already exists).
+    if (apiCode(err) === 10148 || said(err, /already (exists|in use)/i)) return;
+    throw err;
+  }
+}
+
+async function consumerExists(jsm: JetStreamManager, spec: WorkQueueSpec): Promise<boolean> {
+  try {
+    await jsm.consumers.info(spec.stream, spec.durable);
+    return true;
+  } catch (err) {
+    if (apiCode(err) === 10014 || said(err, /consumer not found/i)) return false;
+    throw err;
+  }
+}
+
+class NatsWorkQueue implements WorkQueue {
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly spec: WorkQueueSpec,
+    private readonly host: Host,
+    private readonly report: HandlerErrorReporter,
+  ) {}
+
+  async publish(subject: string, data: Uint8Array, opts?: { msgId?: string }): Promise<void> {
+    const limit = this.host.maxPayload();
+    if (data.length > limit) throw new PayloadTooLargeError(subject, data.length, limit);
+    try {
+      await this.js.publish(subject, data, opts?.msgId === undefined ? undefined : { msgID: opts.msgId });
+    } catch (err) {
+      if (said(err, /503|no responders/i)) {
+        throw new BusError(`no work queue stream covers subject ${subject}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async consume(handler: (msg: WorkMessage) => Promise<void>, opts?: ConsumeOptions): Promise<Consumer> {
+    const concurrency = checkConcurrency(opts?.concurrency);
+    await this.setAckWait(checkAckWait(opts?.ackWaitMs));
+    const consumer = await this.js.consumers.get(this.spec.stream, this.spec.durable);
+    return new PullLoop(consumer, concurrency, handler, this.report);
+  }
+
+  /** ack_wait is a property of the shared durable consumer: the latest consume() sets it. */
+  private async setAckWait(ms: number): Promise<void> {
+    const info = await this.jsm.consumers.info(this.spec.stream, this.spec.durable);
+    if (info.config.ack_wait === nanos(ms)) return;
+    await this.jsm.consumers.update(this.spec.stream, this.spec.durable, { ack_wait: nanos(ms) });
+  }
+
+  async pending(): Promise<number> {
+    const info = await this.jsm.consumers.info(this.spec.stream, this.spec.durable);
+    return info.num_pending + info.num_ack_pending;
+  }
+}

@@ -1,0 +1,93 @@
+import type { BindResult, SessionRecord, SessionStore } from "../types.ts";
+import { splitFullJid } from "./record.ts";
+
+/**
+ * In-process SessionStore for the single-process mode, with the same semantics as the Redis
+ * adapter (both pass runSessionStoreContract). Records are copied in and out so callers can
+ * never mutate stored state.
+ */
+export function createMemorySessionStore(): SessionStore {
+  const users = new Map<string, Map<string, SessionRecord>>(); // bare -> resource -> record
+  const byGateway = new Map<string, Set<string>>(); // gateway -> full JIDs
+  const aliveUntil = new Map<string, number>();
+  const copy = (r: SessionRecord): SessionRecord => ({ ...r });
+
+  function lookup(jid: string): SessionRecord | undefined {
+    const { bare, resource } = splitFullJid(jid);
+    return users.get(bare)?.get(resource);
+  }
+
+  function detachFromGateway(gateway: string, jid: string): void {
+    const set = byGateway.get(gateway);
+    set?.delete(jid);
+    if (set?.size === 0) byGateway.delete(gateway);
+  }
+
+  function remove(rec: SessionRecord): void {
+    const { bare, resource } = splitFullJid(rec.jid);
+    const resources = users.get(bare);
+    resources?.delete(resource);
+    if (resources?.size === 0) users.delete(bare);
+  }
+
+  function bind(rec: SessionRecord, maxResources: number): BindResult {
+    const { bare, resource } = splitFullJid(rec.jid);
+    const resources = users.get(bare) ?? new Map<string, SessionRecord>();
+    const old = resources.get(resource);
+    if (resources.size - (old ? 1 : 0) >= maxResources) return { ok: false, reason: "resource-limit" };
+    resources.set(resource, copy(rec));
+    users.set(bare, resources);
+    if (old && old.gateway !== rec.gateway) detachFromGateway(old.gateway, rec.jid);
+    const set = byGateway.get(rec.gateway) ?? new Set<string>();
+    byGateway.set(rec.gateway, set.add(rec.jid));
+    return old ? { ok: true, replaced: copy(old) } : { ok: true };
+  }
+
+  function unbind(jid: string, conn: string): SessionRecord | null {
+    const rec = lookup(jid);
+    if (!rec || rec.conn !== conn) return null;
+    remove(rec);
+    detachFromGateway(rec.gateway, jid);
+    return copy(rec);
+  }
+
+  function setPresence(jid: string, conn: string, p: { available: boolean; priority: number; presence?: string }) {
+    const rec = lookup(jid);
+    if (!rec || rec.conn !== conn) return false;
+    rec.available = p.available;
+    rec.priority = p.priority;
+    if (p.presence === undefined) delete rec.presence;
+    else rec.presence = p.presence;
+    return true;
+  }
+
+  function listGateway(gateway: string): SessionRecord[] {
+    const recs = [...(byGateway.get(gateway) ?? [])].map(lookup);
+    return recs.filter((r): r is SessionRecord => r?.gateway === gateway).map(copy);
+  }
+
+  function removeGateway(gateway: string): SessionRecord[] {
+    const recs = listGateway(gateway);
+    for (const rec of recs) remove(rec);
+    byGateway.delete(gateway);
+    return recs;
+  }
+
+  const get = (bare: string) => [...(users.get(bare)?.values() ?? [])].map(copy);
+  const all = () => [...users.values()].flatMap((m) => [...m.values()]);
+
+  return {
+    bind: async (rec, max) => bind(rec, max),
+    unbind: async (jid, conn) => unbind(jid, conn),
+    get: async (bare) => get(bare),
+    getMany: async (bares) => new Map(bares.map((b) => [b, get(b)])),
+    setPresence: async (jid, conn, p) => setPresence(jid, conn, p),
+    listGateway: async (gw) => listGateway(gw),
+    removeGateway: async (gw) => removeGateway(gw),
+    heartbeat: async (gw, ttlMs) => void aliveUntil.set(gw, Date.now() + ttlMs),
+    deadGateways: async () => [...byGateway.keys()].filter((gw) => (aliveUntil.get(gw) ?? 0) <= Date.now()),
+    list: async (limit) => all().slice(0, Math.max(0, limit)).map(copy),
+    count: async () => all().length,
+    close: async () => {},
+  };
+}

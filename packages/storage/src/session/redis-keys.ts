@@ -1,0 +1,34 @@
+import { escapeKeyPart, LUA_ESCAPE } from "./key-escape.ts";
+
+/**
+ * Key layout under a prefix p:
+ *   p + "sess:{<bare>}"        hash resource -> JSON SessionRecord (braces: one user, one slot)
+ *   p + "gw:<gateway>:sess"    set of full JIDs bound through that gateway (cleanup)
+ *   p + "gw:<gateway>:alive"   heartbeat, expires after the gateway's TTL
+ *   p + "gateways"             set of gateways that own sessions
+ * <bare> and <gateway> are escaped with escapeKeyPart.
+ */
+export function redisKeys(prefix: string) {
+  return {
+    sess: (bare: string) => `${prefix}sess:{${escapeKeyPart(bare)}}`,
+    gwSessions: (gateway: string) => `${prefix}gw:${escapeKeyPart(gateway)}:sess`,
+    gwAlive: (gateway: string) => `${prefix}gw:${escapeKeyPart(gateway)}:alive`,
+    gateways: `${prefix}gateways`,
+    /** Literal prefix shared by every session hash (for SCAN). */
+    sessPrefix: `${prefix}sess:`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/** The same layout for scripts; every script receives the prefix as ARGV[1]. */
+export const LUA_KEYS = String.raw`
+local P = ARGV[1]
+${LUA_ESCAPE}
+local function sessKey(bare) return P .. 'sess:{' .. esc(bare) .. '}' end
+local function gwSessKey(gw) return P .. 'gw:' .. esc(gw) .. ':sess' end
+local function gwAliveKey(gw) return P .. 'gw:' .. esc(gw) .. ':alive' end
+-- Drops a gateway from the registry once it owns no sessions.
+local function forgetIfEmpty(gw, gatewaysKey)
+  if redis.call('SCARD', gwSessKey(gw)) == 0 then redis.call('SREM', gatewaysKey, gw) end
+end`;

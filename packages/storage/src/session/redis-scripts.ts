@@ -1,0 +1,85 @@
+import { LuaScript } from "./lua-script.ts";
+import { LUA_KEYS } from "./redis-keys.ts";
+
+// Every script takes the key prefix as ARGV[1] (see LUA_KEYS). Scripts touch keys derived
+// from stored records (a previous gateway's set), so they need standalone Redis or Sentinel,
+// not Redis Cluster.
+
+/** KEYS: sess hash, new gateway's set, gateways. ARGV: p, resource, record, max, full JID, gateway.
+ * Returns {0} on resource limit, {1} when bound, {1, oldRecord} when it replaced one. */
+export const BIND = new LuaScript(String.raw`${LUA_KEYS}
+local old = redis.call('HGET', KEYS[1], ARGV[2])
+local others = redis.call('HLEN', KEYS[1])
+if old then others = others - 1 end
+if others >= tonumber(ARGV[4]) then return {0} end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[5])
+redis.call('SADD', KEYS[3], ARGV[6])
+if not old then return {1} end
+local prev = cjson.decode(old).gateway
+if prev ~= ARGV[6] then
+  redis.call('SREM', gwSessKey(prev), ARGV[5])
+  forgetIfEmpty(prev, KEYS[3])
+end
+return {1, old}`);
+
+/** KEYS: sess hash, gateways. ARGV: p, resource, conn, full JID. Returns the removed record or nil. */
+export const UNBIND = new LuaScript(String.raw`${LUA_KEYS}
+local old = redis.call('HGET', KEYS[1], ARGV[2])
+if not old then return false end
+local rec = cjson.decode(old)
+if rec.conn ~= ARGV[3] then return false end
+redis.call('HDEL', KEYS[1], ARGV[2])
+redis.call('SREM', gwSessKey(rec.gateway), ARGV[4])
+forgetIfEmpty(rec.gateway, KEYS[2])
+return old`);
+
+/** KEYS: sess hash. ARGV: p, resource, conn, available 1|0, priority, has presence 1|0, presence. */
+export const SET_PRESENCE = new LuaScript(String.raw`${LUA_KEYS}
+local old = redis.call('HGET', KEYS[1], ARGV[2])
+if not old then return 0 end
+local rec = cjson.decode(old)
+if rec.conn ~= ARGV[3] then return 0 end
+rec.available = ARGV[4] == '1'
+rec.priority = tonumber(ARGV[5])
+if ARGV[6] == '1' then rec.presence = ARGV[7] else rec.presence = nil end
+redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(rec))
+return 1`);
+
+/** KEYS: gateway's set, gateways. ARGV: p, gateway, batch size.
+ * SPOPs one batch, so concurrent callers each get a disjoint share and every record is returned
+ * exactly once. Returns {remaining, record...}. */
+export const REMOVE_GATEWAY_BATCH = new LuaScript(String.raw`${LUA_KEYS}
+local out = {0}
+for _, jid in ipairs(redis.call('SPOP', KEYS[1], tonumber(ARGV[3]))) do
+  local bare, res = string.match(jid, '^([^/]*)/(.*)$')
+  if bare then
+    local k = sessKey(bare)
+    local cur = redis.call('HGET', k, res)
+    if cur and cjson.decode(cur).gateway == ARGV[2] then
+      redis.call('HDEL', k, res)
+      out[#out + 1] = cur
+    end
+  end
+end
+out[1] = redis.call('SCARD', KEYS[1])
+if out[1] == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end
+return out`);
+
+/** KEYS: gateway's set. ARGV: p, gateway. Returns the records still bound through it. */
+export const LIST_GATEWAY = new LuaScript(String.raw`${LUA_KEYS}
+local out = {}
+for _, jid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local bare, res = string.match(jid, '^([^/]*)/(.*)$')
+  local cur = bare and redis.call('HGET', sessKey(bare), res)
+  if cur and cjson.decode(cur).gateway == ARGV[2] then out[#out + 1] = cur end
+end
+return out`);
+
+/** KEYS: gateways. ARGV: p. Returns gateways whose alive key is missing. */
+export const DEAD_GATEWAYS = new LuaScript(String.raw`${LUA_KEYS}
+local dead = {}
+for _, gw in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', gwAliveKey(gw)) == 0 then dead[#dead + 1] = gw end
+end
+return dead`);

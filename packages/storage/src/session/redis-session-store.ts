@@ -1,0 +1,91 @@
+import { Redis } from "ioredis";
+import type { BindResult, SessionRecord, SessionStore } from "../types.ts";
+import { decodeHash, decodeRecord, encodeRecord, splitFullJid } from "./record.ts";
+import { redisKeys } from "./redis-keys.ts";
+import { BIND, DEAD_GATEWAYS, LIST_GATEWAY, REMOVE_GATEWAY_BATCH, SET_PRESENCE, UNBIND } from "./redis-scripts.ts";
+import { countSessions, listSessions } from "./redis-scan.ts";
+
+export interface RedisSessionStoreOptions {
+  url: string;
+  /** Prepended to every key, e.g. "xmpp:". */
+  keyPrefix: string;
+}
+
+/** Sessions removed per script call in removeGateway, so one dead gateway never blocks Redis long. */
+const REMOVE_BATCH = 500;
+
+export function createRedisSessionStore(opts: RedisSessionStoreOptions): SessionStore {
+  const redis = new Redis(opts.url);
+  const p = opts.keyPrefix;
+  const keys = redisKeys(p);
+
+  async function bind(rec: SessionRecord, maxResources: number): Promise<BindResult> {
+    const { bare, resource } = splitFullJid(rec.jid);
+    const reply = (await BIND.run(
+      redis,
+      [keys.sess(bare), keys.gwSessions(rec.gateway), keys.gateways],
+      [p, resource, encodeRecord(rec), maxResources, rec.jid, rec.gateway],
+    )) as [number, string?];
+    if (reply[0] === 0) return { ok: false, reason: "resource-limit" };
+    return reply[1] === undefined ? { ok: true } : { ok: true, replaced: decodeRecord(reply[1]) };
+  }
+
+  async function unbind(jid: string, conn: string): Promise<SessionRecord | null> {
+    const { bare, resource } = splitFullJid(jid);
+    const old = (await UNBIND.run(redis, [keys.sess(bare), keys.gateways], [p, resource, conn, jid])) as string | null;
+    return old === null ? null : decodeRecord(old);
+  }
+
+  async function getMany(bareJids: string[]): Promise<Map<string, SessionRecord[]>> {
+    const result = new Map<string, SessionRecord[]>();
+    const unique = [...new Set(bareJids)];
+    if (unique.length === 0) return result;
+    const pipeline = redis.pipeline();
+    for (const bare of unique) pipeline.hgetall(keys.sess(bare));
+    const replies = (await pipeline.exec()) ?? [];
+    unique.forEach((bare, i) => {
+      const [err, hash] = replies[i] ?? [new Error("missing pipeline reply"), null];
+      if (err) throw err;
+      result.set(bare, decodeHash(hash as Record<string, string>));
+    });
+    return result;
+  }
+
+  async function setPresence(jid: string, conn: string, pr: { available: boolean; priority: number; presence?: string }) {
+    const { bare, resource } = splitFullJid(jid);
+    const hasPresence = pr.presence !== undefined;
+    const args = [p, resource, conn, pr.available ? "1" : "0", pr.priority, hasPresence ? "1" : "0", pr.presence ?? ""];
+    return (await SET_PRESENCE.run(redis, [keys.sess(bare)], args)) === 1;
+  }
+
+  async function removeGateway(gateway: string): Promise<SessionRecord[]> {
+    const removed: SessionRecord[] = [];
+    for (;;) {
+      const [remaining, ...recs] = (await REMOVE_GATEWAY_BATCH.run(
+        redis, [keys.gwSessions(gateway), keys.gateways], [p, gateway, REMOVE_BATCH],
+      )) as [number, ...string[]];
+      removed.push(...recs.map(decodeRecord));
+      if (remaining === 0) return removed;
+    }
+  }
+
+  return {
+    bind,
+    unbind,
+    get: async (bare) => decodeHash(await redis.hgetall(keys.sess(bare))),
+    getMany,
+    setPresence,
+    listGateway: async (gateway) =>
+      ((await LIST_GATEWAY.run(redis, [keys.gwSessions(gateway)], [p, gateway])) as string[]).map(decodeRecord),
+    removeGateway,
+    heartbeat: async (gateway, ttlMs) => {
+      await redis.set(keys.gwAlive(gateway), "1", "PX", Math.max(1, Math.ceil(ttlMs)));
+    },
+    deadGateways: async () => (await DEAD_GATEWAYS.run(redis, [keys.gateways], [p])) as string[],
+    list: (limit) => listSessions(redis, keys.sessPrefix, limit),
+    count: () => countSessions(redis, keys.sessPrefix),
+    close: async () => {
+      if (redis.status !== "end") await redis.quit();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import pg from "pg";
+import type { SqlClient } from "../types.ts";
+
+export interface PgClientOptions {
+  url: string;
+  /** Pool size (pg default 10). */
+  max?: number;
+}
+
+type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
+
+// pg answers a multi-statement simple query with one result per statement; like PGlite's
+// adapter we return the last, and normalise rowCount (null for some commands) to a number.
+async function run<R>(db: Queryable, sql: string, params?: unknown[]) {
+  const res = (await db.query(sql, params)) as pg.QueryResult | pg.QueryResult[];
+  const last = Array.isArray(res) ? res[res.length - 1] : res;
+  const rows = (last?.rows ?? []) as R[];
+  return { rows, rowCount: last?.rowCount ?? rows.length };
+}
+
+export function createPgClient(opts: PgClientOptions): SqlClient {
+  // Offline messages are acknowledged upstream only after COMMIT, so the commit must be durable
+  // regardless of the server default (ARCHITECTURE: synchronous_commit=on).
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.max, options: "-c synchronous_commit=on" });
+  // An idle client that loses its connection is dropped by the pool; without a listener the
+  // 'error' event would crash the process. The next query opens a fresh connection.
+  pool.on("error", () => {});
+
+  async function transaction<T>(fn: (tx: Pick<SqlClient, "query">) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await fn({ query: (sql, params) => run(client, sql, params) });
+      await client.query("COMMIT");
+      client.release();
+      return result;
+    } catch (err) {
+      // A failed ROLLBACK means the connection is broken: destroy it rather than reuse it.
+      await client.query("ROLLBACK").then(() => client.release(), (e: Error) => client.release(e));
+      throw err;
+    }
+  }
+
+  return {
+    query: (sql, params) => run(pool, sql, params),
+    transaction,
+    close: () => pool.end(),
+  };
+}

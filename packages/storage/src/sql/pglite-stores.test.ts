@@ -1,0 +1,25 @@
+import { runSqlClientContract } from "../contracts/sql-client-contract.ts";
+import { runOfflineStoreContract } from "../contracts/offline-store-contract.ts";
+import { runUserStoreContract } from "../contracts/user-store-contract.ts";
+import { migrate } from "./migrate.ts";
+import { createOfflineStore } from "./offline-store.ts";
+import { createPgliteClient } from "./pglite-client.ts";
+import { createUserStore } from "./user-store.ts";
+
+// One in-memory PGlite is one database; open() twice returns the same instance.
+runSqlClientContract("pglite", async () => {
+  const sql = createPgliteClient();
+  return { open: () => sql };
+});
+
+runUserStoreContract("pglite", async () => {
+  const sql = createPgliteClient();
+  await migrate(sql, "core");
+  return { store: createUserStore(sql), close: () => sql.close() };
+});
+
+runOfflineStoreContract("pglite", async () => {
+  const sql = createPgliteClient();
+  await migrate(sql, "amp");
+  return { store: createOfflineStore(sql), close: () => sql.close() };
+});
