@@ -1,1 +1,3 @@
-export const hello = (x: string): string => x.toUpperCase();
+export { Jid } from "./jid.ts";
+export { JidError, type JidPart } from "./errors.ts";
+export { parseJid, tryParseJid } from "./parse.ts";
