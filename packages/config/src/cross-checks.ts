@@ -1,0 +1,66 @@
+// Rules that involve more than one key or more than a type, checked on the merged raw input
+// (file + env, defaults filled in) so they are reported together with the schema's problems.
+import { toASCII } from "tr46";
+import { configSchema } from "./schema.ts";
+import { showValue, type ConfigIssue } from "./issue.ts";
+import { valueAt } from "./zod-issues.ts";
+
+const defaults = configSchema.parse({});
+
+function pick(raw: unknown, at: (string | number)[], fallback: unknown): unknown {
+  const value = valueAt(raw, at);
+  return value === undefined ? fallback : value;
+}
+
+function tlsPair(raw: unknown): ConfigIssue[] {
+  const cert = valueAt(raw, ["gateway", "tls", "certFile"]);
+  const key = valueAt(raw, ["gateway", "tls", "keyFile"]);
+  if ((cert === undefined) === (key === undefined)) return [];
+  const [missing, present] = cert === undefined ? ["certFile", "keyFile"] : ["keyFile", "certFile"];
+  return [{
+    at: ["gateway", "tls", missing],
+    problem: `missing while gateway.tls.${present} is set`,
+    fix: "set both certFile and keyFile, or neither to use a generated self-signed certificate",
+    also: [["gateway", "tls", present]],
+  }];
+}
+
+/** RFC 7622 §3.2: a domainpart is a DNS name (IDNs allowed, checked as UTS #46 / IDNA2008 would). */
+export function isDomainName(text: string): boolean {
+  if (text.endsWith(".")) return false; // RFC 7622 §3.2: the trailing dot is not part of the domainpart
+  const ascii = toASCII(text, { checkHyphens: true, checkBidi: true, checkJoiners: true, useSTD3ASCIIRules: true, verifyDNSLength: true });
+  return ascii !== null && /^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(ascii);
+}
+
+function domainNames(raw: unknown): ConfigIssue[] {
+  const domains = valueAt(raw, ["domains"]);
+  if (!Array.isArray(domains)) return [];
+  const seen = new Map<string, number>();
+  return domains.flatMap((domain, index): ConfigIssue[] => {
+    if (typeof domain !== "string" || domain === "") return []; // the schema reports these
+    if (!isDomainName(domain)) {
+      return [{ at: ["domains", index], problem: `${showValue(domain)} is not a valid domain name`, fix: "use a DNS name such as example.com" }];
+    }
+    const key = domain.toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined) return [{ at: ["domains", index], problem: `duplicate of domains[${first}]`, fix: "list each domain once" }];
+    seen.set(key, index);
+    return [];
+  });
+}
+
+function heartbeat(raw: unknown): ConfigIssue[] {
+  const interval = pick(raw, ["heartbeat", "intervalMs"], defaults.heartbeat.intervalMs);
+  const dead = pick(raw, ["heartbeat", "deadAfterMs"], defaults.heartbeat.deadAfterMs);
+  if (typeof interval !== "number" || typeof dead !== "number" || dead > interval) return [];
+  return [{
+    at: ["heartbeat", "deadAfterMs"],
+    problem: `must be greater than heartbeat.intervalMs (${interval}), got ${dead}`,
+    fix: "allow a few missed beats, e.g. 3 x intervalMs",
+    also: [["heartbeat", "intervalMs"]],
+  }];
+}
+
+export function crossChecks(raw: unknown): ConfigIssue[] {
+  return [...tlsPair(raw), ...domainNames(raw), ...heartbeat(raw)];
+}

@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./index.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "xmppd-config-err-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function yamlFile(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function problems(options: Parameters<typeof loadConfig>[0]): string[] {
+  try {
+    loadConfig(options);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).name).toBe("ConfigError");
+    const lines = (err as Error).message.split("\n");
+    expect(lines[0]).toMatch(/^invalid configuration \(\d+ problems?\):$/);
+    expect((err as ConfigError).issues).toHaveLength(lines.length - 1);
+    return lines.slice(1);
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig errors", () => {
+  it("names a bad port, its fix and the env variable", () => {
+    expect(problems({ env: { XMPPD__gateway__c2sPort: "x" } })).toEqual([
+      'gateway.c2sPort: expected integer 0..65535, got "x" (set a port number) [from env XMPPD__gateway__c2sPort]',
+    ]);
+  });
+
+  it("names unknown keys in the file with the valid keys and the line", () => {
+    const file = yamlFile("unknown.yaml", "gateway:\n  foo: 1\n");
+    expect(problems({ file, env: {} })).toEqual([
+      `gateway.foo: unknown key (remove it; valid keys: id, host, c2sPort, httpPort, tls, limits, drainMs) [from file ${file} line 2]`,
+    ]);
+  });
+
+  it("rejects env variables naming unknown keys", () => {
+    expect(problems({ env: { XMPPD__gateway__c2sport: "1", XMPPD__gateway__c2sPort__x: "1" } })).toEqual([
+      "gateway.c2sPort.x: unknown key (gateway.c2sPort is a single value, not a section; set XMPPD__gateway__c2sPort instead) [from env XMPPD__gateway__c2sPort__x]",
+      "gateway.c2sport: unknown key (remove XMPPD__gateway__c2sport; valid keys: id, host, c2sPort, httpPort, tls, limits, drainMs) [from env XMPPD__gateway__c2sport]",
+    ]);
+  });
+
+  it("lists every problem at once, one per line", () => {
+    const file = yamlFile("many.yaml", "log:\n  level: loud\ncluster: Big\nsasl:\n  mechanisms: []\ngateway:\n  limits:\n    depth: 0\n");
+    const lines = problems({ file, env: { XMPPD__gateway__tls__required: "yes" } });
+    expect(lines).toHaveLength(5);
+    expect(lines).toContain(
+      `log.level: expected one of fatal, error, warn, info, debug, trace, silent, got "loud" (use one of the listed values) [from file ${file} line 2]`,
+    );
+    expect(lines).toContain(`cluster: expected string matching ^[a-z0-9][a-z0-9_-]{0,30}$, got "Big" (use lowercase letters, digits, - and _) [from file ${file} line 3]`);
+    expect(lines.find((l) => l.startsWith("sasl.mechanisms:"))).toMatch(/expected list of one of .* \(at least 1\), got \[\]/);
+    expect(lines).toContain(`gateway.limits.depth: expected integer >= 1, got 0 (set an integer of at least 1) [from file ${file} line 8]`);
+    expect(lines).toContain('gateway.tls.required: expected boolean, got "yes" (set true or false) [from env XMPPD__gateway__tls__required]');
+  });
+
+  it("requires certFile and keyFile together", () => {
+    expect(problems({ env: { XMPPD__gateway__tls__certFile: "/c.pem" } })).toEqual([
+      "gateway.tls.keyFile: missing while gateway.tls.certFile is set (set both certFile and keyFile, or neither to use a generated self-signed certificate) [from env XMPPD__gateway__tls__certFile]",
+    ]);
+    expect(problems({ env: { XMPPD__gateway__tls__keyFile: "/k.pem" } })[0]).toMatch(/^gateway\.tls\.certFile: missing while gateway\.tls\.keyFile is set/);
+  });
+
+  it("rejects domains that are not domain names, and duplicates", () => {
+    const lines = problems({ env: { XMPPD__domains: '["ok.example","bad_name.example","a..b","-x.example","trailing.example.","OK.example"]' } });
+    expect(lines).toEqual([
+      'domains[1]: "bad_name.example" is not a valid domain name (use a DNS name such as example.com) [from env XMPPD__domains]',
+      'domains[2]: "a..b" is not a valid domain name (use a DNS name such as example.com) [from env XMPPD__domains]',
+      'domains[3]: "-x.example" is not a valid domain name (use a DNS name such as example.com) [from env XMPPD__domains]',
+      'domains[4]: "trailing.example." is not a valid domain name (use a DNS name such as example.com) [from env XMPPD__domains]',
+      "domains[5]: duplicate of domains[0] (list each domain once) [from env XMPPD__domains]",
+    ]);
+    expect(loadConfig({ env: { XMPPD__domains: '["bücher.example","localhost","127.0.0.1"]' } }).domains).toHaveLength(3);
+  });
+
+  it("requires heartbeat.deadAfterMs above intervalMs, naming both sources", () => {
+    const file = yamlFile("hb.yaml", "heartbeat:\n  deadAfterMs: 2000\n");
+    expect(problems({ file, env: { XMPPD__heartbeat__intervalMs: "2000" } })).toEqual([
+      `heartbeat.deadAfterMs: must be greater than heartbeat.intervalMs (2000), got 2000 (allow a few missed beats, e.g. 3 x intervalMs) [from file ${file} line 2, env XMPPD__heartbeat__intervalMs]`,
+    ]);
+  });
+
+  it("reports an unreadable file, YAML syntax errors and a non-mapping top level", () => {
+    const missing = join(dir, "nope.yaml");
+    expect(problems({ file: missing, env: {} })[0]).toMatch(new RegExp(`^config file ${missing}: cannot read it: ENOENT`));
+    const broken = yamlFile("broken.yaml", "gateway:\n  c2sPort: [1\n");
+    expect(problems({ file: broken, env: {} })[0]).toMatch(/^config file .*broken\.yaml: YAML error at line \d+, column \d+: .* \(fix the YAML syntax\)$/);
+    const list = yamlFile("list.yaml", "- a\n- b\n");
+    expect(problems({ file: list, env: {} })).toEqual([`config file ${list}: top level is not a mapping (write the configuration as key: value pairs)`]);
+  });
+
+  it("treats an empty file as no settings", () => {
+    expect(loadConfig({ file: yamlFile("empty.yaml", ""), env: {} }).cluster).toBe("xmpp");
+  });
+});

@@ -1,0 +1,4 @@
+export { createLogger, type Logger, type LoggerOptions, type LogLevel } from "./logger.ts";
+export { createMetrics, type Metrics } from "./metrics.ts";
+export { metricServiceName } from "./service-name.ts";
+export { startHttp, type OpsHttp, type OpsHttpOptions } from "./http.ts";

@@ -1,0 +1,18 @@
+import { createServer } from "node:net";
+import { describe, expect, it } from "vitest";
+import { freePort, isReachable } from "./ports.ts";
+
+describe("freePort and isReachable", () => {
+  it("finds a port nothing listens on, which can then be bound", async () => {
+    const port = await freePort();
+    expect(port).toBeGreaterThan(0);
+    expect(await isReachable(port)).toBe(false);
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    try {
+      expect(await isReachable(port)).toBe(true);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
