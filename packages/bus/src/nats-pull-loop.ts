@@ -68,7 +68,7 @@ export class PullLoop implements Consumer {
         await this.pull(free);
       } catch (err) {
         if (this.stopped) break;
-        this.report(err, `work queue ${this.consumer.getCachedInfo().stream_name}`);
+        this.report(err, "work queue fetch");
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
       }
     }

@@ -79,10 +79,13 @@ export class Framer {
         }
         case LT:
           if (!this.afterLt(piece[i] as number)) return;
-          if (this.state !== STAG) i++;
+          if ((this.state as number) !== STAG) i++;
           break;
         case BANG:
-          if (piece[i] !== CDATA_OPEN[this.matched]) return this.fail("restricted-xml", "comments and markup declarations (DOCTYPE, ENTITY) are not allowed (RFC 6120 §11.1)");
+          if (piece[i] !== CDATA_OPEN[this.matched]) {
+            this.fail("restricted-xml", "comments and markup declarations (DOCTYPE, ENTITY) are not allowed (RFC 6120 §11.1)");
+            return;
+          }
           if (++this.matched === CDATA_OPEN.length) this.state = CDATA;
           i++;
           break;

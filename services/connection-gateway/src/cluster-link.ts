@@ -1,0 +1,50 @@
+// The gateway's presence on the bus: it follows router beacons (to know where connections
+// may go), receives its inbox, and announces itself every heartbeat interval.
+import { decode, encode, type Bus, type GatewayHeartbeat, type RouterHeartbeat, type Subjects, type Subscription } from "@xmppd/bus";
+import type { Connection } from "./connection.ts";
+import type { GatewayContext } from "./context.ts";
+import { inboxHandler } from "./inbound.ts";
+import type { RouterPool } from "./router-pool.ts";
+
+export interface ClusterLink {
+  stop(): void;
+}
+
+export function linkToCluster(
+  ctx: GatewayContext,
+  bus: Bus,
+  subjects: Subjects,
+  pool: RouterPool,
+  connections: ReadonlyMap<string, Connection>,
+): ClusterLink {
+  const { intervalMs, deadAfterMs } = ctx.config.heartbeat;
+  const subs: Subscription[] = [
+    bus.subscribe(subjects.routerHeartbeat(), (data) => onBeacon(ctx, pool, data)),
+    bus.subscribe(subjects.gatewayInbox(ctx.id), inboxHandler(ctx, connections)),
+  ];
+  const announce = () => {
+    const hb: GatewayHeartbeat = { id: ctx.id, ts: Date.now(), connections: connections.size };
+    bus.publish(subjects.gatewayHeartbeat(), encode(hb));
+    ctx.metrics.unacked.set(ctx.upstream.unackedTotal());
+  };
+  announce();
+  const beat = setInterval(announce, intervalMs);
+  // Sweep often enough to notice a dead router soon after deadAfterMs.
+  const sweep = setInterval(() => pool.sweep(), Math.max(20, Math.min(intervalMs, deadAfterMs / 3)));
+  return {
+    stop() {
+      clearInterval(beat);
+      clearInterval(sweep);
+      for (const sub of subs) sub.unsubscribe();
+    },
+  };
+}
+
+function onBeacon(ctx: GatewayContext, pool: RouterPool, data: Uint8Array): void {
+  try {
+    const hb = decode<RouterHeartbeat>(data);
+    if (typeof hb.id === "string" && hb.id !== "") pool.beacon(hb);
+  } catch (err) {
+    ctx.log.warn({ err }, "dropping undecodable router heartbeat");
+  }
+}

@@ -1,0 +1,38 @@
+// The established stream (RFC 6120 §8): every stanza gets `from` stamped with the bound full
+// JID (invariant 3) and is relayed to the router in order.
+import { tryParseJid } from "@xmppd/jid";
+import type { Element } from "@xmppd/xml";
+import type { Connection } from "./connection.ts";
+import { answerSession } from "./session-iq.ts";
+import { isClientStanza, isSessionIq } from "./stanza-kind.ts";
+
+export function handleEstablished(conn: Connection, el: Element): void {
+  // RFC 6120 §4.9.3.24: only message, presence and iq are stanzas of jabber:client.
+  if (!isClientStanza(el)) return conn.fail("unsupported-stanza-type", `<${el.name}/> is not a stanza`);
+  if (!stampFrom(conn, el)) return conn.fail("invalid-from", "from is not your JID");
+  throttle(conn);
+  if (isSessionIq(el)) return answerSession(conn, el);
+  conn.ctx.metrics.stanzasIn.inc({ kind: el.name });
+  // A missing `to` stays missing: it means the account itself and the router knows that.
+  conn.relay({ t: "stanza", jid: conn.jid!, xml: el.toString() });
+}
+
+/**
+ * RFC 6120 §8.1.2.1: the server stamps the full JID; a client `from` may only be its own full
+ * or bare JID, anything else is <invalid-from/> (§4.9.3.10).
+ */
+function stampFrom(conn: Connection, el: Element): boolean {
+  const claimed = el.attrs.from;
+  if (claimed !== undefined) {
+    const jid = tryParseJid(claimed)?.toString();
+    if (jid !== conn.jid && jid !== conn.user) return false;
+  }
+  el.attrs.from = conn.jid!;
+  return true;
+}
+
+/** Stanzas per second per session: pause reading, never drop (ARCHITECTURE "Limits"). */
+function throttle(conn: Connection): void {
+  const wait = conn.stanzaBucket.take(1);
+  if (wait > 0) conn.gate.hold("stanzas", wait);
+}

@@ -1,0 +1,23 @@
+// Stream features for the current stage of negotiation (RFC 6120 §4.3.2).
+import { xml, type Element } from "@xmppd/xml";
+import { NS_BIND, NS_SASL, NS_SESSION, NS_TLS } from "@xmppd/stanza";
+import type { Connection } from "./connection.ts";
+
+export function streamFeatures(conn: Connection): Element {
+  const features = xml("stream:features");
+  if (conn.user !== null) {
+    features.append(xml("bind", { xmlns: NS_BIND }));
+    // RFC 6121 Appendix E: session establishment is optional and a no-op.
+    features.append(xml("session", { xmlns: NS_SESSION }, xml("optional")));
+    return features;
+  }
+  const tls = conn.ctx.config.gateway.tls;
+  if (!conn.secure) features.append(xml("starttls", { xmlns: NS_TLS }, tls.required ? xml("required") : null));
+  // RFC 6120 §5.3.1: while TLS is mandatory-to-negotiate, offer nothing else before it, so no
+  // mechanism (PLAIN least of all) is ever offered on a plain stream unless TLS is optional.
+  if (conn.secure || !tls.required) {
+    const mechanisms = conn.ctx.config.sasl.mechanisms.map((name) => xml("mechanism", {}, name));
+    features.append(xml("mechanisms", { xmlns: NS_SASL }, ...mechanisms));
+  }
+  return features;
+}

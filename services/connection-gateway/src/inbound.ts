@@ -1,0 +1,50 @@
+// Router/AMP worker -> gateway (the gateway's inbox subject): deliveries, SASL answers, bind
+// results, acks and closes, each for one connection.
+import { decode, type ToGateway } from "@xmppd/bus";
+import { STREAM_ERROR_CONDITIONS, type StreamErrorCondition } from "@xmppd/stanza";
+import { onBound } from "./bind-relay.ts";
+import type { Connection } from "./connection.ts";
+import type { GatewayContext } from "./context.ts";
+import { onSaslReply } from "./sasl-relay.ts";
+
+const KIND = /^<([A-Za-z][\w.-]*)/;
+
+export function inboxHandler(ctx: GatewayContext, connections: ReadonlyMap<string, Connection>) {
+  return (data: Uint8Array): void => {
+    let msg: ToGateway;
+    try {
+      msg = decode<ToGateway>(data);
+    } catch (err) {
+      ctx.log.warn({ err }, "dropping undecodable inbox message");
+      return;
+    }
+    if (typeof msg?.conn !== "string") return void ctx.log.warn({ t: (msg as { t?: unknown })?.t }, "inbox message without conn");
+    // Acks concern the relay buffer, which outlives the socket (a closed connection's last envelopes).
+    if (msg.t === "ack") return ctx.upstream.ack(msg.conn, msg.seq);
+    const conn = connections.get(msg.conn);
+    if (!conn || conn.isClosing()) return void ctx.metrics.unknownConnection.inc({ t: msg.t });
+    apply(conn, msg);
+  };
+}
+
+function apply(conn: Connection, msg: Exclude<ToGateway, { t: "ack" }>): void {
+  switch (msg.t) {
+    case "deliver":
+      conn.ctx.metrics.stanzasOut.inc({ kind: KIND.exec(msg.xml)?.[1] ?? "unknown" });
+      return conn.write(msg.xml);
+    case "sasl":
+      return onSaslReply(conn, msg);
+    case "bound":
+      return onBound(conn, msg);
+    case "close":
+      return conn.fail(streamCondition(msg.condition), msg.text);
+    default:
+      conn.ctx.log.warn({ t: (msg as { t: unknown }).t }, "unknown inbox message type");
+  }
+}
+
+/** A condition from the router that is not an RFC 6120 §4.9.3 one becomes undefined-condition. */
+function streamCondition(condition: string): StreamErrorCondition {
+  const known: readonly string[] = STREAM_ERROR_CONDITIONS;
+  return known.includes(condition) ? (condition as StreamErrorCondition) : "undefined-condition";
+}

@@ -1,0 +1,32 @@
+// The gateway's metrics, all named xmpp_gateway_... (STYLE.md "Naming").
+import { createMetrics, type Metrics } from "@xmppd/observability";
+
+type Counter = ReturnType<Metrics["counter"]>;
+type Gauge = ReturnType<Metrics["gauge"]>;
+
+export interface GatewayMetrics {
+  readonly base: Metrics;
+  connections: Gauge;
+  refused: Counter;
+  stanzasIn: Counter;
+  stanzasOut: Counter;
+  streamErrors: Counter;
+  authResults: Counter;
+  unacked: Gauge;
+  unknownConnection: Counter;
+}
+
+export function createGatewayMetrics(): GatewayMetrics {
+  const base = createMetrics("connection-gateway");
+  return {
+    base,
+    connections: base.gauge("connections", "Open client connections", ["transport"]),
+    refused: base.counter("connections_refused_total", "Connections refused by admission limits", ["limit"]),
+    stanzasIn: base.counter("stanzas_in_total", "Stanzas received from clients and relayed", ["kind"]),
+    stanzasOut: base.counter("stanzas_out_total", "Stanzas written to clients", ["kind"]),
+    streamErrors: base.counter("stream_errors_total", "Stream errors sent to clients", ["condition"]),
+    authResults: base.counter("auth_results_total", "SASL outcomes", ["result"]),
+    unacked: base.gauge("bus_unacked_envelopes", "Envelopes sent to routers and not yet acknowledged"),
+    unknownConnection: base.counter("inbound_unknown_connection_total", "Bus messages for connections no longer here", ["t"]),
+  };
+}

@@ -1,0 +1,32 @@
+import { describe, it, expect } from "vitest";
+import { ReadGate } from "./read-gate.ts";
+
+function target() {
+  const calls: string[] = [];
+  return { calls, pause: () => calls.push("pause"), resume: () => calls.push("resume") };
+}
+
+describe("ReadGate", () => {
+  it("resumes only when every hold has expired", async () => {
+    const t = target();
+    const gate = new ReadGate(t);
+    gate.hold("bytes", 20);
+    gate.hold("stanzas", 60);
+    await new Promise((r) => setTimeout(r, 35));
+    expect(gate.isPaused()).toBe(true);
+    expect(t.calls.filter((c) => c === "resume")).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(gate.isPaused()).toBe(false);
+    expect(t.calls.at(-1)).toBe("resume");
+  });
+
+  it("pauses a newly attached target while a hold is active", () => {
+    const first = target();
+    const second = target();
+    const gate = new ReadGate(first);
+    gate.hold("bytes", 1000);
+    gate.attach(second);
+    expect(second.calls).toEqual(["pause"]);
+    gate.clear();
+  });
+});

@@ -1,0 +1,16 @@
+import { describe, it, expect } from "vitest";
+import { SaslThrottle } from "./sasl-throttle.ts";
+
+describe("SaslThrottle", () => {
+  it("throttles an IP after the configured failures and forgets them after 5 minutes", () => {
+    let t = 0;
+    const throttle = new SaslThrottle(2, () => t);
+    throttle.recordFailure("10.0.0.1");
+    expect(throttle.isThrottled("10.0.0.1")).toBe(false);
+    throttle.recordFailure("10.0.0.1");
+    expect(throttle.isThrottled("10.0.0.1")).toBe(true);
+    expect(throttle.isThrottled("10.0.0.2")).toBe(false);
+    t = 5 * 60_000;
+    expect(throttle.isThrottled("10.0.0.1")).toBe(false);
+  });
+});

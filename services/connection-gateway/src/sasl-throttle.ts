@@ -1,0 +1,32 @@
+// Per-IP SASL failure counter (ARCHITECTURE "Limits": per IP at most 20 failures per 5
+// minutes, then throttled). There is deliberately no per-account lockout: it would let
+// anyone lock out any user.
+
+const WINDOW_MS = 5 * 60_000;
+
+export class SaslThrottle {
+  private readonly failures = new Map<string, number[]>();
+
+  constructor(
+    private readonly maxFailures: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  isThrottled(ip: string): boolean {
+    return this.recent(ip).length >= this.maxFailures;
+  }
+
+  recordFailure(ip: string): void {
+    const times = this.recent(ip);
+    times.push(this.now());
+    this.failures.set(ip, times);
+  }
+
+  private recent(ip: string): number[] {
+    const at = this.now();
+    const times = (this.failures.get(ip) ?? []).filter((t) => at - t < WINDOW_MS);
+    if (times.length === 0) this.failures.delete(ip);
+    else this.failures.set(ip, times);
+    return times;
+  }
+}

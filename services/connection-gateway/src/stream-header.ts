@@ -1,0 +1,43 @@
+// The client's stream header (RFC 6120 §4.7, §4.8): namespaces, served domain, version; then
+// our header and the features of the current stage.
+import { tryParseJid } from "@xmppd/jid";
+import { NS_CLIENT, NS_STREAM, type StreamErrorCondition } from "@xmppd/stanza";
+import type { Connection } from "./connection.ts";
+import { streamFeatures } from "./features.ts";
+
+const LANG = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/;
+const VERSION = /^(\d+)\.(\d+)$/;
+
+export function handleStreamHeader(conn: Connection, attrs: Record<string, string>): void {
+  conn.timer.progress();
+  const lang = attrs["xml:lang"];
+  if (lang !== undefined && LANG.test(lang)) conn.lang = lang;
+  conn.peer = tryParseJid(attrs.from ?? "")?.toString();
+  const failure = headerProblem(conn, attrs);
+  if (failure) return conn.fail(failure);
+  conn.openStream();
+  conn.send(streamFeatures(conn));
+}
+
+function headerProblem(conn: Connection, attrs: Record<string, string>): StreamErrorCondition | null {
+  // RFC 6120 §4.8.1 (stream namespace) and §4.8.2 (content namespace of a c2s stream).
+  if (attrs["xmlns:stream"] !== NS_STREAM || attrs.xmlns !== NS_CLIENT) return "invalid-namespace";
+  const domain = servedDomain(conn, attrs.to);
+  if (domain === null) return "host-unknown"; // RFC 6120 §4.9.3.6
+  // After SASL the account's domain is fixed: a restarted stream may not switch to another.
+  if (conn.user !== null && domain !== conn.domain) return "host-unknown";
+  conn.domain = domain;
+  // RFC 6120 §4.7.5: no version means pre-1.0; another major version is not spoken here.
+  // A higher minor version is answered with ours (1.0), the lower of the two.
+  const version = VERSION.exec(attrs.version ?? "");
+  if (!version || Number(version[1]) !== 1) return "unsupported-version";
+  return null;
+}
+
+/** The prepared served domain named by `to`; a missing `to` means the default domain. */
+function servedDomain(conn: Connection, to: string | undefined): string | null {
+  if (to === undefined) return conn.ctx.domains[0]!;
+  const jid = tryParseJid(to);
+  if (!jid || jid.local || jid.resource) return null;
+  return conn.ctx.domains.includes(jid.domain) ? jid.domain : null;
+}

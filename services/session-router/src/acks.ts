@@ -1,0 +1,58 @@
+// Batched acknowledgements to gateways: a few milliseconds after a connection's envelopes are
+// handed off, flush the bus (every delivery we published has reached the server) and tell the
+// gateway the highest seq done. Never one ack per envelope, never a request/reply.
+import { encode, type Bus, type Subjects, type ToGateway } from "@xmppd/bus";
+import type { ConnState } from "./connections.ts";
+
+export interface AckBatcher {
+  /** Records that `seq` of this connection is handed off. */
+  done(state: ConnState, seq: number): void;
+  /** Marks a connection to be acknowledged again (a gateway resent what we already did). */
+  reack(state: ConnState): void;
+  /** Sends what is pending now. */
+  flush(): Promise<void>;
+}
+
+export function createAckBatcher(bus: Bus, s: Subjects, delayMs = 5, onError: (err: unknown) => void = () => {}): AckBatcher {
+  let dirty = new Set<ConnState>();
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> = Promise.resolve();
+
+  function schedule(): void {
+    timer ??= setTimeout(() => {
+      timer = null;
+      running = running.then(send).catch(onError);
+    }, delayMs);
+  }
+
+  async function send(): Promise<void> {
+    if (dirty.size === 0) return;
+    const batch = dirty;
+    dirty = new Set();
+    await bus.flush();
+    for (const state of batch) {
+      const seq = state.doneSeq;
+      const ack: ToGateway = { t: "ack", conn: state.conn, seq };
+      bus.publish(s.gatewayInbox(state.gw), encode(ack));
+      state.ackedSeq = seq;
+    }
+  }
+
+  return {
+    done(state, seq) {
+      if (seq > state.doneSeq) state.doneSeq = seq;
+      dirty.add(state);
+      schedule();
+    },
+    reack(state) {
+      if (state.doneSeq < 0) return;
+      dirty.add(state);
+      schedule();
+    },
+    async flush() {
+      if (timer) clearTimeout(timer), (timer = null);
+      running = running.then(send).catch(onError);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,40 @@
+// What every envelope handler of the router needs, built once by createRouter.
+import { encode, type Bus, type Subjects, type ToGateway, type WorkQueue } from "@xmppd/bus";
+import type { Config } from "@xmppd/config";
+import type { ModuleHost } from "@xmppd/modules";
+import type { Logger } from "@xmppd/observability";
+import type { SessionStore, UserStore } from "@xmppd/storage";
+import type { Element } from "@xmppd/xml";
+import type { ConnState } from "./connections.ts";
+import type { RouterMetrics } from "./metrics.ts";
+import type { SessionLookup } from "./session-lookup.ts";
+
+export interface RouterContext {
+  readonly id: string;
+  readonly config: Config;
+  readonly bus: Bus;
+  readonly subjects: Subjects;
+  readonly sessions: SessionStore;
+  readonly users: UserStore;
+  readonly log: Logger;
+  readonly metrics: RouterMetrics;
+  readonly modules: ModuleHost;
+  /** The durable AMP work queue (offline messages and flush requests). */
+  readonly work: WorkQueue;
+  /** Batched session lookup by bare JID. */
+  readonly lookup: SessionLookup;
+  /** Served domains, prepared (RFC 7622). */
+  readonly domains: ReadonlySet<string>;
+  /** Next order key for an offline message. */
+  readonly order: () => string;
+}
+
+/** One publish to a gateway's inbox. */
+export function sendToGateway(ctx: RouterContext, gw: string, env: ToGateway): void {
+  ctx.bus.publish(ctx.subjects.gatewayInbox(gw), encode(env));
+}
+
+/** Sends a stanza back to the connection it came from (replies and errors). */
+export function replyTo(ctx: RouterContext, state: ConnState, el: Element | null): void {
+  if (el) sendToGateway(ctx, state.gw, { t: "deliver", conn: state.conn, xml: el.toString() });
+}

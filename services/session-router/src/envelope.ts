@@ -1,0 +1,24 @@
+// Checks the shape of an envelope from a gateway before anything uses its ids (a bad gateway id
+// would otherwise fail later, when building the subject of a reply).
+import type { ToRouter } from "@xmppd/bus";
+
+const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export function isToRouter(v: unknown): v is ToRouter {
+  if (typeof v !== "object" || v === null) return false;
+  const e = v as Record<string, unknown>;
+  if (typeof e.gw !== "string" || !ID.test(e.gw) || typeof e.conn !== "string" || e.conn === "") return false;
+  if (typeof e.seq !== "number" || !Number.isSafeInteger(e.seq)) return false;
+  switch (e.t) {
+    case "open":
+      return typeof e.domain === "string";
+    case "sasl":
+      return typeof e.xml === "string";
+    case "stanza":
+      return typeof e.xml === "string" && typeof e.jid === "string";
+    case "closed":
+      return e.jid === undefined || typeof e.jid === "string";
+    default:
+      return false;
+  }
+}

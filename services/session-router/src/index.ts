@@ -1,0 +1,1 @@
+export { createRouter, type Router, type RouterDeps } from "./router.ts";

@@ -1,0 +1,67 @@
+// Liveness in both directions: this router's beacon (gateways pick live routers and fail over
+// from dead ones), and the gateways' beacons recorded in the session store with a TTL. When a
+// gateway's TTL lapses, one router removes its sessions (removeGateway is atomic: only the
+// router that gets the records back acts on them) and tells the others to forget its connections.
+import { decode, encode, type GatewayGone, type GatewayHeartbeat, type RouterHeartbeat } from "@xmppd/bus";
+import type { RouterContext } from "./context.ts";
+
+export interface Liveness {
+  start(): void;
+  /** Announce draining: gateways stop choosing this router. */
+  beat(draining: boolean): void;
+  stop(): void;
+}
+
+export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) => void): Liveness {
+  const { intervalMs, deadAfterMs } = ctx.config.heartbeat;
+  const timers: NodeJS.Timeout[] = [];
+  const subs: { unsubscribe(): void }[] = [];
+  let sweeping = false;
+  let draining = false;
+
+  function beat(isDraining: boolean): void {
+    draining = isDraining;
+    const hb: RouterHeartbeat = { id: ctx.id, ts: Date.now(), ...(draining ? { draining: true } : {}) };
+    ctx.bus.publish(ctx.subjects.routerHeartbeat(), encode(hb));
+  }
+
+  function onGatewayBeacon(data: Uint8Array): void {
+    const hb = decode<GatewayHeartbeat>(data);
+    ctx.sessions.heartbeat(hb.id, deadAfterMs).catch((err: unknown) => ctx.log.warn({ err, gw: hb.id }, "gateway heartbeat not recorded"));
+  }
+
+  async function sweep(): Promise<void> {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      for (const gw of await ctx.sessions.deadGateways()) {
+        const removed = await ctx.sessions.removeGateway(gw);
+        if (removed.length === 0) continue; // another router got there first
+        ctx.log.warn({ gw, sessions: removed.length }, "gateway heartbeat lapsed; its sessions were removed");
+        const gone: GatewayGone = { id: gw };
+        ctx.bus.publish(ctx.subjects.gatewayGone(), encode(gone));
+      }
+    } catch (err) {
+      ctx.log.warn({ err }, "dead gateway sweep failed");
+    } finally {
+      sweeping = false;
+    }
+  }
+
+  return {
+    start() {
+      subs.push(ctx.bus.subscribe(ctx.subjects.gatewayHeartbeat(), onGatewayBeacon));
+      subs.push(ctx.bus.subscribe(ctx.subjects.gatewayGone(), (data) => onGatewayGone(decode<GatewayGone>(data).id)));
+      beat(false);
+      timers.push(setInterval(() => beat(draining), intervalMs));
+      timers.push(setInterval(() => void sweep(), intervalMs));
+    },
+    beat,
+    stop() {
+      for (const t of timers) clearInterval(t);
+      for (const s of subs) s.unsubscribe();
+      timers.length = 0;
+      subs.length = 0;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// Stanzas for a local account: one batched session lookup, the RFC 6121 §8.5 decision, then
+// one publish per target gateway, or the durable offline queue.
+import { encode, type AmpWork } from "@xmppd/bus";
+import type { Jid } from "@xmppd/jid";
+import { decide } from "@xmppd/routing";
+import type { Element } from "@xmppd/xml";
+import type { ConnState } from "./connections.ts";
+import { sendToGateway, type RouterContext } from "./context.ts";
+import { answerIq, bounce, type Routed, type StanzaKind } from "./replies.ts";
+
+export async function deliverLocal(ctx: RouterContext, state: ConnState, el: Element, kind: StanzaKind, to: Jid, seq: number): Promise<Routed> {
+  const sessions = await ctx.lookup(to.bareString());
+  const decision = decide(kind, (el.attrs.type as string | undefined) ?? "", to, sessions);
+  switch (decision.action) {
+    case "deliver": {
+      const text = el.toString();
+      for (const t of decision.targets) sendToGateway(ctx, t.gateway, { t: "deliver", conn: t.conn, xml: text });
+      return "deliver";
+    }
+    case "offline":
+      return storeOffline(ctx, state, el, to, seq);
+    case "error":
+      return bounce(ctx, state, el, decision.condition, to.bareString());
+    case "server":
+      // RFC 6121 §8.5.2.1.3: the server answers an IQ to a bare JID on the account's behalf.
+      return answerIq(ctx, state, el, to.bareString(), false);
+    case "ignore":
+      return "ignore";
+  }
+}
+
+async function storeOffline(ctx: RouterContext, state: ConnState, el: Element, to: Jid, seq: number): Promise<Routed> {
+  // RFC 6121 §8.5.2.2.1 option (b): without offline storage, tell the sender.
+  if (!ctx.config.offline.enabled) return bounce(ctx, state, el, "service-unavailable", to.bareString());
+  const key = `${state.gw}:${state.conn}:${seq}`;
+  const work: AmpWork = {
+    t: "message",
+    key,
+    order: ctx.order(),
+    to: to.toString(),
+    from: el.attrs.from as string,
+    xml: el.toString(),
+    acceptedAt: Date.now(),
+  };
+  // The seq is acknowledged only after this resolves: the message is then durably stored, so
+  // the gateway may acknowledge it to the client (invariant 1). msgId makes a resend harmless.
+  await ctx.work.publish(ctx.subjects.ampWork("message"), encode(work), { msgId: key });
+  return "offline";
+}

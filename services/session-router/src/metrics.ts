@@ -1,0 +1,28 @@
+// The router's metrics (xmpp_router_...).
+import { createMetrics } from "@xmppd/observability";
+import type { Registry } from "prom-client";
+
+export interface RouterMetrics {
+  registry: Registry;
+  /** Stanzas by kind (message, presence, iq) and outcome (deliver, offline, error, ...). */
+  routed(kind: string, outcome: string, startedAt: bigint): void;
+  auth(mechanism: string, result: "success" | "failure"): void;
+  bound(): void;
+}
+
+export function createRouterMetrics(): RouterMetrics {
+  const m = createMetrics("session-router");
+  const stanzas = m.counter("stanzas_routed_total", "Stanzas routed, by kind and outcome", ["kind", "outcome"]);
+  const latency = m.histogram("routing_seconds", "Time from an envelope's arrival to its hand-off", ["kind"], [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
+  const auth = m.counter("auth_total", "SASL authentication results, by mechanism", ["mechanism", "result"]);
+  const bound = m.counter("sessions_bound_total", "Resources bound");
+  return {
+    registry: m.registry,
+    routed(kind, outcome, startedAt) {
+      stanzas.inc({ kind, outcome });
+      latency.observe({ kind }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+    },
+    auth: (mechanism, result) => auth.inc({ mechanism, result }),
+    bound: () => bound.inc(),
+  };
+}

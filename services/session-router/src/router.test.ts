@@ -1,0 +1,230 @@
+import { describe, it, expect, beforeAll, afterAll, beforeEach, afterEach } from "vitest";
+import type { SqlClient, UserStore } from "@xmppd/storage";
+import { scramClient } from "@xmppd/sasl";
+import { parseElement, type Element } from "@xmppd/xml";
+import { PASSWORD, createTestUsers, startHarness, type Harness } from "./test-gateway.ts";
+
+const SASL = "urn:ietf:params:xml:ns:xmpp-sasl";
+const STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
+let h: Harness;
+let db: { users: UserStore; sql: SqlClient };
+
+beforeAll(async () => {
+  db = await createTestUsers();
+});
+afterAll(async () => {
+  await db.sql.close();
+});
+beforeEach(async () => {
+  h = await startHarness(db.users);
+});
+afterEach(async () => {
+  await h.close();
+});
+
+const el = (e: object) => parseElement("xml" in e ? String(e.xml) : "<none/>");
+const condition = (e: Element) => (e.getChild("error")?.children as (Element | string)[] | undefined)?.find((c): c is Element => typeof c !== "string" && c.attrs.xmlns === STANZAS)?.name;
+
+/** Binds `resource` for `user` on gw/conn and returns the full JID. */
+async function bind(user: string, resource: string, gw = "gw1", conn = `c-${user}-${resource}`): Promise<string> {
+  const since = h.received.length;
+  h.send(gw, { t: "open", conn, domain: "example.com", ip: "127.0.0.1", secure: true });
+  h.send(gw, { t: "stanza", conn, jid: `${user}@example.com`, xml: `<iq type="set" id="b1"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"><resource>${resource}</resource></bind></iq>` });
+  const bound = await h.next((e) => e.t === "bound" && e.conn === conn, since);
+  return (bound as { jid: string }).jid;
+}
+
+async function online(user: string, resource: string, priority: number, gw = "gw1"): Promise<{ jid: string; conn: string }> {
+  const conn = `c-${user}-${resource}`;
+  const jid = await bind(user, resource, gw, conn);
+  const seq = h.send(gw, { t: "stanza", conn, jid, xml: `<presence><priority>${priority}</priority></presence>` });
+  await h.next((e) => e.t === "ack" && e.conn === conn && e.seq >= seq);
+  return { jid, conn };
+}
+
+/** Sends a stanza as jid on conn and returns the index in received to look from. */
+function say(conn: string, jid: string, xml: string, gw = "gw1"): number {
+  const since = h.received.length;
+  h.send(gw, { t: "stanza", conn, jid, xml });
+  return since;
+}
+
+describe("SASL over the bus", () => {
+  it("logs juliet in with SCRAM-SHA-256", async () => {
+    const client = scramClient("SCRAM-SHA-256", "juliet", PASSWORD);
+    h.send("gw1", { t: "open", conn: "c1", domain: "example.com", ip: "127.0.0.1", secure: true });
+    h.send("gw1", { t: "sasl", conn: "c1", xml: `<auth xmlns="${SASL}" mechanism="SCRAM-SHA-256">${client.first().toString("base64")}</auth>` });
+    const challenge = el(await h.next((e) => e.t === "sasl"));
+    expect(challenge.is("challenge", SASL)).toBe(true);
+    const since = h.received.length;
+    const final = client.final(Buffer.from(challenge.getText(), "base64"));
+    h.send("gw1", { t: "sasl", conn: "c1", xml: `<response xmlns="${SASL}">${final.toString("base64")}</response>` });
+    const success = await h.next((e) => e.t === "sasl", since);
+    expect(success).toMatchObject({ t: "sasl", conn: "c1", user: "juliet@example.com" });
+    expect(el(success).is("success", SASL)).toBe(true);
+    expect(client.verify(Buffer.from(el(success).getText(), "base64"))).toBe(true);
+    expect(await h.router.registry.getSingleMetricAsString("xmpp_router_auth_total")).toContain('mechanism="SCRAM-SHA-256",result="success"} 1');
+  });
+
+  it("fails a wrong password, an unoffered mechanism and an orphan continuation", async () => {
+    const client = scramClient("SCRAM-SHA-256", "juliet", "wrong");
+    h.send("gw1", { t: "sasl", conn: "c1", xml: `<auth xmlns="${SASL}" mechanism="SCRAM-SHA-256">${client.first().toString("base64")}</auth>` });
+    const challenge = el(await h.next((e) => e.t === "sasl"));
+    let since = h.received.length;
+    h.send("gw1", { t: "sasl", conn: "c1", xml: `<response xmlns="${SASL}">${client.final(Buffer.from(challenge.getText(), "base64")).toString("base64")}</response>` });
+    const failure = await h.next((e) => e.t === "sasl", since);
+    expect(failure).toMatchObject({ failed: true });
+    expect(el(failure).getChild("not-authorized")).toBeDefined();
+
+    since = h.received.length;
+    h.send("gw1", { t: "sasl", conn: "c2", xml: `<auth xmlns="${SASL}" mechanism="DIGEST-MD5">=</auth>` });
+    expect(el(await h.next((e) => e.t === "sasl" && e.conn === "c2", since)).getChild("invalid-mechanism")).toBeDefined();
+
+    since = h.received.length;
+    h.send("gw1", { t: "sasl", conn: "c3", xml: `<response xmlns="${SASL}">abcd</response>` });
+    expect(el(await h.next((e) => e.t === "sasl" && e.conn === "c3", since)).getChild("temporary-auth-failure")).toBeDefined();
+  });
+});
+
+describe("resource binding", () => {
+  it("binds a resource and replaces an older session on the same full JID with <conflict/>", async () => {
+    const first = await bind("juliet", "balcony", "gw1", "old");
+    expect(first).toBe("juliet@example.com/balcony");
+    const since = h.received.length;
+    const second = await bind("juliet", "balcony", "gw2", "new");
+    expect(second).toBe(first);
+    const close = await h.next((e) => e.t === "close", since);
+    expect(close).toMatchObject({ gw: "gw1", conn: "old", condition: "conflict" });
+    const bound = h.received.find((e) => e.t === "bound" && e.conn === "new")!;
+    expect(el(bound).getChild("bind")?.getChildText("jid")).toBe(first);
+    expect((await h.sessions.get("juliet@example.com")).map((s) => s.conn)).toEqual(["new"]);
+  });
+
+  it("generates a resource when none is asked for", async () => {
+    h.send("gw1", { t: "stanza", conn: "c9", jid: "juliet@example.com", xml: `<iq type="set" id="b"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"/></iq>` });
+    const bound = (await h.next((e) => e.t === "bound")) as { jid: string };
+    expect(bound.jid).toMatch(/^juliet@example\.com\/[A-Za-z0-9_-]{16,}$/);
+  });
+});
+
+describe("message routing", () => {
+  it("delivers a bare-JID message only to the resource with the highest priority", async () => {
+    const high = await online("juliet", "balcony", 5);
+    const low = await online("juliet", "garden", 1);
+    const romeo = await online("romeo", "orchard", 0);
+    const since = say(romeo.conn, romeo.jid, `<message to="juliet@example.com" type="chat" id="m1"><body>hi</body></message>`);
+    const delivered = await h.next((e) => e.t === "deliver", since);
+    expect(delivered.conn).toBe(high.conn);
+    const m = el(delivered);
+    expect(m.attrs).toMatchObject({ from: romeo.jid, to: "juliet@example.com", id: "m1" });
+    await h.next((e) => e.t === "ack" && e.conn === romeo.conn, since);
+    expect(h.received.slice(since).some((e) => e.t === "deliver" && e.conn === low.conn)).toBe(false);
+  });
+
+  it("puts a message for an offline user on the work queue before acknowledging it", async () => {
+    const juliet = await online("juliet", "balcony", 0);
+    const seq = h.send("gw1", { t: "stanza", conn: juliet.conn, jid: juliet.jid, xml: `<message to="romeo@example.com" id="m2"><body>where art thou</body></message>` });
+    const ack = await h.next((e) => e.t === "ack" && e.conn === juliet.conn && e.seq === seq);
+    // Stored (publish resolved) before the gateway heard the seq was handed off.
+    expect(h.stored.slice(0, ack.storedBefore)).toContain(`gw1:${juliet.conn}:${seq}`);
+    await expect.poll(() => h.work.find((w) => w.t === "message")).toBeDefined();
+    const work = h.work.find((w) => w.t === "message");
+    expect(work).toMatchObject({ t: "message", key: `gw1:${juliet.conn}:${seq}`, to: "romeo@example.com", from: juliet.jid });
+    expect(el({ xml: work?.t === "message" ? work.xml : "" }).getChildText("body")).toBe("where art thou");
+  });
+
+  it("asks the AMP worker to flush stored messages on initial presence", async () => {
+    const romeo = await online("romeo", "orchard", 0);
+    expect(h.work).toContainEqual({ t: "flush", jid: romeo.jid, gw: "gw1", conn: romeo.conn });
+  });
+
+  it("stamps the sender and answers a malformed or foreign address with an error", async () => {
+    const romeo = await online("romeo", "orchard", 0);
+    let since = say(romeo.conn, romeo.jid, `<message to="juliet@@example.com" id="x1" from="mallory@example.com"/>`);
+    let reply = el(await h.next((e) => e.t === "deliver", since));
+    expect(reply.attrs).toMatchObject({ type: "error", id: "x1", to: romeo.jid });
+    expect(condition(reply)).toBe("jid-malformed");
+    since = say(romeo.conn, romeo.jid, `<message to="someone@elsewhere.example" id="x2"/>`);
+    reply = el(await h.next((e) => e.t === "deliver", since));
+    expect(condition(reply)).toBe("remote-server-not-found");
+  });
+
+  it("rejects a priority outside -128..127 and unbinds a closed connection", async () => {
+    const juliet = await online("juliet", "balcony", 0);
+    const since = say(juliet.conn, juliet.jid, `<presence id="pr"><priority>300</priority></presence>`);
+    const reply = el(await h.next((e) => e.t === "deliver", since));
+    expect(reply.attrs).toMatchObject({ type: "error", id: "pr" });
+    expect(condition(reply)).toBe("bad-request");
+    const seq = h.send("gw1", { t: "closed", conn: juliet.conn, jid: juliet.jid, reason: "eof" });
+    await h.next((e) => e.t === "ack" && e.conn === juliet.conn && e.seq === seq);
+    expect(await h.sessions.get("juliet@example.com")).toEqual([]);
+  });
+
+  it("ignores a resent envelope", async () => {
+    const juliet = await online("juliet", "balcony", 0);
+    const romeo = await online("romeo", "orchard", 0);
+    const env = { t: "stanza" as const, gw: "gw1", conn: romeo.conn, seq: 100, jid: romeo.jid, xml: `<message to="${juliet.jid}" id="d1"/>` };
+    const since = h.received.length;
+    h.sendRaw(env);
+    h.sendRaw(env);
+    h.sendRaw({ ...env, seq: 101, xml: `<message to="${juliet.jid}" id="d2"/>` });
+    await h.next((e) => e.t === "deliver" && el(e).attrs.id === "d2", since);
+    expect(h.received.slice(since).filter((e) => e.t === "deliver" && el(e).attrs.id === "d1")).toHaveLength(1);
+  });
+});
+
+describe("gateway liveness", () => {
+  it("removes the sessions of a gateway whose heartbeat lapsed, and only those", async () => {
+    await online("juliet", "balcony", 0, "gw1");
+    await online("romeo", "orchard", 0, "gw2");
+    h.beating.delete("gw1");
+    await expect.poll(() => h.sessions.get("juliet@example.com"), { timeout: 3000 }).toEqual([]);
+    expect((await h.sessions.get("romeo@example.com")).map((s) => s.jid)).toEqual(["romeo@example.com/orchard"]);
+  });
+});
+
+describe("server IQs", () => {
+  let romeo: { jid: string; conn: string };
+  beforeEach(async () => {
+    romeo = await online("romeo", "orchard", 0);
+  });
+  const ask = async (xml: string) => el(await h.next((e) => e.t === "deliver", say(romeo.conn, romeo.jid, xml)));
+
+  it("answers a ping to the server", async () => {
+    const reply = await ask(`<iq type="get" id="p1" to="example.com"><ping xmlns="urn:xmpp:ping"/></iq>`);
+    expect(reply.attrs).toEqual({ type: "result", id: "p1", from: "example.com", to: romeo.jid });
+    expect(reply.children).toEqual([]);
+  });
+
+  it("lists exactly the loaded features in disco#info", async () => {
+    const reply = await ask(`<iq type="get" id="d1" to="example.com"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>`);
+    const query = reply.getChild("query", "http://jabber.org/protocol/disco#info")!;
+    expect(query.getChildren("identity").map((i: Element) => i.attrs)).toEqual([{ category: "server", type: "im" }]);
+    expect(query.getChildren("feature").map((f: Element) => f.attrs.var)).toEqual([
+      "http://jabber.org/protocol/disco#info",
+      "http://jabber.org/protocol/disco#items",
+      "jabber:iq:version",
+      "msgoffline",
+      "urn:xmpp:ping",
+    ]);
+  });
+
+  it("answers service-unavailable to an unknown namespace, on the server and on an account", async () => {
+    let reply = await ask(`<iq type="get" id="u1" to="example.com"><query xmlns="urn:example:nothing"/></iq>`);
+    expect(reply.attrs).toMatchObject({ type: "error", id: "u1" });
+    expect(condition(reply)).toBe("service-unavailable");
+    reply = await ask(`<iq type="get" id="u2" to="juliet@example.com"><query xmlns="urn:example:nothing"/></iq>`);
+    expect(reply.attrs).toMatchObject({ type: "error", id: "u2", from: "juliet@example.com" });
+    expect(condition(reply)).toBe("service-unavailable");
+  });
+
+  it("never answers an error with an error", async () => {
+    const since = say(romeo.conn, romeo.jid, `<iq type="error" id="e1" to="example.com"><error type="cancel"><bad-request xmlns="${STANZAS}"/></error></iq>`);
+    say(romeo.conn, romeo.jid, `<message type="error" id="e2" to="juliet@example.com/nowhere"/>`);
+    say(romeo.conn, romeo.jid, `<iq type="result" id="e3" to="juliet@example.com/nowhere"/>`);
+    // Per-connection order: the ping's answer comes after anything the three could have caused.
+    say(romeo.conn, romeo.jid, `<iq type="get" id="p2" to="example.com"><ping xmlns="urn:xmpp:ping"/></iq>`);
+    await h.next((e) => e.t === "deliver" && el(e).attrs.id === "p2", since);
+    expect(h.received.slice(since).filter((e) => e.t === "deliver").map((e) => el(e).attrs.id)).toEqual(["p2"]);
+  });
+});

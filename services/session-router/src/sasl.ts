@@ -1,0 +1,96 @@
+// The SASL exchange, relayed by the gateway step by step (RFC 6120 §6.4). Credentials never
+// leave this tier: the gateway only sees challenges, success and failure.
+import { tryParseJid } from "@xmppd/jid";
+import { createMechanism, type SaslStep } from "@xmppd/sasl";
+import { NS_SASL } from "@xmppd/stanza";
+import { parseElement, type Element } from "@xmppd/xml";
+import type { ConnState } from "./connections.ts";
+import { sendToGateway, type RouterContext } from "./context.ts";
+import { decodeSaslData, saslChallenge, saslFailure, saslSuccess } from "./sasl-codec.ts";
+
+export async function handleSasl(ctx: RouterContext, state: ConnState, xmlText: string): Promise<void> {
+  let el: Element;
+  try {
+    el = parseElement(xmlText);
+  } catch {
+    return fail(ctx, state, "malformed-request");
+  }
+  if (el.is("auth", NS_SASL)) return start(ctx, state, el);
+  if (el.is("response", NS_SASL)) return respond(ctx, state, el);
+  if (el.is("abort", NS_SASL)) {
+    // RFC 6120 §6.4.4: the client aborts; the server answers <aborted/>.
+    if (state.sasl) ctx.metrics.auth(state.sasl.mechanism, "failure");
+    return fail(ctx, state, "aborted");
+  }
+  return fail(ctx, state, "malformed-request");
+}
+
+async function start(ctx: RouterContext, state: ConnState, el: Element): Promise<void> {
+  const name = String(el.attrs.mechanism ?? "");
+  // RFC 6120 §6.5.5: a mechanism we do not offer.
+  if (!(ctx.config.sasl.mechanisms as readonly string[]).includes(name)) return fail(ctx, state, "invalid-mechanism");
+  const domain = connectionDomain(ctx, state);
+  const machine = createMechanism(name, async (username) => {
+    const local = tryParseJid(`${username}@${domain}`)?.local;
+    if (!local) return null;
+    return (await ctx.users.get(domain, local))?.scram ?? null;
+  });
+  state.sasl = { mechanism: name, machine };
+  return step(ctx, state, el.getText());
+}
+
+async function respond(ctx: RouterContext, state: ConnState, el: Element): Promise<void> {
+  // A continuation without an exchange: this router took the connection over from a dead one
+  // mid-exchange (or the client misbehaves). RFC 6120 §6.5.12: try again.
+  if (!state.sasl) return fail(ctx, state, "temporary-auth-failure");
+  return step(ctx, state, el.getText());
+}
+
+async function step(ctx: RouterContext, state: ConnState, text: string): Promise<void> {
+  const sasl = state.sasl!;
+  const input = decodeSaslData(text.trim());
+  if (!input) {
+    ctx.metrics.auth(sasl.mechanism, "failure");
+    return fail(ctx, state, "incorrect-encoding"); // RFC 6120 §6.5.2
+  }
+  let result: SaslStep;
+  try {
+    result = await sasl.machine.step(input);
+  } catch (err) {
+    ctx.log.error({ err, conn: state.conn }, "SASL step failed");
+    ctx.metrics.auth(sasl.mechanism, "failure");
+    return fail(ctx, state, "temporary-auth-failure"); // RFC 6120 §6.5.12
+  }
+  if (result.kind === "challenge") return void sendToGateway(ctx, state.gw, { t: "sasl", conn: state.conn, xml: saslChallenge(result.data).toString() });
+  if (result.kind === "failure") {
+    ctx.metrics.auth(sasl.mechanism, "failure");
+    return fail(ctx, state, result.condition);
+  }
+  return succeed(ctx, state, result);
+}
+
+function succeed(ctx: RouterContext, state: ConnState, result: Extract<SaslStep, { kind: "success" }>): void {
+  const mechanism = state.sasl!.mechanism;
+  const user = tryParseJid(`${result.username}@${connectionDomain(ctx, state)}`);
+  // RFC 6120 §6.4.6 / §6.5.6: the only identity one may act as is one's own bare JID.
+  const authz = result.authzid ? tryParseJid(result.authzid) : null;
+  const authzOk = !result.authzid || (authz !== null && user !== null && authz.isBare() && authz.equals(user));
+  if (!user || !authzOk) {
+    ctx.metrics.auth(mechanism, "failure");
+    return fail(ctx, state, user ? "invalid-authzid" : "not-authorized");
+  }
+  state.sasl = undefined;
+  ctx.metrics.auth(mechanism, "success");
+  sendToGateway(ctx, state.gw, { t: "sasl", conn: state.conn, xml: saslSuccess(result.data).toString(), user: user.toString() });
+}
+
+function fail(ctx: RouterContext, state: ConnState, condition: string): void {
+  state.sasl = undefined;
+  sendToGateway(ctx, state.gw, { t: "sasl", conn: state.conn, xml: saslFailure(condition).toString(), failed: true });
+}
+
+/** The domain of the stream ("open" envelope); a connection first seen mid-stream uses the default domain. */
+export function connectionDomain(ctx: RouterContext, state: ConnState): string {
+  const asked = state.domain ? tryParseJid(state.domain)?.domain : undefined;
+  return asked ?? (tryParseJid(ctx.config.domains[0]!)?.domain as string);
+}

@@ -1,0 +1,88 @@
+// One client stanza, after authentication: parse, stamp, address, dispatch (RFC 6120 §10).
+import { tryParseJid, type Jid } from "@xmppd/jid";
+import { errorReply } from "@xmppd/stanza";
+import { parseElement, type Element } from "@xmppd/xml";
+import type { ConnState } from "./connections.ts";
+import { replyTo, type RouterContext } from "./context.ts";
+import { handleBind, isBindRequest } from "./bind.ts";
+import { deliverLocal } from "./local-delivery.ts";
+import { answerIq, bounce, type Routed, type StanzaKind } from "./replies.ts";
+import { handleOwnPresence } from "./own-presence.ts";
+
+export interface StanzaEnvelope {
+  seq: number;
+  jid: string;
+  xml: string;
+}
+
+export async function handleStanza(ctx: RouterContext, state: ConnState, env: StanzaEnvelope, startedAt: bigint): Promise<void> {
+  const sender = senderJid(state, env.jid);
+  let el: Element;
+  try {
+    el = parseElement(env.xml);
+  } catch (err) {
+    // The gateway parsed it already; garbage here is a bug upstream, not the client's fault.
+    return void ctx.log.warn({ err, conn: state.conn }, "unparseable stanza envelope dropped");
+  }
+  if (!sender) return void ctx.log.warn({ conn: state.conn, jid: env.jid }, "stanza with an invalid sender JID dropped");
+  if (sender.isBare()) {
+    // RFC 6120 §7.1: before binding, the only stanza a client may send is the bind request.
+    if (isBindRequest(el)) return handleBind(ctx, state, sender, el);
+    return replyTo(ctx, state, errorReply(el, "not-authorized"));
+  }
+  // RFC 6120 §7.6.2.2: one resource per stream; a second bind is not allowed.
+  if (isBindRequest(el)) return replyTo(ctx, state, errorReply(el, "not-allowed"));
+  const kind = el.name as StanzaKind;
+  if (kind !== "message" && kind !== "presence" && kind !== "iq") return void ctx.log.warn({ name: el.name }, "unknown stanza kind dropped");
+  // Invariant 3: the sender is who the gateway authenticated, whatever the stanza says.
+  el.attrs.from = sender.toString();
+  let outcome: Routed;
+  try {
+    outcome = await dispatch(ctx, state, el, kind, sender, env.seq);
+  } catch (err) {
+    // Storage or queue trouble: the stanza is neither delivered nor stored, so it goes back to
+    // its sender as an error (invariant 1: delivered, stored or bounced) and the seq is done.
+    ctx.log.error({ err, conn: state.conn }, "routing failed; bouncing the stanza");
+    outcome = bounce(ctx, state, el, "internal-server-error");
+  }
+  ctx.metrics.routed(kind, outcome, startedAt);
+}
+
+async function dispatch(ctx: RouterContext, state: ConnState, el: Element, kind: StanzaKind, sender: Jid, seq: number): Promise<Routed> {
+  const toText = el.attrs.to as string | undefined;
+  if (toText === undefined) {
+    // RFC 6120 §10.3.2 / RFC 6121 §4.2: presence without 'to' is the user's own broadcast presence.
+    if (kind === "presence") return handleOwnPresence(ctx, state, el, sender, seq);
+    // RFC 6120 §10.3.1: a message without 'to' is treated as addressed to the sender's bare JID;
+    // §10.3.3: an IQ without 'to' is processed by the server on behalf of the account.
+    if (kind === "message") el.attrs.to = sender.bareString();
+    else return answerIq(ctx, state, el, sender.bareString(), false);
+  }
+  const to = tryParseJid(el.attrs.to as string);
+  // RFC 6120 §8.3.3.8: an address that does not prepare is jid-malformed.
+  if (!to) return bounce(ctx, state, el, "jid-malformed");
+  // No server-to-server yet: every other domain is unreachable (RFC 6120 §10.4.3).
+  if (!ctx.domains.has(to.domain)) return bounce(ctx, state, el, "remote-server-not-found");
+  if (to.local === "") return toServer(ctx, state, el, kind, to);
+  return deliverLocal(ctx, state, el, kind, to, seq);
+}
+
+/** RFC 6120 §10.5.1 and §10.5.2: stanzas addressed to the server itself. */
+async function toServer(ctx: RouterContext, state: ConnState, el: Element, kind: StanzaKind, to: Jid): Promise<Routed> {
+  if (kind === "iq") {
+    // The server has no resources of its own (<domain/resource>): nobody answers there.
+    if (!to.isBare()) return bounce(ctx, state, el, "service-unavailable");
+    return answerIq(ctx, state, el, to.domain, true);
+  }
+  // A message or presence for the server: RFC 6120 §10.5.1 lets the server handle it "as
+  // appropriate"; no module consumes them yet, so they are dropped without a reply (an error
+  // reply to, say, a headline from a bot would only bounce around).
+  return "ignore";
+}
+
+function senderJid(state: ConnState, text: string): Jid | null {
+  if (state.jid?.text === text) return state.jid.jid;
+  const jid = tryParseJid(text);
+  if (jid) state.jid = { text, jid };
+  return jid;
+}

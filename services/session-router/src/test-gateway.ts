@@ -1,0 +1,146 @@
+// Test harness: a router on the in-process bus, memory sessions and PGlite users, and a fake
+// gateway that speaks envelopes to it. Used by the router tests only.
+import { createMemoryBus, decode, encode, subjects, type AmpWork, type Bus, type GatewayHeartbeat, type ToGateway, type ToRouter, type WorkMessage } from "@xmppd/bus";
+import { configSchema, type Config } from "@xmppd/config";
+import { createLogger } from "@xmppd/observability";
+import { hashPassword } from "@xmppd/sasl";
+import { createMemorySessionStore, createPgliteClient, createUserStore, migrate, type SessionStore, type SqlClient, type UserStore } from "@xmppd/storage";
+import { randomSuffix } from "@xmppd/testkit";
+import { createRouter, type Router } from "./router.ts";
+
+/** An envelope a gateway got, with how many work-queue publishes had resolved by then. */
+type Received = ToGateway & { gw: string; storedBefore: number };
+type Omitted<T> = T extends unknown ? Omit<T, "gw" | "seq"> : never;
+
+export interface Harness {
+  config: Config;
+  bus: Bus;
+  sessions: SessionStore;
+  router: Router;
+  /** Everything the router sent to gateways, in order. */
+  received: Received[];
+  /** AmpWork published to the work queue, in order. */
+  work: AmpWork[];
+  /** msgIds of work-queue publishes that have resolved (stored), in order. */
+  stored: string[];
+  send(gw: string, env: Omitted<ToRouter>): number;
+  /** Gateways whose heartbeat the harness publishes (as a live gateway would); remove one to let it die. */
+  beating: Set<string>;
+  /** Resends an envelope with an explicit seq. */
+  sendRaw(env: ToRouter): void;
+  /** Waits for an envelope to a gateway matching `pred` that arrived after `since` (an index into received). */
+  next(pred: (e: Received) => boolean, since?: number, timeoutMs?: number): Promise<Received>;
+  close(): Promise<void>;
+}
+
+export const PASSWORD = "pencil";
+
+/** A PGlite user store with juliet and romeo (password PASSWORD); slow to build, so share it. */
+export async function createTestUsers(): Promise<{ users: UserStore; sql: SqlClient }> {
+  const sql = createPgliteClient();
+  await migrate(sql, "core");
+  const users = createUserStore(sql);
+  for (const u of ["juliet", "romeo"]) {
+    await users.create({ username: u, domain: "example.com", scram: hashPassword(PASSWORD, { iterations: 4096 }) });
+  }
+  return { users, sql };
+}
+
+export async function startHarness(users: UserStore, opts: { offlineEnabled?: boolean } = {}): Promise<Harness> {
+  const cluster = `rt${randomSuffix(8)}`;
+  const config = configSchema.parse({
+    domains: ["example.com"],
+    cluster,
+    heartbeat: { intervalMs: 50, deadAfterMs: 200 },
+    offline: { enabled: opts.offlineEnabled ?? true },
+  });
+  const stored: string[] = [];
+  const bus = slowWorkQueue(createMemoryBus(), 30, stored);
+  const sessions = createMemorySessionStore();
+  const log = createLogger({ service: "session-router", level: "silent" });
+  const router = await createRouter({ config, bus, sessions, users, log, id: "r1" });
+  const s = subjects(cluster);
+  const received: Received[] = [];
+  const work: AmpWork[] = [];
+  const waiters = new Set<() => void>();
+  const notify = () => waiters.forEach((w) => w());
+  for (const gw of ["gw1", "gw2"]) {
+    bus.subscribe(s.gatewayInbox(gw), (data) => {
+      received.push({ ...decode<ToGateway>(data), gw, storedBefore: stored.length });
+      notify();
+    });
+  }
+  const queue = await bus.workQueue({ stream: s.ampStream(), subjectPrefix: s.ampSubjectPrefix(), durable: s.ampDurable() });
+  const consumer = await queue.consume(async (m: WorkMessage) => {
+    work.push(decode<AmpWork>(m.data));
+    m.ack();
+    notify();
+  });
+  const beating = new Set(["gw1", "gw2"]);
+  const beat = () => {
+    for (const id of beating) bus.publish(s.gatewayHeartbeat(), encode<GatewayHeartbeat>({ id, ts: Date.now(), connections: 1 }));
+  };
+  beat();
+  const beater = setInterval(beat, config.heartbeat.intervalMs);
+  await router.start();
+  const seqs = new Map<string, number>();
+
+  const harness: Harness = {
+    config, bus, sessions, router, received, work, stored, beating,
+    send(gw, env) {
+      const key = `${gw}/${env.conn}`;
+      const seq = (seqs.get(key) ?? 0) + 1;
+      seqs.set(key, seq);
+      harness.sendRaw({ ...env, gw, seq } as ToRouter);
+      return seq;
+    },
+    sendRaw(env) {
+      bus.publish(s.routerInbox("r1"), encode(env));
+    },
+    next(pred, since = 0, timeoutMs = 2000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = received.slice(since).find(pred);
+          if (!found) return false;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no matching envelope within ${timeoutMs} ms; got ${JSON.stringify(received.slice(since))}`));
+        }, timeoutMs);
+        if (!check()) waiters.add(check);
+      });
+    },
+    async close() {
+      clearInterval(beater);
+      await router.stop();
+      await consumer.stop();
+      await bus.close();
+      await sessions.close();
+    },
+  };
+  return harness;
+}
+
+/** The bus with a work queue whose publish takes `delayMs` to be stored, recording each msgId once stored. */
+function slowWorkQueue(bus: Bus, delayMs: number, stored: string[]): Bus {
+  return {
+    ...bus,
+    async workQueue(spec) {
+      const queue = await bus.workQueue(spec);
+      return {
+        ...queue,
+        consume: queue.consume.bind(queue),
+        pending: queue.pending.bind(queue),
+        async publish(subject, data, opts) {
+          await new Promise((r) => setTimeout(r, delayMs));
+          await queue.publish(subject, data, opts);
+          stored.push(opts?.msgId ?? "");
+        },
+      };
+    },
+  };
+}
