@@ -34,6 +34,11 @@ export class Framer {
   private kind: UnitKind = "header";
   private docStart = false; // the current '<' is the first byte of the stream document
   private depth = 0;
+  // Open element names of the current stanza, so a mismatched end tag fails when it arrives
+  // rather than when the stanza would have completed. Names are compared as raw bytes (latin1).
+  private names: string[] = [];
+  private name = "";
+  private inName = false;
   private elements = 0;
   private quote = 0;
   private prev = 0;
@@ -107,12 +112,13 @@ export class Framer {
         }
         case ETAG: {
           const gt = piece.indexOf(C_GT, i);
+          if (this.kind === "stanza") this.name += piece.toString("latin1", i, gt === -1 ? n : gt);
           if (gt === -1) {
             i = n;
             break;
           }
           i = gt + 1;
-          if (this.kind === "stanza") this.depth--;
+          if (this.kind === "stanza" && !this.closeElement()) return;
           if (!this.tagClosed(piece, start, i)) return;
           if (!this.inUnit()) start = -1;
           break;
@@ -151,6 +157,7 @@ export class Framer {
     this.state = LT;
     this.depth = 0;
     this.elements = 0;
+    this.names.length = 0;
   }
 
   private outsideText(): void {
@@ -165,6 +172,7 @@ export class Framer {
       if (kind === "header") return this.fail("not-well-formed", "end tag before the stream header");
       if (this.depth === 0) this.kind = "close";
       this.state = ETAG;
+      this.name = "";
     } else if (c === C_BANG) {
       if (kind !== "stanza" || this.depth === 0) return this.fail("restricted-xml", "DOCTYPE, comments and markup declarations are not allowed (RFC 6120 §11.1)");
       this.state = BANG;
@@ -177,7 +185,11 @@ export class Framer {
     } else {
       this.state = STAG;
       this.prev = 0;
-      if (kind === "stanza") return this.openElement();
+      if (kind === "stanza") {
+        this.inName = true;
+        this.name = "";
+        return this.openElement();
+      }
     }
     return true;
   }
@@ -189,9 +201,38 @@ export class Framer {
     return true;
   }
 
+  private closeElement(): boolean {
+    this.depth--;
+    const open = this.names.pop();
+    const name = this.name.trimEnd();
+    if (name !== open) return this.fail("not-well-formed", `end tag </${name}> does not match <${open}>`);
+    return true;
+  }
+
+  /** Reads the element name at the start of a start tag; it may continue in the next piece. */
+  private scanName(piece: Buffer, i: number): number {
+    const n = piece.length;
+    let j = i;
+    while (j < n) {
+      const c = piece[j] as number;
+      if (isSpaceByte(c) || c === C_SLASH || c === C_GT) break;
+      j++;
+    }
+    this.name += piece.toString("latin1", i, j);
+    if (j < n) {
+      this.inName = false;
+      this.names.push(this.name);
+    }
+    return j;
+  }
+
   /** Scans inside a start tag; leaves state STAG (need more), QUOTE, or TEXT/BETWEEN-bound. */
   private scanStartTag(piece: Buffer, i: number): number {
     const n = piece.length;
+    if (this.inName) {
+      i = this.scanName(piece, i);
+      if (this.inName) return i;
+    }
     let prev = this.prev;
     for (; i < n; i++) {
       const c = piece[i] as number;
@@ -202,7 +243,10 @@ export class Framer {
       }
       if (c === C_GT) {
         // An empty-element tag ends in '/>' (XML 1.0 §3.1).
-        if (prev === C_SLASH && this.kind === "stanza") this.depth--;
+        if (prev === C_SLASH && this.kind === "stanza") {
+          this.depth--;
+          this.names.pop();
+        }
         this.state = TEXT;
         this.prev = prev;
         return i + 1;

@@ -79,6 +79,24 @@ describe("StreamParser: a normal stream", () => {
 });
 
 describe("StreamParser: errors carry the RFC 6120 condition", () => {
+  it("a mismatched end tag fails when it arrives, not when the stanza would complete", () => {
+    for (const chunks of [["<message><body>x</message>"], ["<message><bo", "dy>x</mess", "age>"], ["<a:message xmlns:a='jabber:client'><b/></a:messagex >"]]) {
+      const rec = record();
+      rec.parser.write(HEADER);
+      for (const c of chunks) rec.parser.write(c);
+      expect(rec.errors.map((e) => e.condition)).toEqual(["not-well-formed"]);
+    }
+  });
+
+  it("matches end tags that carry whitespace or split across writes", () => {
+    const rec = record();
+    rec.parser.write(`${HEADER}<message><bo`);
+    rec.parser.write("dy>x</bo");
+    rec.parser.write("dy ><x/></message\n>");
+    expect(rec.errors).toEqual([]);
+    expect(rec.stanzas.map(String)).toEqual([`<message xmlns="jabber:client"><body>x</body><x/></message>`]);
+  });
+
   it.each([
     ["a DOCTYPE before the header", "", "<!DOCTYPE stream [<!ENTITY x 'y'>]>"],
     ["a comment between stanzas", "<!-- c -->", ""],

@@ -1,0 +1,178 @@
+// `npm run bench`: login rate, memory per idle session and 1:1 message throughput with latency
+// percentiles. By default it starts the separate-process topology on this machine; with --host
+// it measures any XMPP server (ejabberd, Prosody) that has users bench0..benchN-1 with password
+// "bench" and allows PLAIN without TLS.
+import { parseArgs } from "node:util";
+import { readFileSync } from "node:fs";
+import { BenchConn, type ConnOptions } from "./xmpp-conn.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    host: { type: "string" },
+    port: { type: "string", default: "5222" },
+    domain: { type: "string", default: "localhost" },
+    gateways: { type: "string", default: "2" },
+    routers: { type: "string", default: "2" },
+    "amp-workers": { type: "string", default: "1" },
+    logins: { type: "string", default: "400" },
+    idle: { type: "string", default: "2000" },
+    pairs: { type: "string", default: "50" },
+    rate: { type: "string", default: "5000" },
+    seconds: { type: "string", default: "10" },
+  },
+});
+
+const num = (k: keyof typeof args) => Number(args[k]);
+
+interface Target {
+  ports: number[];
+  host: string;
+  domain: string;
+  pids: number[];
+  addUsers(n: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function ourTopology(): Promise<Target> {
+  const { startTopology } = await import("../test/support/topology.ts");
+  const topo = await startTopology({
+    gateways: num("gateways"), routers: num("routers"), ampWorkers: num("amp-workers"),
+    env: { LOG_LEVEL: "warn", XMPPD__gateway__limits__stanzasPerSecond: "100000", XMPPD__gateway__limits__stanzasBurst: "100000", XMPPD__gateway__limits__bytesPerSecond: "100000000", XMPPD__gateway__limits__bytesBurst: "100000000", XMPPD__gateway__limits__connectionsPerIp: "100000", XMPPD__gateway__limits__newConnectionsPerIpPer10s: "100000", XMPPD__heartbeat__deadAfterMs: "5000" },
+  });
+  let made = 0;
+  return {
+    ports: topo.of("gateway").map((g) => g.c2sPort),
+    host: "127.0.0.1",
+    domain: topo.domain,
+    pids: topo.procs.map((p) => p.child.pid!),
+    async addUsers(n) {
+      const pending: Promise<void>[] = [];
+      for (; made < n; made++) pending.push(topo.addUser(`bench${made}`, "bench"));
+      await Promise.all(pending);
+    },
+    stop: () => topo.stop(),
+  };
+}
+
+function external(): Target {
+  return { ports: [num("port")], host: args.host!, domain: args.domain!, pids: [], addUsers: async () => {}, stop: async () => {} };
+}
+
+function rssKiB(pids: number[]): number {
+  let sum = 0;
+  for (const pid of pids) {
+    const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/);
+    sum += m ? Number(m[1]) : 0;
+  }
+  return sum;
+}
+
+let userSeq = 0;
+function conn(t: Target, i: number): Promise<BenchConn> {
+  const o: ConnOptions = {
+    host: t.host, port: t.ports[i % t.ports.length]!, domain: t.domain,
+    username: `bench${i}`, password: "bench", resource: `r${userSeq++}`,
+    localAddress: `127.0.0.${2 + (i % 200)}`,
+  };
+  return BenchConn.open(o);
+}
+
+async function inBatches<T>(n: number, width: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(n);
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < n) {
+      const i = next++;
+      out[i] = await fn(i);
+    }
+  }));
+  return out;
+}
+
+async function loginRate(t: Target): Promise<number> {
+  const n = num("logins");
+  const start = performance.now();
+  const conns = await inBatches(n, 50, (i) => conn(t, i));
+  const secs = (performance.now() - start) / 1000;
+  conns.forEach((c) => c.close());
+  return n / secs;
+}
+
+async function idleMemory(t: Target): Promise<number | null> {
+  if (!t.pids.length) return null;
+  const n = num("idle");
+  global.gc?.();
+  await new Promise((r) => setTimeout(r, 1000));
+  const before = rssKiB(t.pids);
+  const conns = await inBatches(n, 50, (i) => conn(t, i));
+  await new Promise((r) => setTimeout(r, 2000));
+  const after = rssKiB(t.pids);
+  conns.forEach((c) => c.close());
+  return (after - before) / n;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
+}
+
+async function throughput(t: Target) {
+  const pairs = num("pairs");
+  const rate = num("rate");
+  const seconds = num("seconds");
+  const senders = await inBatches(pairs, 20, (i) => conn(t, i));
+  const receivers = await inBatches(pairs, 20, (i) => conn(t, pairs + i));
+  const latencies: number[] = [];
+  let received = 0;
+  for (const r of receivers) {
+    r.onMessageBody = (body) => {
+      received++;
+      latencies.push(performance.now() - Number(body));
+    };
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  let sent = 0;
+  const perTick = rate / 100;
+  let credit = 0;
+  const start = performance.now();
+  await new Promise<void>((done) => {
+    const timer = setInterval(() => {
+      credit += perTick;
+      while (credit >= 1) {
+        credit--;
+        const k = sent % pairs;
+        senders[k]!.send(`<message to='${receivers[k]!.jid}' type='chat'><body>${performance.now()}</body></message>`);
+        sent++;
+      }
+      if (performance.now() - start >= seconds * 1000) {
+        clearInterval(timer);
+        done();
+      }
+    }, 10);
+  });
+  const sendSecs = (performance.now() - start) / 1000;
+  const deadline = Date.now() + 10_000;
+  while (received < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  latencies.sort((a, b) => a - b);
+  [...senders, ...receivers].forEach((c) => c.close());
+  return { sent, received, lost: sent - received, rate: received / sendSecs, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+const target = args.host ? external() : await ourTopology();
+try {
+  await target.addUsers(Math.max(num("logins"), num("idle"), 2 * num("pairs")));
+  const logins = await loginRate(target);
+  const perSession = await idleMemory(target);
+  const tp = await throughput(target);
+  const result = {
+    target: args.host ? `${args.host}:${args.port}` : `xmppd ${args.gateways} gateways, ${args.routers} routers, ${args["amp-workers"]} AMP workers`,
+    loginsPerSecond: Math.round(logins),
+    idleKiBPerSession: perSession === null ? "n/a (external)" : Math.round(perSession * 10) / 10,
+    messages: tp.sent, received: tp.received, lost: tp.lost,
+    messagesPerSecond: Math.round(tp.rate), p50ms: Math.round(tp.p50 * 100) / 100, p99ms: Math.round(tp.p99 * 100) / 100,
+  };
+  console.table(result);
+  console.log(JSON.stringify(result));
+} finally {
+  await target.stop();
+}
+process.exit(0);

@@ -1,0 +1,12 @@
+export { AdminError, OP_NAMES } from "./ops.ts";
+export type { AdminErrorCode, AdminOps, OpName, SessionsPage } from "./ops.ts";
+export { createDirectAdminOps, prepareAccount } from "./direct-ops.ts";
+export type { DirectOpsOptions } from "./direct-ops.ts";
+export { createRemoteAdminOps } from "./remote-ops.ts";
+export { serveAdminOps } from "./endpoint.ts";
+export type { AdminEndpoint } from "./endpoint.ts";
+export { adminFilePath, readLiveAdminFile, removeAdminFile, writeAdminFile } from "./admin-file.ts";
+export type { AdminFile } from "./admin-file.ts";
+export { openAdminOps } from "./backend.ts";
+export { runCli } from "./cli.ts";
+export type { CliIo } from "./cli.ts";

@@ -1,0 +1,33 @@
+// What every work handler gets: the worker's collaborators, passed explicitly.
+import type { AmpWork, Bus, Subjects } from "@xmppd/bus";
+import type { Config } from "@xmppd/config";
+import type { Logger } from "@xmppd/observability";
+import type { OfflineStore, SessionStore, UserStore } from "@xmppd/storage";
+import type { AmpMetrics } from "./metrics.ts";
+
+export interface WorkContext {
+  readonly config: Config;
+  readonly bus: Bus;
+  readonly subjects: Subjects;
+  readonly sessions: SessionStore;
+  readonly users: UserStore;
+  readonly offline: OfflineStore;
+  readonly log: Logger;
+  readonly metrics: AmpMetrics;
+}
+
+/** A short label for what a handler did, used as the `outcome` metric label. */
+export type Outcome = string;
+
+export type WorkHandler<W extends AmpWork> = (work: W, ctx: WorkContext) => Promise<Outcome>;
+
+/** One handler per kind of work; AMP rule evaluation slots in as another entry or a wrapper. */
+export type HandlerTable = { [K in AmpWork["t"]]: WorkHandler<Extract<AmpWork, { t: K }>> };
+
+/**
+ * Work that can never succeed (undecodable payload, unparsable stanza). Retrying would loop
+ * forever, so the consumer acknowledges it and logs it instead of redelivering.
+ */
+export class PoisonWorkError extends Error {
+  override name = "PoisonWorkError";
+}

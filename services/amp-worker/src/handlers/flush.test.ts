@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "@xmppd/testkit";
+import { parseElement } from "@xmppd/xml";
+import { createHarness, messageWork } from "../test-harness.ts";
+import type { Harness } from "../test-harness.ts";
+import { FLUSH_PAGE } from "./flush.ts";
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+const settled = async (): Promise<void> => {
+  await waitFor(async () => (await h.queue.pending()) === 0, { what: "work queue drained" });
+};
+
+async function storeMessages(n: number): Promise<string[]> {
+  const bodies: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const w = messageWork("bob@localhost", "alice@localhost/phone", `m${i}`);
+    bodies.push(`m${i}`);
+    // Stored directly, as the message path would, with increasing order keys.
+    await h.offline.store({ key: w.key, owner: "bob@localhost", sender: w.from, stanza: w.xml, orderKey: w.order, expiresAt: null, meta: null }, 1000);
+  }
+  return bodies;
+}
+
+describe("flush work", () => {
+  it("delivers stored messages oldest first with <delay/>, then deletes them", async () => {
+    h = await createHarness();
+    await h.addUser("bob");
+    await storeMessages(3);
+    const stored = await h.offline.list("bob@localhost");
+    await h.bindSession("bob@localhost/laptop", "gw2", "c7");
+    const inbox = h.inbox("gw2");
+    await h.send({ t: "flush", jid: "bob@localhost/laptop", gw: "gw2", conn: "c7" });
+    await settled();
+    expect(inbox.map((e) => e.t === "deliver" && e.conn)).toEqual(["c7", "c7", "c7"]);
+    const stanzas = inbox.map((e) => parseElement(e.t === "deliver" ? e.xml : ""));
+    expect(stanzas.map((s) => s.getChildText("body"))).toEqual(["m0", "m1", "m2"]);
+    stanzas.forEach((s, i) => {
+      const delay = s.getChild("delay", "urn:xmpp:delay");
+      expect(delay?.attrs.from).toBe("localhost");
+      expect(delay?.attrs.stamp).toBe(stored[i]?.storedAt.toISOString());
+      expect(delay?.attrs.stamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    });
+    expect(await h.offline.count("bob@localhost")).toBe(0);
+  });
+
+  it("pages through more than one page in order", async () => {
+    h = await createHarness();
+    await h.addUser("bob");
+    const bodies = await storeMessages(FLUSH_PAGE + 3);
+    await h.bindSession("bob@localhost/laptop", "gw2", "c7");
+    const inbox = h.inbox("gw2");
+    await h.send({ t: "flush", jid: "bob@localhost/laptop", gw: "gw2", conn: "c7" });
+    await settled();
+    expect(inbox.map((e) => parseElement(e.t === "deliver" ? e.xml : "").getChildText("body"))).toEqual(bodies);
+    expect(await h.offline.count("bob@localhost")).toBe(0);
+  });
+
+  it("keeps the messages when the session is already gone", async () => {
+    h = await createHarness();
+    await h.addUser("bob");
+    await storeMessages(2);
+    await h.bindSession("bob@localhost/laptop", "gw2", "other-conn");
+    const inbox = h.inbox("gw2");
+    await h.send({ t: "flush", jid: "bob@localhost/laptop", gw: "gw2", conn: "c7" });
+    await settled();
+    expect(inbox).toEqual([]);
+    expect(await h.offline.count("bob@localhost")).toBe(2);
+    const processed = await h.worker.registry.getSingleMetricAsString("xmpp_amp_work_processed_total");
+    expect(processed).toContain('kind="flush",outcome="stale"} 1');
+  });
+});

@@ -1,0 +1,91 @@
+// Test support: a worker on the in-process bus, memory sessions and in-memory PGlite, plus a
+// fake gateway that records what the worker sends it.
+import { createMemoryBus, decode, encode, subjects } from "@xmppd/bus";
+import type { AmpWork, Bus, ToGateway, WorkQueue } from "@xmppd/bus";
+import { loadConfig } from "@xmppd/config";
+import type { Config } from "@xmppd/config";
+import { createLogger } from "@xmppd/observability";
+import { hashPassword } from "@xmppd/sasl";
+import { createMemorySessionStore, createOfflineStore, createPgliteClient, createUserStore, migrate } from "@xmppd/storage";
+import type { OfflineStore, SessionRecord, SessionStore, SqlClient, UserStore } from "@xmppd/storage";
+import { uniqueId } from "@xmppd/testkit";
+import { createAmpWorker } from "./app.ts";
+import type { AmpWorker } from "./app.ts";
+import type { HandlerTable } from "./context.ts";
+
+export interface Harness {
+  config: Config;
+  bus: Bus;
+  queue: WorkQueue;
+  sessions: SessionStore;
+  users: UserStore;
+  offline: OfflineStore;
+  sql: SqlClient;
+  worker: AmpWorker;
+  /** Envelopes received by each gateway id. */
+  inbox(gateway: string): ToGateway[];
+  addUser(local: string): Promise<void>;
+  bindSession(jid: string, gateway: string, conn: string, available?: boolean): Promise<void>;
+  send(work: AmpWork): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  /** Wrap the stores, e.g. to inject a failure. */
+  wrapOffline?: (store: OfflineStore) => OfflineStore;
+  handlers?: HandlerTable;
+}
+
+export async function createHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const config = loadConfig({ env: { XMPPD__cluster: uniqueId("amp"), XMPPD__log__level: "silent", ...opts.env } });
+  const s = subjects(config.cluster);
+  const bus = createMemoryBus();
+  const sql = createPgliteClient();
+  await migrate(sql, "core");
+  await migrate(sql, "amp");
+  const sessions = createMemorySessionStore();
+  const users = createUserStore(sql);
+  const offline = createOfflineStore(sql);
+  const log = createLogger({ service: "amp-worker", level: "silent" });
+  const deps = { config, bus, sessions, users, offline: opts.wrapOffline?.(offline) ?? offline, log };
+  const worker = await createAmpWorker(deps, opts.handlers);
+  await worker.start();
+  const queue = await bus.workQueue({ stream: s.ampStream(), subjectPrefix: s.ampSubjectPrefix(), durable: s.ampDurable() });
+  let closed = false;
+  const inboxes = new Map<string, ToGateway[]>();
+  const inbox = (gw: string): ToGateway[] => {
+    let list = inboxes.get(gw);
+    if (!list) {
+      const created: ToGateway[] = [];
+      bus.subscribe(s.gatewayInbox(gw), (data) => created.push(decode<ToGateway>(data)));
+      inboxes.set(gw, (list = created));
+    }
+    return list;
+  };
+  return {
+    config, bus, queue, sessions, users, offline, sql, worker, inbox,
+    addUser: (local) => users.create({ username: local, domain: "localhost", scram: hashPassword("pw", { iterations: 4096 }) }),
+    async bindSession(jid, gateway, conn, available = true) {
+      const rec: SessionRecord = { jid, gateway, conn, available, priority: 0, boundAt: Date.now() };
+      await sessions.bind(rec, 10);
+    },
+    send: (work) => queue.publish(s.ampWork(work.t), encode(work)),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await worker.stop();
+      await bus.close();
+      await sql.close();
+    },
+  };
+}
+
+let seq = 0;
+
+/** A message work item as the router would enqueue it. */
+export function messageWork(to: string, from: string, body: string, type = "chat"): Extract<AmpWork, { t: "message" }> {
+  seq += 1;
+  const xml = `<message xmlns='jabber:client' from='${from}' to='${to}' type='${type}' id='m${seq}'><body>${body}</body></message>`;
+  return { t: "message", key: `gw1:c1:${seq}`, order: String(seq).padStart(12, "0"), to, from, xml, acceptedAt: Date.now() };
+}

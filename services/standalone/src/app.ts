@@ -1,0 +1,79 @@
+// All three services in one process: router, AMP worker and gateway over shared infrastructure,
+// each with its own /metrics, /healthz and /readyz port, plus the embedded admin endpoint.
+import { createDirectAdminOps, removeAdminFile, serveAdminOps, writeAdminFile } from "@xmppd/admin";
+import { createAmpWorker } from "@xmppd/amp-worker";
+import type { Config } from "@xmppd/config";
+import { createGateway } from "@xmppd/connection-gateway";
+import { startHttp } from "@xmppd/observability";
+import type { Logger, Metrics, OpsHttp } from "@xmppd/observability";
+import { createRouter } from "@xmppd/session-router";
+import { createOfflineStore, createUserStore } from "@xmppd/storage";
+import { openInfra } from "./infra.ts";
+import type { Infra } from "./infra.ts";
+
+export interface Standalone {
+  /** Ports actually bound (0 in config picks a free one): c2s and each service's ops HTTP. */
+  readonly ports: { c2s: number; gateway: number; router: number; amp: number };
+  readonly isEmbeddedDatabase: boolean;
+  /** Stops gateway, router and worker in that order, then the infrastructure. */
+  stop(): Promise<void>;
+}
+
+interface Service {
+  isReady(): boolean | Promise<boolean>;
+  readonly registry: Metrics["registry"];
+}
+
+export async function startStandalone(config: Config, log: Logger): Promise<Standalone> {
+  const infra = await openInfra(config);
+  try {
+    return await startServices(config, log, infra);
+  } catch (err) {
+    // A failed start (a port in use, say) must not leave PGlite or the bus open behind it.
+    await infra.close().catch(() => {});
+    throw err;
+  }
+}
+
+async function startServices(config: Config, log: Logger, infra: Infra): Promise<Standalone> {
+  const users = createUserStore(infra.core);
+  const { bus, sessions } = infra;
+  const router = await createRouter({ config, bus, sessions, users, log: log.child({ service: "session-router" }) });
+  const worker = await createAmpWorker({ config, bus, sessions, users, offline: createOfflineStore(infra.amp), log: log.child({ service: "amp-worker" }) });
+  const gateway = await createGateway({ config, bus, log: log.child({ service: "connection-gateway" }), dataDir: config.dataDir });
+  // Consumers first, listeners last: by the time a client can connect, its stanzas have a home.
+  await router.start();
+  await worker.start();
+  await gateway.start();
+  const serve = (s: Service, host: string, port: number): Promise<OpsHttp> => startHttp({ host, port, registry: s.registry, isReady: () => s.isReady(), log });
+  const http = await Promise.all([
+    serve(gateway, config.gateway.host, config.gateway.httpPort),
+    serve(router, config.router.host, config.router.httpPort),
+    serve(worker, config.amp.host, config.amp.httpPort),
+  ]);
+  const closeAdmin = infra.isEmbeddedDatabase ? await startAdminEndpoint(config, infra, users, log) : async () => {};
+
+  return {
+    ports: { c2s: gateway.c2sPort(), gateway: http[0].port, router: http[1].port, amp: http[2].port },
+    isEmbeddedDatabase: infra.isEmbeddedDatabase,
+    async stop() {
+      await closeAdmin();
+      await gateway.stop();
+      await router.stop();
+      await worker.stop();
+      await Promise.all(http.map((h) => h.close()));
+      await infra.close();
+    },
+  };
+}
+
+/** PGlite allows one process, so the admin CLI reaches the database through this endpoint. */
+async function startAdminEndpoint(config: Config, infra: Infra, users: ReturnType<typeof createUserStore>, log: Logger): Promise<() => Promise<void>> {
+  const ops = createDirectAdminOps({ users, sessions: infra.sessions, iterations: config.scramIterations, domains: config.domains });
+  const endpoint = await serveAdminOps(ops, (err) => log.error({ err }, "admin request failed"));
+  writeAdminFile(config.dataDir, { url: endpoint.url, token: endpoint.token, pid: process.pid });
+  return async () => {
+    removeAdminFile(config.dataDir);
+    await endpoint.close();
+  };
+}
