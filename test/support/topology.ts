@@ -62,8 +62,8 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     XMPPD__cluster: cluster,
     XMPPD__dataDir: dir,
     XMPPD__domains: JSON.stringify([domain]),
-    XMPPD__heartbeat__intervalMs: "200",
-    XMPPD__heartbeat__deadAfterMs: "1000",
+    XMPPD__heartbeat__intervalMs: "250",
+    XMPPD__heartbeat__deadAfterMs: "1500",
     XMPPD__gateway__tls__required: String(opts.tlsRequired ?? false),
     ...opts.env,
   };

@@ -1,6 +1,6 @@
 // The gateway's presence on the bus: it follows router beacons (to know where connections
 // may go), receives its inbox, and announces itself every heartbeat interval.
-import { decode, encode, type Bus, type GatewayHeartbeat, type RouterHeartbeat, type Subjects, type Subscription } from "@xmppd/bus";
+import { decode, encode, type Bus, type GatewayGone, type GatewayHeartbeat, type RouterHeartbeat, type Subjects, type Subscription } from "@xmppd/bus";
 import type { Connection } from "./connection.ts";
 import type { GatewayContext } from "./context.ts";
 import { inboxHandler } from "./inbound.ts";
@@ -21,6 +21,7 @@ export function linkToCluster(
   const subs: Subscription[] = [
     bus.subscribe(subjects.routerHeartbeat(), (data) => onBeacon(ctx, pool, data)),
     bus.subscribe(subjects.gatewayInbox(ctx.id), inboxHandler(ctx, connections)),
+    bus.subscribe(subjects.gatewayGone(), (data) => onGone(ctx, connections, data)),
   ];
   const announce = () => {
     const hb: GatewayHeartbeat = { id: ctx.id, ts: Date.now(), connections: connections.size };
@@ -47,4 +48,17 @@ function onBeacon(ctx: GatewayContext, pool: RouterPool, data: Uint8Array): void
   } catch (err) {
     ctx.log.warn({ err }, "dropping undecodable router heartbeat");
   }
+}
+
+// The routers missed our beacons long enough to declare us dead and removed our sessions from
+// Redis: our bound streams now receive nothing (messages to them go offline). Close them so the
+// clients reconnect, bind again and collect what was stored meanwhile.
+function onGone(ctx: GatewayContext, connections: ReadonlyMap<string, Connection>, data: Uint8Array): void {
+  try {
+    if (decode<GatewayGone>(data).id !== ctx.id) return;
+  } catch {
+    return;
+  }
+  ctx.log.warn({ connections: connections.size }, "declared dead by the routers; closing bound streams so clients reconnect");
+  for (const conn of connections.values()) if (conn.jid !== null) conn.fail("internal-server-error", "session state lost; please reconnect");
 }

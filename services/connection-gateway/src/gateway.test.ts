@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createMemoryBus, subjects, type Bus, type ToRouter } from "@xmppd/bus";
+import { createMemoryBus, encode, subjects, type Bus, type ToRouter } from "@xmppd/bus";
 import { configSchema } from "@xmppd/config";
 import { createLogger } from "@xmppd/observability";
 import { createGateway, type Gateway } from "./gateway.ts";
@@ -200,6 +200,21 @@ describe("established stream", () => {
     r.reply(e.gateway.id, { t: "close", conn, condition: "conflict", text: "replaced" });
     await c.waitFor(/<conflict /);
     await c.waitClosed();
+  });
+
+  it("closes bound streams when the routers declare this gateway dead, and only for its own id", async () => {
+    const e = await setup();
+    router(e, "r1");
+    const bound = await client(e);
+    await login(bound);
+    const pending = await client(e);
+    pending.send(streamHeader());
+    await pending.waitFor(/<\/stream:features>/);
+    e.bus.publish(e.subs.gatewayGone(), encode({ id: "some-other-gateway" }));
+    e.bus.publish(e.subs.gatewayGone(), encode({ id: e.gateway.id }));
+    await bound.waitFor(/<internal-server-error /);
+    await bound.waitClosed();
+    expect(pending.text()).not.toMatch(/stream:error/);
   });
 });
 

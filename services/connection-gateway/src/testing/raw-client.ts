@@ -37,6 +37,11 @@ export class RawClient {
     }
   }
 
+  /** Everything the server has sent so far. */
+  text(): string {
+    return this.received;
+  }
+
   /** Resolves when the server has closed the connection. */
   async waitClosed(timeoutMs = 3000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
