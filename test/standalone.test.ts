@@ -66,8 +66,9 @@ it("lets @xmpp/client and go-sendxmpp log in over STARTTLS and chat", async () =
 
 it("lists the session with the admin CLI", async () => {
   const { stdout } = await run(process.execPath, ["--import", "tsx", "services/admin/src/main.ts", "sessions", "--json"], { cwd: ROOT, env });
-  const sessions = JSON.parse(stdout) as { jid: string }[];
-  expect(sessions.map((s) => s.jid)).toContain("alice@localhost/web");
+  const listed = JSON.parse(stdout) as { total: number; sessions: { jid: string }[] };
+  expect(listed.sessions.map((s) => s.jid)).toContain("alice@localhost/web");
+  expect(listed.total).toBe(listed.sessions.length);
 });
 
 it("stops cleanly on SIGTERM", async () => {
