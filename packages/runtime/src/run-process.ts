@@ -1,0 +1,31 @@
+// Process concerns shared by every service's main.ts: start, stop once on SIGTERM/SIGINT and
+// exit 0, or print a start-up failure (usually a configuration error meant for a person) as one
+// message without a stack and exit 1.
+export interface Running {
+  stop(): Promise<void>;
+}
+
+export function runProcess(service: string, start: () => Promise<Running>, onStopError: (err: unknown) => void = () => {}): void {
+  start().then(
+    (app) => {
+      let stopping = false;
+      const stop = (): void => {
+        if (stopping) return;
+        stopping = true;
+        app.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            onStopError(err);
+            process.exit(1);
+          },
+        );
+      };
+      process.on("SIGTERM", stop);
+      process.on("SIGINT", stop);
+    },
+    (err: unknown) => {
+      process.stderr.write(`${service}: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
