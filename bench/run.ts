@@ -4,7 +4,9 @@
 // "bench" and allows PLAIN without TLS.
 import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
+import { Redis } from "ioredis";
 import { BenchConn, type ConnOptions } from "./xmpp-conn.ts";
+import { heapAfterGc, inspectorUrl } from "./heap.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -15,7 +17,7 @@ const { values: args } = parseArgs({
     routers: { type: "string", default: "2" },
     "amp-workers": { type: "string", default: "1" },
     logins: { type: "string", default: "400" },
-    idle: { type: "string", default: "2000" },
+    idle: { type: "string", default: "5000" },
     pairs: { type: "string", default: "50" },
     rate: { type: "string", default: "5000" },
     seconds: { type: "string", default: "10" },
@@ -29,6 +31,10 @@ interface Target {
   host: string;
   domain: string;
   pids: number[];
+  /** V8 heap in use after a full GC, summed over every process of ours. */
+  heapBytes?(): Promise<number>;
+  /** Bytes Redis holds for this cluster's keys. */
+  redisBytes?(): Promise<number>;
   addUsers(n: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -36,7 +42,7 @@ interface Target {
 async function ourTopology(): Promise<Target> {
   const { startTopology } = await import("../test/support/topology.ts");
   const topo = await startTopology({
-    gateways: num("gateways"), routers: num("routers"), ampWorkers: num("amp-workers"),
+    gateways: num("gateways"), routers: num("routers"), ampWorkers: num("amp-workers"), inspect: true,
     env: { LOG_LEVEL: "warn", XMPPD__gateway__limits__stanzasPerSecond: "100000", XMPPD__gateway__limits__stanzasBurst: "100000", XMPPD__gateway__limits__bytesPerSecond: "100000000", XMPPD__gateway__limits__bytesBurst: "100000000", XMPPD__gateway__limits__connectionsPerIp: "100000", XMPPD__gateway__limits__newConnectionsPerIpPer10s: "100000", XMPPD__heartbeat__deadAfterMs: "5000" },
   });
   let made = 0;
@@ -45,10 +51,26 @@ async function ourTopology(): Promise<Target> {
     host: "127.0.0.1",
     domain: topo.domain,
     pids: topo.procs.map((p) => p.child.pid!),
+    async heapBytes() {
+      const sizes = await Promise.all(topo.procs.map((p) => heapAfterGc(inspectorUrl(p.logFile))));
+      return sizes.reduce((a, b) => a + b, 0);
+    },
+    async redisBytes() {
+      const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+      let total = 0;
+      let cursor = "0";
+      do {
+        const [next, keys] = await redis.scan(cursor, "MATCH", `${topo.cluster}:*`, "COUNT", 1000);
+        cursor = next;
+        for (const key of keys) total += Number(await redis.memory("USAGE", key)) || 0;
+      } while (cursor !== "0");
+      redis.disconnect();
+      return total;
+    },
     async addUsers(n) {
-      const pending: Promise<void>[] = [];
-      for (; made < n; made++) pending.push(topo.addUser(`bench${made}`, "bench"));
-      await Promise.all(pending);
+      const names: string[] = [];
+      for (; made < n; made++) names.push(`bench${made}`);
+      await topo.addUsers(names, "bench");
     },
     stop: () => topo.stop(),
   };
@@ -98,17 +120,26 @@ async function loginRate(t: Target): Promise<number> {
   return n / secs;
 }
 
-async function idleMemory(t: Target): Promise<number | null> {
-  if (!t.pids.length) return null;
+// Memory per idle session summed over every tier: the growth of V8 heap in use after a full GC
+// in every process (gateways, routers, AMP workers), plus what Redis holds for the sessions,
+// between a warm population (a fifth of the sessions, absorbing first-use allocations) and the
+// full one. RSS growth is reported beside it; it is noisy (start-up garbage, heap headroom).
+async function idleMemory(t: Target): Promise<{ heapAndRedis: number; rss: number } | null> {
+  if (!t.heapBytes || !t.redisBytes) return null;
   const n = num("idle");
-  global.gc?.();
-  await new Promise((r) => setTimeout(r, 1000));
-  const before = rssKiB(t.pids);
-  const conns = await inBatches(n, 50, (i) => conn(t, i));
+  const warm = Math.floor(n / 5);
+  const measure = async () => {
+    await new Promise((r) => setTimeout(r, 3000));
+    return { heap: await t.heapBytes!(), redis: await t.redisBytes!(), rss: rssKiB(t.pids) * 1024 };
+  };
+  const first = await inBatches(warm, 50, (i) => conn(t, i));
+  const before = await measure();
+  const rest = await inBatches(n - warm, 50, (i) => conn(t, warm + i));
+  const after = await measure();
+  [...first, ...rest].forEach((c) => c.close());
   await new Promise((r) => setTimeout(r, 2000));
-  const after = rssKiB(t.pids);
-  conns.forEach((c) => c.close());
-  return (after - before) / n;
+  const per = (k: "heap" | "redis" | "rss") => (after[k] - before[k]) / (n - warm) / 1024;
+  return { heapAndRedis: per("heap") + per("redis"), rss: per("rss") };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -131,14 +162,12 @@ async function throughput(t: Target) {
   }
   await new Promise((r) => setTimeout(r, 500));
   let sent = 0;
-  const perTick = rate / 100;
-  let credit = 0;
   const start = performance.now();
   await new Promise<void>((done) => {
+    // Paced by elapsed time, not by timer ticks, which drift under load.
     const timer = setInterval(() => {
-      credit += perTick;
-      while (credit >= 1) {
-        credit--;
+      const due = Math.floor(((performance.now() - start) / 1000) * rate);
+      while (sent < due) {
         const k = sent % pairs;
         senders[k]!.send(`<message to='${receivers[k]!.jid}' type='chat'><body>${performance.now()}</body></message>`);
         sent++;
@@ -160,13 +189,14 @@ async function throughput(t: Target) {
 const target = args.host ? external() : await ourTopology();
 try {
   await target.addUsers(Math.max(num("logins"), num("idle"), 2 * num("pairs")));
-  const logins = await loginRate(target);
   const perSession = await idleMemory(target);
+  const logins = await loginRate(target);
   const tp = await throughput(target);
   const result = {
     target: args.host ? `${args.host}:${args.port}` : `xmppd ${args.gateways} gateways, ${args.routers} routers, ${args["amp-workers"]} AMP workers`,
     loginsPerSecond: Math.round(logins),
-    idleKiBPerSession: perSession === null ? "n/a (external)" : Math.round(perSession * 10) / 10,
+    idleKiBPerSession: perSession === null ? "n/a (external)" : Math.round(perSession.heapAndRedis * 10) / 10,
+    idleRssKiBPerSession: perSession === null ? "n/a (external)" : Math.round(perSession.rss * 10) / 10,
     messages: tp.sent, received: tp.received, lost: tp.lost,
     messagesPerSecond: Math.round(tp.rate), p50ms: Math.round(tp.p50 * 100) / 100, p99ms: Math.round(tp.p99 * 100) / 100,
   };

@@ -33,6 +33,8 @@ export interface TopologyOptions {
   ampWorkers?: number;
   tlsRequired?: boolean;
   env?: Record<string, string>;
+  /** Start every process with the V8 inspector on a random loopback port (benchmarks read heap use through it). */
+  inspect?: boolean;
 }
 
 export interface Topology {
@@ -41,6 +43,8 @@ export interface Topology {
   procs: Proc[];
   of(kind: Kind): Proc[];
   addUser(username: string, password: string): Promise<void>;
+  /** Many accounts sharing one password, hashed once (for load tests). */
+  addUsers(usernames: string[], password: string): Promise<void>;
   start(kind: Kind): Promise<Proc>;
   kill(proc: Proc, signal?: NodeJS.Signals): Promise<void>;
   logs(proc: Proc): string;
@@ -90,7 +94,8 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     }
     const logFile = join(dir, `${name}.log`);
     const out = createWriteStream(logFile);
-    const child = spawn(process.execPath, ["--import", "tsx", ENTRY[kind]], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const args = [...(opts.inspect ? ["--inspect=127.0.0.1:0"] : []), "--import", "tsx", ENTRY[kind]];
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);
     const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
@@ -114,6 +119,12 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     start,
     async addUser(username, password) {
       await users.create({ domain, username, scram: hashPassword(password, { iterations: 4096 }) });
+    },
+    async addUsers(usernames, password) {
+      const scram = hashPassword(password, { iterations: 4096 });
+      for (let i = 0; i < usernames.length; i += 50) {
+        await Promise.all(usernames.slice(i, i + 50).map((username) => users.create({ domain, username, scram })));
+      }
     },
     async kill(proc, signal = "SIGKILL") {
       proc.child.kill(signal);
