@@ -51,11 +51,20 @@ describe("chat across two gateway processes", () => {
     for (let i = 0; i < 3; i++) {
       await alice.send(xml("message", { to: "carol@localhost", type: "chat", id: `o${i}` }, xml("body", {}, `while you were out ${i}`)));
     }
+    // RFC 6121 §8.5.2.2.1: a headline is discarded silently and a groupchat bounced; neither is stored.
+    await alice.send(xml("message", { to: "carol@localhost", type: "headline", id: "h1" }, xml("body", {}, "headline news")));
+    await alice.send(xml("message", { to: "carol@localhost", type: "groupchat", id: "g1" }, xml("body", {}, "not a room")));
+    const bounced = await alice.next((el) => el.attrs.type === "error" && el.attrs.id === "g1");
+    expect(bounced.attrs.from).toBe("carol@localhost");
+    expect(bounced.getChild("error")?.getChild("service-unavailable", "urn:ietf:params:xml:ns:xmpp-stanzas")).toBeTruthy();
+    expect(alice.inbox.some((el) => el.attrs.id === "h1")).toBe(false);
     // Give the work queue time to commit the rows before carol appears.
     await new Promise((r) => setTimeout(r, 1000));
     const carol = await login(1, "carol", { resource: "home" });
     const got = await carol.collect(isChat("alice@localhost"), 3, 15_000);
     expect(got.map((m) => m.getChildText("body"))).toEqual(["while you were out 0", "while you were out 1", "while you were out 2"]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(carol.inbox.filter((el) => el.name === "message").map((m) => m.attrs.id)).toEqual(["o0", "o1", "o2"]);
     for (const m of got) {
       const delay = m.getChild("delay", "urn:xmpp:delay");
       expect(delay?.attrs.from).toBe("localhost");
@@ -92,5 +101,32 @@ describe("chat across two gateway processes", () => {
     const version = await alice.iq(xml("iq", { type: "get", to: "localhost", id: "v2" }, xml("query", { xmlns: "jabber:iq:version" })));
     expect(version.getChild("query")?.getChildText("name")).toBe("xmppd");
     await alice.stop();
+  });
+
+  it("binds a server-generated resource, and a second login with the same resource replaces the first (RFC 6120 §7.7.2.2)", async () => {
+    const generated = await login(0, "carol", { presence: false });
+    expect(generated.jid).toMatch(/^carol@localhost\/.{8,}$/);
+    const first = await login(0, "bob", { resource: "same" });
+    const second = await login(1, "bob", { resource: "same" });
+    expect(second.jid).toBe("bob@localhost/same");
+    // The first stream is closed with <conflict/>; the new one receives the traffic.
+    await new Promise((r) => setTimeout(r, 500));
+    const alice = await login(1, "alice", { resource: "check" });
+    await alice.send(xml("message", { to: "bob@localhost/same", type: "chat", id: "c1" }, xml("body", {}, "which one?")));
+    await second.next((el) => el.attrs.id === "c1");
+    expect(first.inbox.some((el) => el.attrs.id === "c1")).toBe(false);
+    await Promise.all([generated.stop(), first.stop(), second.stop(), alice.stop()]);
+  });
+
+  it("serves Prometheus metrics, health and readiness on every service", async () => {
+    const names: Record<string, string> = { gateway: "xmpp_gateway_stanzas_in_total", router: "xmpp_router_stanzas_routed_total", amp: "xmpp_amp_work_processed_total" };
+    for (const proc of topo.procs) {
+      const base = `http://127.0.0.1:${proc.httpPort}`;
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      const text = await (await fetch(`${base}/metrics`)).text();
+      expect(text).toContain(names[proc.kind]);
+      expect(text).toContain(`xmpp_${proc.kind}_process_resident_memory_bytes`);
+    }
   });
 });

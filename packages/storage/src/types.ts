@@ -15,6 +15,13 @@ export interface SessionRecord {
   boundAt: number;
 }
 
+/** What the router needs to route a message to one account. */
+export interface RecipientState {
+  sessions: SessionRecord[];
+  /** See SessionStore.addQueued. */
+  queued: number;
+}
+
 export type BindResult =
   | { ok: true; replaced?: SessionRecord }
   | { ok: false; reason: "resource-limit" };
@@ -28,6 +35,15 @@ export interface SessionStore {
   get(bareJid: string): Promise<SessionRecord[]>;
   /** Sessions of many bare JIDs in one round trip. */
   getMany(bareJids: string[]): Promise<Map<string, SessionRecord[]>>;
+  /** Sessions and queued count of many bare JIDs in ONE round trip (the router's hot path). */
+  lookup(bareJids: string[]): Promise<Map<string, RecipientState>>;
+  /**
+   * Adds delta to the account's queued count and returns the new value, never below 0. The count
+   * is the number of messages accepted onto the offline path and not yet delivered, stored-and-
+   * flushed or bounced; while it is above 0, new chat/normal messages line up behind them
+   * (invariant 2). It expires 7 days after its last change, so a lost decrement heals.
+   */
+  addQueued(bareJid: string, delta: number): Promise<number>;
   /** Update presence of a session still owned by conn. Returns false if it is gone. */
   setPresence(jid: string, conn: string, p: { available: boolean; priority: number; presence?: string }): Promise<boolean>;
   /** Every session bound through one gateway. */
@@ -95,6 +111,14 @@ export interface OfflineStore {
   list(owner: string, limit?: number): Promise<(OfflineMessage & { id: string })[]>;
   delete(ids: string[]): Promise<number>;
   count(owner: string): Promise<number>;
+  /**
+   * Hands the owner's messages to `deliver`, oldest first, a page at a time, and deletes the ids it
+   * returns, all in one transaction holding the owner's lock: drains and stores for one owner run
+   * one after another, so no row is delivered twice and none is stored mid-drain. Stops after the
+   * first page that was not delivered entirely. Returns how many rows it deleted. `deliver` must
+   * not use the SQL client (the transaction holds it; PGlite has a single connection).
+   */
+  drain(owner: string, deliver: (rows: (OfflineMessage & { id: string })[]) => Promise<string[]>, pageSize?: number): Promise<number>;
 }
 
 /** The SQL surface both pg and PGlite adapters provide; stores are written once against it. */

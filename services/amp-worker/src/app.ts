@@ -1,4 +1,4 @@
-// Composition root of the AMP worker: consumer -> handler per kind of work. The offline path
+// Composition root of the AMP worker: consumer -> per-account lane -> handler per kind of work. The offline path
 // is the only one for now; XEP-0079 rule evaluation slots in as a stage before these handlers.
 import { subjects as subjectsFor } from "@xmppd/bus";
 import type { Bus, Consumer, WorkQueue } from "@xmppd/bus";
@@ -10,6 +10,7 @@ import { createDispatcher } from "./consumer.ts";
 import { handleFlush } from "./handlers/flush.ts";
 import { handleMessage } from "./handlers/message.ts";
 import { createAmpMetrics } from "./metrics.ts";
+import { perOwner } from "./owner-lanes.ts";
 
 export interface AmpWorkerDeps {
   config: Config;
@@ -46,7 +47,7 @@ export async function createAmpWorker(deps: AmpWorkerDeps, handlers: HandlerTabl
     isReady: () => consumer !== null,
     async start() {
       if (consumer) return;
-      consumer = await queue.consume(createDispatcher(handlers, ctx), { concurrency: deps.config.amp.concurrency });
+      consumer = await queue.consume(createDispatcher(perOwner(handlers), ctx), { concurrency: deps.config.amp.concurrency });
       poller = startPendingPoll(queue, ctx);
       deps.log.info({ stream: s.ampStream(), concurrency: deps.config.amp.concurrency }, "amp worker consuming");
     },

@@ -4,7 +4,7 @@
 import { decode } from "@xmppd/bus";
 import type { AmpWork, WorkMessage } from "@xmppd/bus";
 import { PoisonWorkError } from "./context.ts";
-import type { HandlerTable, Outcome, WorkContext } from "./context.ts";
+import type { HandlerTable, Outcome, WorkContext, WorkMeta } from "./context.ts";
 
 const NAK_BASE_MS = 500;
 const NAK_MAX_MS = 30_000;
@@ -22,7 +22,7 @@ export function createDispatcher(handlers: HandlerTable, ctx: WorkContext): (msg
     try {
       const work = decodeWork(msg.data);
       kind = work.t;
-      outcome = await dispatch(handlers, work, ctx);
+      outcome = await dispatch(handlers, work, ctx, { deliveryCount: msg.deliveryCount });
       msg.ack();
     } catch (err) {
       outcome = settleFailure(msg, err, kind, ctx);
@@ -32,10 +32,10 @@ export function createDispatcher(handlers: HandlerTable, ctx: WorkContext): (msg
   };
 }
 
-function dispatch(handlers: HandlerTable, work: AmpWork, ctx: WorkContext): Promise<Outcome> {
+function dispatch(handlers: HandlerTable, work: AmpWork, ctx: WorkContext, meta: WorkMeta): Promise<Outcome> {
   // The table is keyed by kind; the cast only restates that `work.t` selects the handler's input.
-  const handler = handlers[work.t] as (w: AmpWork, c: WorkContext) => Promise<Outcome>;
-  return handler(work, ctx);
+  const handler = handlers[work.t] as (w: AmpWork, c: WorkContext, m: WorkMeta) => Promise<Outcome>;
+  return handler(work, ctx, meta);
 }
 
 function settleFailure(msg: WorkMessage, err: unknown, kind: string, ctx: WorkContext): Outcome {

@@ -19,7 +19,13 @@ export interface WorkContext {
 /** A short label for what a handler did, used as the `outcome` metric label. */
 export type Outcome = string;
 
-export type WorkHandler<W extends AmpWork> = (work: W, ctx: WorkContext) => Promise<Outcome>;
+/** What the queue knows about one delivery of a work item. */
+export interface WorkMeta {
+  /** 1 on first delivery; larger when the work was redelivered after a failure or a crash. */
+  deliveryCount: number;
+}
+
+export type WorkHandler<W extends AmpWork> = (work: W, ctx: WorkContext, meta?: WorkMeta) => Promise<Outcome>;
 
 /** One handler per kind of work; AMP rule evaluation slots in as another entry or a wrapper. */
 export type HandlerTable = { [K in AmpWork["t"]]: WorkHandler<Extract<AmpWork, { t: K }>> };

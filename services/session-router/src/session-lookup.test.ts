@@ -5,26 +5,26 @@ import { createSessionLookup } from "./session-lookup.ts";
 const rec = (jid: string): SessionRecord => ({ jid, gateway: "g", conn: "c", available: true, priority: 0, boundAt: 1 });
 
 describe("session lookup batcher", () => {
-  it("answers lookups of one tick with a single getMany", async () => {
+  it("answers lookups of one tick with a single store lookup, sessions and queued count together", async () => {
     const calls: string[][] = [];
     const lookup = createSessionLookup({
-      getMany: async (jids) => {
+      lookup: async (jids) => {
         calls.push(jids);
-        return new Map(jids.filter((j) => j !== "none@x").map((j) => [j, [rec(`${j}/r`)]]));
+        return new Map(jids.filter((j) => j !== "none@x").map((j, i) => [j, { sessions: [rec(`${j}/r`)], queued: i }]));
       },
     });
     const [a, b, a2, none] = await Promise.all([lookup("a@x"), lookup("b@x"), lookup("a@x"), lookup("none@x")]);
     expect(calls).toEqual([["a@x", "b@x", "none@x"]]);
-    expect(a.map((r) => r.jid)).toEqual(["a@x/r"]);
+    expect(a).toEqual({ sessions: [rec("a@x/r")], queued: 0 });
     expect(a2).toEqual(a);
-    expect(b.map((r) => r.jid)).toEqual(["b@x/r"]);
-    expect(none).toEqual([]);
+    expect(b).toEqual({ sessions: [rec("b@x/r")], queued: 1 });
+    expect(none).toEqual({ sessions: [], queued: 0 });
     await lookup("c@x");
     expect(calls.length).toBe(2);
   });
 
   it("rejects every waiter of a failed batch", async () => {
-    const lookup = createSessionLookup({ getMany: async () => Promise.reject(new Error("redis down")) });
+    const lookup = createSessionLookup({ lookup: async () => Promise.reject(new Error("redis down")) });
     await expect(Promise.all([lookup("a@x"), lookup("b@x")])).rejects.toThrow("redis down");
   });
 });

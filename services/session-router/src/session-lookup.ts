@@ -1,15 +1,16 @@
-// Session lookups of all envelopes that arrive in the same tick go to the store as ONE getMany
-// (one Redis round trip for a burst), keeping the hot path at one store call per batch.
-import type { SessionRecord, SessionStore } from "@xmppd/storage";
+// Recipient lookups of all envelopes that arrive in the same tick go to the store as ONE lookup
+// (one Redis round trip for a burst: sessions and queued count of each account), keeping the hot
+// path at one store call per batch.
+import type { RecipientState, SessionStore } from "@xmppd/storage";
 
-export type SessionLookup = (bareJid: string) => Promise<SessionRecord[]>;
+export type SessionLookup = (bareJid: string) => Promise<RecipientState>;
 
 interface Waiter {
-  resolve(records: SessionRecord[]): void;
+  resolve(state: RecipientState): void;
   reject(err: unknown): void;
 }
 
-export function createSessionLookup(store: Pick<SessionStore, "getMany">): SessionLookup {
+export function createSessionLookup(store: Pick<SessionStore, "lookup">): SessionLookup {
   let pending = new Map<string, Waiter[]>();
   let scheduled = false;
 
@@ -18,8 +19,10 @@ export function createSessionLookup(store: Pick<SessionStore, "getMany">): Sessi
     pending = new Map();
     scheduled = false;
     try {
-      const found = await store.getMany([...batch.keys()]);
-      for (const [jid, waiters] of batch) for (const w of waiters) w.resolve(found.get(jid) ?? []);
+      const found = await store.lookup([...batch.keys()]);
+      for (const [jid, waiters] of batch) {
+        for (const w of waiters) w.resolve(found.get(jid) ?? { sessions: [], queued: 0 });
+      }
     } catch (err) {
       for (const waiters of batch.values()) for (const w of waiters) w.reject(err);
     }

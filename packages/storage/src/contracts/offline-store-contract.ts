@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OfflineMessage, OfflineStore } from "../types.ts";
+import { drainTests } from "./offline-drain-contract.ts";
 
 export interface OfflineStoreFixture {
   store: OfflineStore;
@@ -93,5 +94,7 @@ export function runOfflineStoreContract(label: string, factory: () => Promise<Of
       expect(await fx.store.count(owner)).toBe(1);
       expect(await fx.store.count(newOwner())).toBe(0);
     });
+
+    drainTests({ store: () => fx.store, newOwner, msg });
   });
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { SessionRecord, SessionStore } from "../types.ts";
+import { queuedCounterTests } from "./session-queued-contract.ts";
 
 /** Opens stores over one shared backend (two opens = two routers), and cleans it up. */
 export interface SessionStoreFixture {
@@ -154,5 +155,7 @@ export function runSessionStoreContract(label: string, factory: () => SessionSto
       expect(new Set(page.map((r) => r.jid)).size).toBe(4);
       expect(await s.list(0)).toEqual([]);
     });
+
+    queuedCounterTests(open);
   });
 }

@@ -1,4 +1,5 @@
 import type { BindResult, SessionRecord, SessionStore } from "../types.ts";
+import { checkDelta, QUEUED_TTL_MS } from "./queued.ts";
 import { splitFullJid } from "./record.ts";
 
 /**
@@ -10,6 +11,7 @@ export function createMemorySessionStore(): SessionStore {
   const users = new Map<string, Map<string, SessionRecord>>(); // bare -> resource -> record
   const byGateway = new Map<string, Set<string>>(); // gateway -> full JIDs
   const aliveUntil = new Map<string, number>();
+  const queuedCounts = new Map<string, { n: number; until: number }>(); // bare -> count, expiry
   const copy = (r: SessionRecord): SessionRecord => ({ ...r });
 
   function lookup(jid: string): SessionRecord | undefined {
@@ -73,6 +75,20 @@ export function createMemorySessionStore(): SessionStore {
     return recs;
   }
 
+  function queued(bare: string): number {
+    const q = queuedCounts.get(bare);
+    if (q && q.until > Date.now()) return q.n;
+    queuedCounts.delete(bare);
+    return 0;
+  }
+
+  function addQueued(bare: string, delta: number): number {
+    const n = Math.max(0, queued(bare) + checkDelta(delta));
+    if (n === 0) queuedCounts.delete(bare);
+    else queuedCounts.set(bare, { n, until: Date.now() + QUEUED_TTL_MS });
+    return n;
+  }
+
   const get = (bare: string) => [...(users.get(bare)?.values() ?? [])].map(copy);
   const all = () => [...users.values()].flatMap((m) => [...m.values()]);
 
@@ -81,6 +97,8 @@ export function createMemorySessionStore(): SessionStore {
     unbind: async (jid, conn) => unbind(jid, conn),
     get: async (bare) => get(bare),
     getMany: async (bares) => new Map(bares.map((b) => [b, get(b)])),
+    lookup: async (bares) => new Map(bares.map((b) => [b, { sessions: get(b), queued: queued(b) }])),
+    addQueued: async (bare, delta) => addQueued(bare, delta),
     setPresence: async (jid, conn, p) => setPresence(jid, conn, p),
     listGateway: async (gw) => listGateway(gw),
     removeGateway: async (gw) => removeGateway(gw),

@@ -6,6 +6,7 @@ import { escapeKeyPart, LUA_ESCAPE } from "./key-escape.ts";
  *   p + "gw:<gateway>:sess"    set of full JIDs bound through that gateway (cleanup)
  *   p + "gw:<gateway>:alive"   heartbeat, expires after the gateway's TTL
  *   p + "gateways"             set of gateways that own sessions
+ *   p + "queued:{<bare>}"      messages on the offline path not yet settled (SessionStore.addQueued)
  * <bare> and <gateway> are escaped with escapeKeyPart.
  */
 export function redisKeys(prefix: string) {
@@ -14,6 +15,7 @@ export function redisKeys(prefix: string) {
     gwSessions: (gateway: string) => `${prefix}gw:${escapeKeyPart(gateway)}:sess`,
     gwAlive: (gateway: string) => `${prefix}gw:${escapeKeyPart(gateway)}:alive`,
     gateways: `${prefix}gateways`,
+    queued: (bare: string) => `${prefix}queued:{${escapeKeyPart(bare)}}`,
     /** Literal prefix shared by every session hash (for SCAN). */
     sessPrefix: `${prefix}sess:`,
   };

@@ -83,3 +83,14 @@ for _, gw in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   if redis.call('EXISTS', gwAliveKey(gw)) == 0 then dead[#dead + 1] = gw end
 end
 return dead`);
+
+/** KEYS: queued counter. ARGV: delta, ttl ms. INCRBY clamped at 0: at 0 the key is deleted,
+ * otherwise its expiry is renewed. Returns the new count. */
+export const ADD_QUEUED = new LuaScript(String.raw`
+local n = redis.call('INCRBY', KEYS[1], ARGV[1])
+if n <= 0 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return n`);

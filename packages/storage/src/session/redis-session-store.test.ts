@@ -47,6 +47,10 @@ describe("Redis session layout", () => {
     expect(await admin.smembers(`${keyPrefix}gateways`)).toEqual(["g:1"]);
     const ttl = await admin.pttl(`${keyPrefix}gw:g%3A1:alive`);
     expect(ttl).toBeGreaterThan(5_000);
+    await store.addQueued("{al}ice:*@example.com", 2);
+    expect(await admin.get(`${keyPrefix}queued:{${bare}}`)).toBe("2");
+    expect(await admin.pttl(`${keyPrefix}queued:{${bare}}`)).toBeGreaterThan(7 * 24 * 3600_000 - 60_000);
+    await store.addQueued("{al}ice:*@example.com", -2);
     await store.unbind(jid, "c");
     expect((await deleteKeys(keyPrefix)).sort()).toEqual([`${keyPrefix}gw:g%3A1:alive`]);
     await store.close();

@@ -2,7 +2,9 @@ import { Redis } from "ioredis";
 import type { BindResult, SessionRecord, SessionStore } from "../types.ts";
 import { decodeHash, decodeRecord, encodeRecord, splitFullJid } from "./record.ts";
 import { redisKeys } from "./redis-keys.ts";
-import { BIND, DEAD_GATEWAYS, LIST_GATEWAY, REMOVE_GATEWAY_BATCH, SET_PRESENCE, UNBIND } from "./redis-scripts.ts";
+import { checkDelta, QUEUED_TTL_MS } from "./queued.ts";
+import { readAccounts } from "./redis-lookup.ts";
+import { ADD_QUEUED, BIND, DEAD_GATEWAYS, LIST_GATEWAY, REMOVE_GATEWAY_BATCH, SET_PRESENCE, UNBIND } from "./redis-scripts.ts";
 import { countSessions, listSessions } from "./redis-scan.ts";
 
 export interface RedisSessionStoreOptions {
@@ -37,18 +39,12 @@ export function createRedisSessionStore(opts: RedisSessionStoreOptions): Session
   }
 
   async function getMany(bareJids: string[]): Promise<Map<string, SessionRecord[]>> {
-    const result = new Map<string, SessionRecord[]>();
-    const unique = [...new Set(bareJids)];
-    if (unique.length === 0) return result;
-    const pipeline = redis.pipeline();
-    for (const bare of unique) pipeline.hgetall(keys.sess(bare));
-    const replies = (await pipeline.exec()) ?? [];
-    unique.forEach((bare, i) => {
-      const [err, hash] = replies[i] ?? [new Error("missing pipeline reply"), null];
-      if (err) throw err;
-      result.set(bare, decodeHash(hash as Record<string, string>));
-    });
-    return result;
+    const found = await readAccounts(redis, keys, bareJids, false);
+    return new Map([...found].map(([bare, state]) => [bare, state.sessions]));
+  }
+
+  async function addQueued(bare: string, delta: number): Promise<number> {
+    return Number(await ADD_QUEUED.run(redis, [keys.queued(bare)], [checkDelta(delta), QUEUED_TTL_MS]));
   }
 
   async function setPresence(jid: string, conn: string, pr: { available: boolean; priority: number; presence?: string }) {
@@ -74,6 +70,8 @@ export function createRedisSessionStore(opts: RedisSessionStoreOptions): Session
     unbind,
     get: async (bare) => decodeHash(await redis.hgetall(keys.sess(bare))),
     getMany,
+    lookup: (bareJids) => readAccounts(redis, keys, bareJids, true),
+    addQueued,
     setPresence,
     listGateway: async (gateway) =>
       ((await LIST_GATEWAY.run(redis, [keys.gwSessions(gateway)], [p, gateway])) as string[]).map(decodeRecord),

@@ -29,10 +29,14 @@ describe("flush work", () => {
     await h.addUser("bob");
     await storeMessages(3);
     const stored = await h.offline.list("bob@localhost");
+    await h.sessions.addQueued("bob@localhost", 4); // the 3 stored ones and one still on its way
     await h.bindSession("bob@localhost/laptop", "gw2", "c7");
     const inbox = h.inbox("gw2");
+    // Two flushes at once (say, two presences): each row is still delivered once.
+    await h.send({ t: "flush", jid: "bob@localhost/laptop", gw: "gw2", conn: "c7" });
     await h.send({ t: "flush", jid: "bob@localhost/laptop", gw: "gw2", conn: "c7" });
     await settled();
+    expect((await h.sessions.lookup(["bob@localhost"])).get("bob@localhost")?.queued).toBe(1);
     expect(inbox.map((e) => e.t === "deliver" && e.conn)).toEqual(["c7", "c7", "c7"]);
     const stanzas = inbox.map((e) => parseElement(e.t === "deliver" ? e.xml : ""));
     expect(stanzas.map((s) => s.getChildText("body"))).toEqual(["m0", "m1", "m2"]);

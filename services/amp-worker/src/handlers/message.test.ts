@@ -107,7 +107,7 @@ describe("message work: offline path", () => {
     expect(inbox[0]?.t === "deliver" && inbox[0].xml).toContain("<service-unavailable");
   });
 
-  it("delivers instead of storing when the recipient came online meanwhile", async () => {
+  it("delivers through storage when the recipient came online meanwhile, marked with <delay/>", async () => {
     h = await createHarness();
     await h.addUser("bob");
     await h.bindSession("bob@localhost/laptop", "gw2", "c9");
@@ -116,7 +116,10 @@ describe("message work: offline path", () => {
     await h.send(work);
     await settled();
     expect(await h.offline.count("bob@localhost")).toBe(0);
-    expect(inbox).toEqual([{ t: "deliver", conn: "c9", xml: work.xml }]);
+    expect(inbox.map((e) => e.t === "deliver" && e.conn)).toEqual(["c9"]);
+    const got = parseElement(inbox[0]?.t === "deliver" ? inbox[0].xml : "");
+    expect(got.attrs.id).toBe(parseElement(work.xml).attrs.id);
+    expect(got.getChild("delay", "urn:xmpp:delay")?.attrs.from).toBe("localhost");
   });
 
   it("drops the error when the sender is gone (errors are never stored)", async () => {

@@ -1,17 +1,22 @@
-// A message the router could not deliver (no available resource when it looked). Sessions may
-// have changed since, so the RFC 6121 §8.5 decision is taken again on fresh state; what is
-// still undeliverable is stored offline (XEP-0160) or bounced. The message is acknowledged on
-// the work queue only after the deliveries are flushed or the offline row is committed.
+// A message the router put on the work queue. Chat and normal messages were counted as queued
+// for their account (SessionStore.addQueued): they are stored and then drained in order to the
+// resources available now, so that one which waited here is never overtaken by a later one
+// (invariant 2); each is released from the count exactly once. Other types are routed again on
+// fresh state. The work is acknowledged only after the deliveries are flushed or the row is
+// committed.
 import type { AmpWork } from "@xmppd/bus";
 import { parseJid } from "@xmppd/jid";
 import type { Jid } from "@xmppd/jid";
-import { decide } from "@xmppd/routing";
+import { decide, normalType } from "@xmppd/routing";
+import type { SessionRecord } from "@xmppd/storage";
 import { parseElement } from "@xmppd/xml";
 import type { Element } from "@xmppd/xml";
 import { bounce } from "../bounce.ts";
 import { PoisonWorkError } from "../context.ts";
-import type { Outcome, WorkContext } from "../context.ts";
+import type { Outcome, WorkContext, WorkMeta } from "../context.ts";
 import { deliverTo } from "../delivery.ts";
+import { drainToSessions } from "../drain.ts";
+import { releaseQueued } from "../queued.ts";
 
 export type MessageWork = Extract<AmpWork, { t: "message" }>;
 
@@ -19,38 +24,70 @@ interface Parsed {
   stanza: Element;
   to: Jid;
   owner: string;
+  type: string;
 }
 
-export async function handleMessage(work: MessageWork, ctx: WorkContext): Promise<Outcome> {
-  const { stanza, to, owner } = parse(work);
-  const sessions = await ctx.sessions.get(owner);
-  const decision = decide("message", stanza.attrs.type ?? "", to, sessions);
-  switch (decision.action) {
-    case "deliver":
-      for (const target of decision.targets) deliverTo(ctx, target, work.xml);
-      await ctx.bus.flush();
-      return "delivered";
-    case "offline":
-      return storeOrBounce(work, { stanza, to, owner }, ctx);
-    case "error":
-      return bounce(ctx, { stanza, condition: decision.condition, from: owner, to: work.from, reason: "routing" });
-    default:
-      // RFC 6121 §8.5.2.2.1: headline and error messages to an unavailable account are
-      // silently ignored (and never stored: XEP-0160 §3).
-      return "dropped";
+type StoreResult = "stored" | "duplicate" | "quota" | "disabled" | "no-account";
+
+export async function handleMessage(work: MessageWork, ctx: WorkContext, meta?: WorkMeta): Promise<Outcome> {
+  const p = parse(work);
+  if (p.type === "chat" || p.type === "normal") return handleQueued(work, p, ctx, meta?.deliveryCount ?? 1);
+  const decision = decide("message", p.type, p.to, await ctx.sessions.get(p.owner));
+  if (decision.action === "deliver") return deliverNow(work, decision.targets, ctx);
+  if (decision.action === "error") return bounce(ctx, { stanza: p.stanza, condition: decision.condition, from: p.owner, to: work.from, reason: "routing" });
+  // RFC 6121 §8.5.2.2.1: headline and error messages to an unavailable account are silently
+  // ignored (and never stored: XEP-0160 §3).
+  return "dropped";
+}
+
+async function handleQueued(work: MessageWork, p: Parsed, ctx: WorkContext, deliveryCount: number): Promise<Outcome> {
+  const sessions = await ctx.sessions.get(p.owner);
+  const decision = decide("message", p.type, p.to, sessions);
+  if (decision.action === "error") {
+    // RFC 6121 §8.5.3.2.1: a normal message for a full JID whose resource has gone.
+    const outcome = await bounce(ctx, { stanza: p.stanza, condition: decision.condition, from: p.owner, to: work.from, reason: "routing" });
+    return released(ctx, p.owner, outcome);
   }
+  let result = await store(work, p, ctx);
+  if (result === "quota" && decision.action === "deliver") {
+    // Full, but the account is online: the stored ones go first, which makes room for this one.
+    await drainToSessions(ctx, p.owner);
+    result = await store(work, p, ctx);
+  }
+  if (result === "duplicate") {
+    // A row with this key exists. On a first delivery it came from an earlier publish of the same
+    // stanza, counted separately; on a redelivery it is most likely our own (stored before a
+    // failure), which its row still counts. Either way the row may still be waiting: drain.
+    if (deliveryCount === 1) await releaseQueued(ctx, p.owner, 1);
+    await drainIfDeliverable(ctx, p);
+    return "duplicate";
+  }
+  if (result === "stored") return (await drainIfDeliverable(ctx, p)) > 0 ? "delivered" : "stored";
+  // Not kept (no account, storage disabled, or full). Nothing of it is stored to wait behind.
+  if (decision.action === "deliver") return released(ctx, p.owner, await deliverNow(work, decision.targets, ctx));
+  // RFC 6121 §8.5.2.2.1: "or return a <service-unavailable/> stanza error".
+  const outcome = await bounce(ctx, { stanza: p.stanza, condition: "service-unavailable", from: p.owner, to: work.from, reason: result });
+  return released(ctx, p.owner, outcome);
 }
 
-/** RFC 6121 §8.5.2.2.1 and XEP-0160: chat and normal messages are stored while there is room. */
-async function storeOrBounce(work: MessageWork, p: Parsed, ctx: WorkContext): Promise<Outcome> {
-  const reason = await store(work, p, ctx);
-  if (reason === "stored" || reason === "duplicate") return reason;
-  // No account, storage disabled or the quota is full: the sender learns the message was not
-  // kept (RFC 6121 §8.5.2.2.1: "or return a <service-unavailable/> stanza error").
-  return bounce(ctx, { stanza: p.stanza, condition: "service-unavailable", from: p.owner, to: work.from, reason });
+/** Drains the account if this message could be delivered now (fresh sessions: they may have changed while storing). */
+async function drainIfDeliverable(ctx: WorkContext, p: Parsed): Promise<number> {
+  const now = decide("message", p.type, p.to, await ctx.sessions.get(p.owner));
+  return now.action === "deliver" ? drainToSessions(ctx, p.owner) : 0;
 }
 
-async function store(work: MessageWork, p: Parsed, ctx: WorkContext): Promise<"stored" | "duplicate" | "quota" | "disabled" | "no-account"> {
+async function released(ctx: WorkContext, owner: string, outcome: Outcome): Promise<Outcome> {
+  await releaseQueued(ctx, owner, 1);
+  return outcome;
+}
+
+async function deliverNow(work: MessageWork, targets: SessionRecord[], ctx: WorkContext): Promise<Outcome> {
+  for (const target of targets) deliverTo(ctx, target, work.xml);
+  await ctx.bus.flush();
+  return "delivered";
+}
+
+async function store(work: MessageWork, p: Parsed, ctx: WorkContext): Promise<StoreResult> {
   const { offline } = ctx.config;
   if (!offline.enabled) return "disabled";
   // RFC 6121 §8.5.1: no such account -> the message is not stored.
@@ -67,7 +104,7 @@ function parse(work: MessageWork): Parsed {
   try {
     const stanza = parseElement(work.xml);
     const to = parseJid(work.to);
-    return { stanza, to, owner: to.bareString() };
+    return { stanza, to, owner: to.bareString(), type: normalType(stanza.attrs.type as string | undefined) };
   } catch (err) {
     throw new PoisonWorkError(`message work ${work.key} is not processable`, { cause: err });
   }

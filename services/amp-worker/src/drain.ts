@@ -1,0 +1,63 @@
+// Hand an account's stored messages to its resources of the moment, oldest first (RFC 6121
+// §8.5 on each row's own 'to'), through OfflineStore.drain: rows are deleted only once the bus
+// has taken them (ARCHITECTURE "Durability"), and a row that cannot go anywhere now stops the
+// drain, so nothing overtakes it (invariant 2).
+import { parseJid, tryParseJid } from "@xmppd/jid";
+import { decide } from "@xmppd/routing";
+import type { OfflineMessage, SessionRecord } from "@xmppd/storage";
+import { parseElement } from "@xmppd/xml";
+import { bounce } from "./bounce.ts";
+import type { WorkContext } from "./context.ts";
+import { withDelay } from "./delay.ts";
+import { deliverTo } from "./delivery.ts";
+import { releaseQueued } from "./queued.ts";
+
+type Row = OfflineMessage & { id: string };
+
+/** Returns how many rows left storage (delivered, or bounced because their resource is gone). */
+export async function drainToSessions(ctx: WorkContext, owner: string): Promise<number> {
+  const n = await ctx.offline.drain(owner, async (rows) => {
+    const sessions = await ctx.sessions.get(owner);
+    const handed: string[] = [];
+    for (const row of rows) {
+      if (!(await settleRow(ctx, row, sessions))) break;
+      handed.push(row.id);
+    }
+    await ctx.bus.flush();
+    return handed;
+  });
+  await releaseQueued(ctx, owner, n);
+  return n;
+}
+
+/** false: the row has no resource to go to now, and stays (with everything after it). */
+async function settleRow(ctx: WorkContext, row: Row, sessions: SessionRecord[]): Promise<boolean> {
+  const owner = parseJid(row.owner);
+  let stanza;
+  try {
+    stanza = parseElement(row.stanza);
+  } catch (err) {
+    // It was parsed before it was stored; a row that no longer parses can go nowhere, ever.
+    ctx.log.error({ err, owner: row.owner, key: row.key }, "unparsable offline row dropped");
+    return true;
+  }
+  const to = tryParseJid(String(stanza.attrs.to ?? "")) ?? owner;
+  const decision = decide("message", String(stanza.attrs.type ?? ""), to, sessions);
+  switch (decision.action) {
+    case "deliver": {
+      // XEP-0203: marked as held by the server since it was stored.
+      const text = withDelay(row.stanza, owner.domain, row.storedAt).toString();
+      for (const target of decision.targets) deliverTo(ctx, target, text);
+      ctx.metrics.offlineDelivered.inc();
+      return true;
+    }
+    case "offline":
+      return false;
+    case "error":
+      // RFC 6121 §8.5.3.2.1: a normal message for a full JID whose resource has gone.
+      await bounce(ctx, { stanza, condition: decision.condition, from: row.owner, to: row.sender, reason: "routing" });
+      return true;
+    default:
+      return true;
+  }
+}
