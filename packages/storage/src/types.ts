@@ -82,6 +82,8 @@ export interface UserStore {
   setCredentials(domain: string, username: string, scram: UserRecord["scram"]): Promise<boolean>;
   delete(domain: string, username: string): Promise<boolean>;
   list(domain: string, limit?: number): Promise<string[]>;
+  /** A random secret shared by the whole cluster, created on first use (32 bytes). */
+  serverSecret(name: string): Promise<Buffer>;
 }
 
 export interface OfflineMessage {

@@ -27,6 +27,8 @@ export interface RouterContext {
   readonly domains: ReadonlySet<string>;
   /** Next order key for an offline message. */
   readonly order: () => string;
+  /** Cluster-wide key for the fake SCRAM salts of unknown users (same on every router). */
+  readonly fakeSaltKey: Buffer;
 }
 
 /** One publish to a gateway's inbox. */

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { describe, it, expect, beforeAll, afterAll, beforeEach, afterEach } from "vitest";
 import type { SqlClient, UserStore } from "@xmppd/storage";
 import { scramClient } from "@xmppd/sasl";
@@ -64,6 +65,27 @@ describe("SASL over the bus", () => {
     expect(el(success).is("success", SASL)).toBe(true);
     expect(client.verify(Buffer.from(el(success).getText(), "base64"))).toBe(true);
     expect(await h.router.registry.getSingleMetricAsString("xmpp_router_auth_total")).toContain('mechanism="SCRAM-SHA-256",result="success"} 1');
+  });
+
+  it("gives an unknown user a salt keyed by the cluster secret, the same on every router", async () => {
+    const saltFor = async (harness: Harness, user: string) => {
+      const since = harness.received.length;
+      const client = scramClient("SCRAM-SHA-256", user, PASSWORD);
+      harness.send("gw1", { t: "sasl", conn: `c-${user}`, xml: `<auth xmlns="${SASL}" mechanism="SCRAM-SHA-256">${client.first().toString("base64")}</auth>` });
+      const challenge = el(await harness.next((e) => e.t === "sasl", since));
+      return /(?:^|,)s=([^,]+)/.exec(Buffer.from(challenge.getText(), "base64").toString())![1]!;
+    };
+    const other = await startHarness(db.users);
+    try {
+      const ghost = await saltFor(h, "ghost");
+      expect(await saltFor(other, "ghost")).toBe(ghost);
+      const key = await db.users.serverSecret("scram-fake-salt");
+      const expected = createHmac("sha256", key).update("SCRAM-SHA-256\0ghost").digest().subarray(0, 16).toString("base64");
+      expect(ghost).toBe(expected);
+      expect(await saltFor(h, "phantom")).not.toBe(ghost);
+    } finally {
+      await other.close();
+    }
   });
 
   it("fails a wrong password, an unoffered mechanism and an orphan continuation", async () => {

@@ -49,6 +49,7 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
   const ctx: RouterContext = {
     id, config, bus, subjects: s, sessions: deps.sessions, users: deps.users, log: log.child({ router: id }),
     metrics, modules, work, lookup: createSessionLookup(deps.sessions), domains, order: createOrderKeys(),
+    fakeSaltKey: await deps.users.serverSecret("scram-fake-salt"),
   };
   const table = createConnectionTable((err, st) => ctx.log.error({ err, gw: st.gw, conn: st.conn }, "envelope failed"));
   const acks = createAckBatcher(bus, s, 5, (err) => ctx.log.warn({ err }, "acknowledgements not sent"));

@@ -30,11 +30,13 @@ async function start(ctx: RouterContext, state: ConnState, el: Element): Promise
   // RFC 6120 §6.5.5: a mechanism we do not offer.
   if (!(ctx.config.sasl.mechanisms as readonly string[]).includes(name)) return fail(ctx, state, "invalid-mechanism");
   const domain = connectionDomain(ctx, state);
+  // An unknown user gets a full exchange with a salt derived from a cluster secret, so neither
+  // the salt nor the iteration count tells an attacker whether the account exists.
   const machine = createMechanism(name, async (username) => {
     const local = tryParseJid(`${username}@${domain}`)?.local;
     if (!local) return null;
     return (await ctx.users.get(domain, local))?.scram ?? null;
-  });
+  }, { fakeSaltKey: ctx.fakeSaltKey, fakeIterations: ctx.config.scramIterations });
   state.sasl = { mechanism: name, machine };
   return step(ctx, state, el.getText());
 }

@@ -68,5 +68,14 @@ export function runUserStoreContract(label: string, factory: () => Promise<UserS
       expect(await fx.store.list(domain, 2)).toEqual(["Bob", "alice"]);
       expect(await fx.store.list(newDomain())).toEqual([]);
     });
+
+    it("keeps one server secret per name, the same for concurrent first callers", async () => {
+      const name = `secret-${randomBytes(4).toString("hex")}`;
+      const [a, b] = await Promise.all([fx.store.serverSecret(name), fx.store.serverSecret(name)]);
+      expect(a).toHaveLength(32);
+      expect(b.equals(a)).toBe(true);
+      expect((await fx.store.serverSecret(name)).equals(a)).toBe(true);
+      expect((await fx.store.serverSecret(`${name}-other`)).equals(a)).toBe(false);
+    });
   });
 }

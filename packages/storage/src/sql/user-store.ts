@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { ScramCredential, SqlClient, UserRecord, UserStore } from "../types.ts";
 
 export class UserExistsError extends Error {
@@ -55,6 +56,12 @@ export function createUserStore(sql: SqlClient): UserStore {
         `SELECT username FROM core.users WHERE domain = $1 ORDER BY username COLLATE "C" LIMIT $2`,
         [domain, limit ?? null]);
       return res.rows.map((r) => r.username);
+    },
+    async serverSecret(name) {
+      // Whoever inserts first wins; every caller then reads the same value.
+      await sql.query(`INSERT INTO core.secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [name, randomBytes(32)]);
+      const res = await sql.query<{ value: Uint8Array }>(`SELECT value FROM core.secrets WHERE name = $1`, [name]);
+      return Buffer.from(res.rows[0]!.value);
     },
   };
 }
