@@ -3,7 +3,7 @@
 // it measures any XMPP server (ejabberd, Prosody) that has users bench0..benchN-1 with password
 // "bench" and allows PLAIN without TLS.
 import { parseArgs } from "node:util";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { BenchConn, type ConnOptions } from "./xmpp-conn.ts";
 import { heapAfterGc, inspectorUrl } from "./heap.ts";
@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
     pairs: { type: "string", default: "50" },
     rate: { type: "string", default: "5000" },
     seconds: { type: "string", default: "10" },
+    warmup: { type: "string", default: "2" },
   },
 });
 
@@ -35,6 +36,10 @@ interface Target {
   heapBytes?(): Promise<number>;
   /** Bytes Redis holds for this cluster's keys. */
   redisBytes?(): Promise<number>;
+  /** CPU seconds used so far by each kind of process (gateway, router, amp) and by NATS and Redis. */
+  cpuSeconds?(): Record<string, number>;
+  /** A counter summed over every process's /metrics. */
+  counter?(name: string): Promise<number>;
   addUsers(n: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -43,6 +48,8 @@ async function ourTopology(): Promise<Target> {
   const { startTopology } = await import("../test/support/topology.ts");
   const topo = await startTopology({
     gateways: num("gateways"), routers: num("routers"), ampWorkers: num("amp-workers"), inspect: true,
+    // BENCH_PROFILE=dir writes a V8 CPU profile of every service process there when it exits.
+    nodeArgs: process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
     env: { LOG_LEVEL: "warn", XMPPD__gateway__limits__stanzasPerSecond: "100000", XMPPD__gateway__limits__stanzasBurst: "100000", XMPPD__gateway__limits__bytesPerSecond: "100000000", XMPPD__gateway__limits__bytesBurst: "100000000", XMPPD__gateway__limits__connectionsPerIp: "100000", XMPPD__gateway__limits__newConnectionsPerIpPer10s: "100000", XMPPD__heartbeat__deadAfterMs: "5000" },
   });
   let made = 0;
@@ -54,6 +61,20 @@ async function ourTopology(): Promise<Target> {
     async heapBytes() {
       const sizes = await Promise.all(topo.procs.map((p) => heapAfterGc(inspectorUrl(p.logFile))));
       return sizes.reduce((a, b) => a + b, 0);
+    },
+    cpuSeconds() {
+      const out: Record<string, number> = {};
+      for (const p of topo.procs) out[p.kind] = (out[p.kind] ?? 0) + cpuOf(p.child.pid!);
+      for (const [name, pid] of Object.entries(serverPids())) out[name] = cpuOf(pid);
+      return out;
+    },
+    async counter(name) {
+      let sum = 0;
+      for (const p of topo.procs) {
+        const text = await (await fetch(`http://127.0.0.1:${p.httpPort}/metrics`)).text();
+        for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "gm"))) sum += Number(m[1]);
+      }
+      return sum;
     },
     async redisBytes() {
       const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
@@ -87,6 +108,31 @@ function rssKiB(pids: number[]): number {
     sum += m ? Number(m[1]) : 0;
   }
   return sum;
+}
+
+const TICKS_PER_SECOND = 100;
+
+function cpuOf(pid: number): number {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat: user and system time in clock ticks.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+function serverPids(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const dir of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const comm = readFileSync(`/proc/${dir}/comm`, "utf8").trim();
+      if (comm === "nats-server" || comm === "redis-server") out[comm] = Number(dir);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
 }
 
 let userSeq = 0;
@@ -154,15 +200,19 @@ async function throughput(t: Target) {
   const receivers = await inBatches(pairs, 20, (i) => conn(t, pairs + i));
   const latencies: number[] = [];
   let received = 0;
+  // Latency counts from the end of the warm-up (JIT, first lookups); loss counts from the start.
+  let measureFrom = Infinity;
   for (const r of receivers) {
     r.onMessageBody = (body) => {
       received++;
-      latencies.push(performance.now() - Number(body));
+      const sentAt = Number(body);
+      if (sentAt >= measureFrom) latencies.push(performance.now() - sentAt);
     };
   }
   await new Promise((r) => setTimeout(r, 500));
   let sent = 0;
   const start = performance.now();
+  measureFrom = start + num("warmup") * 1000;
   await new Promise<void>((done) => {
     // Paced by elapsed time, not by timer ticks, which drift under load.
     const timer = setInterval(() => {
@@ -172,7 +222,7 @@ async function throughput(t: Target) {
         senders[k]!.send(`<message to='${receivers[k]!.jid}' type='chat'><body>${performance.now()}</body></message>`);
         sent++;
       }
-      if (performance.now() - start >= seconds * 1000) {
+      if (performance.now() - start >= (seconds + num("warmup")) * 1000) {
         clearInterval(timer);
         done();
       }
@@ -191,17 +241,24 @@ try {
   await target.addUsers(Math.max(num("logins"), num("idle"), 2 * num("pairs")));
   const perSession = await idleMemory(target);
   const logins = await loginRate(target);
+  const storedBefore = (await target.counter?.("xmpp_amp_offline_stored_total")) ?? 0;
+  const cpuBefore = target.cpuSeconds?.() ?? {};
   const tp = await throughput(target);
+  const cpuAfter = target.cpuSeconds?.() ?? {};
+  // CPU milliseconds per 1,000 messages, by process kind: what a message costs each tier.
+  const cpuPer1000 = Object.fromEntries(Object.keys(cpuAfter).map((k) => [k, Math.round(((cpuAfter[k]! - (cpuBefore[k] ?? 0)) * 1e6) / Math.max(1, tp.received))]));
+  const storedDuring = target.counter ? (await target.counter("xmpp_amp_offline_stored_total")) - storedBefore : "n/a";
   const result = {
     target: args.host ? `${args.host}:${args.port}` : `xmppd ${args.gateways} gateways, ${args.routers} routers, ${args["amp-workers"]} AMP workers`,
     loginsPerSecond: Math.round(logins),
     idleKiBPerSession: perSession === null ? "n/a (external)" : Math.round(perSession.heapAndRedis * 10) / 10,
     idleRssKiBPerSession: perSession === null ? "n/a (external)" : Math.round(perSession.rss * 10) / 10,
-    messages: tp.sent, received: tp.received, lost: tp.lost,
+    messages: tp.sent, received: tp.received, lost: tp.lost, viaOfflineQueue: storedDuring,
     messagesPerSecond: Math.round(tp.rate), p50ms: Math.round(tp.p50 * 100) / 100, p99ms: Math.round(tp.p99 * 100) / 100,
   };
   console.table(result);
-  console.log(JSON.stringify(result));
+  if (target.cpuSeconds) console.table({ "CPU ms per 1,000 messages": cpuPer1000 });
+  console.log(JSON.stringify({ ...result, cpuMsPer1000: cpuPer1000 }));
 } finally {
   await target.stop();
 }

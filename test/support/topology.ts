@@ -35,6 +35,8 @@ export interface TopologyOptions {
   env?: Record<string, string>;
   /** Start every process with the V8 inspector on a random loopback port (benchmarks read heap use through it). */
   inspect?: boolean;
+  /** Extra node flags for every process, e.g. ["--cpu-prof"]. */
+  nodeArgs?: string[];
 }
 
 export interface Topology {
@@ -94,7 +96,7 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     }
     const logFile = join(dir, `${name}.log`);
     const out = createWriteStream(logFile);
-    const args = [...(opts.inspect ? ["--inspect=127.0.0.1:0"] : []), "--import", "tsx", ENTRY[kind]];
+    const args = [...(opts.inspect ? ["--inspect=127.0.0.1:0"] : []), ...(opts.nodeArgs ?? []), "--import", "tsx", ENTRY[kind]];
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);

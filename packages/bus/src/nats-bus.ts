@@ -30,6 +30,11 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<NatsBus> {
 
 class NatsBusImpl implements NatsBus {
   private closing = false;
+  // Publishes made while handling one event-loop turn's input, written to the socket together:
+  // nats.js flushes on a microtask, which at one inbound stanza per socket read means one write
+  // syscall per message. setImmediate runs after all of this turn's I/O callbacks.
+  private batch: { subject: string; data: Uint8Array }[] = [];
+  private scheduled = false;
   private readonly closedHandlers: ((err?: Error) => void)[] = [];
   private jsm: Promise<JetStreamManager> | undefined;
 
@@ -46,8 +51,19 @@ class NatsBusImpl implements NatsBus {
   publish(subject: string, data: Uint8Array): void {
     const limit = this.nc.info?.max_payload;
     if (limit !== undefined && data.length > limit) throw new PayloadTooLargeError(subject, data.length, limit);
-    this.nc.publish(subject, data);
+    this.batch.push({ subject, data });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.writeBatch);
+    }
   }
+
+  private readonly writeBatch = (): void => {
+    this.scheduled = false;
+    const batch = this.batch;
+    this.batch = [];
+    for (const m of batch) this.nc.publish(m.subject, m.data);
+  };
 
   subscribe(subject: string, handler: Handler, opts?: SubscribeOptions): Subscription {
     const report = this.report;
@@ -66,6 +82,7 @@ class NatsBusImpl implements NatsBus {
   }
 
   flush(): Promise<void> {
+    this.writeBatch();
     return this.nc.flush();
   }
 
@@ -91,6 +108,7 @@ class NatsBusImpl implements NatsBus {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.writeBatch();
     if (!this.nc.isClosed()) await this.nc.drain();
   }
 
