@@ -64,6 +64,19 @@ it("lets @xmpp/client and go-sendxmpp log in over STARTTLS and chat", async () =
   expect(String(m.attrs.from)).toMatch(/^sam@localhost\/.+/);
 });
 
+it("lets slixmpp log in with SCRAM over STARTTLS and hold a conversation", async () => {
+  const alice = await connect({ port, username: "alice", password: "alice-pw", resource: "desk" });
+  open.push(alice);
+  const answered = alice.next((m) => isChat("sam@localhost/py")(m)).then((m) =>
+    alice.send(xml("message", { to: m.attrs.from, type: "chat", id: "re" }, xml("body", {}, `re: ${m.getChildText("body")}`))),
+  );
+  const { stdout } = await run("/usr/bin/python3", ["test/peers/slixmpp_chat.py", "sam@localhost/py", "sam-pw", String(port), "alice@localhost/desk", "hi from python"], { cwd: ROOT, timeout: 40_000 });
+  const result = JSON.parse(stdout.trim().split("\n").pop()!);
+  await answered;
+  expect(result).toMatchObject({ error: null, tls: true, bound: "sam@localhost/py", reply: "re: hi from python", reply_from: "alice@localhost/desk" });
+  expect(result.mechanism).toMatch(/^SCRAM-SHA-(1|256)$/);
+});
+
 it("lists the session with the admin CLI", async () => {
   const { stdout } = await run(process.execPath, ["--import", "tsx", "services/admin/src/main.ts", "sessions", "--json"], { cwd: ROOT, env });
   const listed = JSON.parse(stdout) as { total: number; sessions: { jid: string }[] };
