@@ -38,9 +38,9 @@ export async function startStandalone(config: Config, log: Logger): Promise<Stan
 async function startServices(config: Config, log: Logger, infra: Infra): Promise<Standalone> {
   const users = createUserStore(infra.core);
   const { bus, sessions } = infra;
-  const router = await createRouter({ config, bus, sessions, users, log: log.child({ service: "session-router" }) });
-  const worker = await createAmpWorker({ config, bus, sessions, users, offline: createOfflineStore(infra.amp), log: log.child({ service: "amp-worker" }) });
-  const gateway = await createGateway({ config, bus, log: log.child({ service: "connection-gateway" }), dataDir: config.dataDir });
+  const router = await createRouter({ config, bus, sessions, users, log: log.child({ component: "session-router" }) });
+  const worker = await createAmpWorker({ config, bus, sessions, users, offline: createOfflineStore(infra.amp), log: log.child({ component: "amp-worker" }) });
+  const gateway = await createGateway({ config, bus, log: log.child({ component: "connection-gateway" }), dataDir: config.dataDir });
   // Consumers first, listeners last: by the time a client can connect, its stanzas have a home.
   await router.start();
   await worker.start();
