@@ -6,3 +6,4 @@ export { createPgliteClient, type PgliteClientOptions } from "./sql/pglite-clien
 export { migrate, loadMigrations, type Migration, type MigrationSet } from "./sql/migrate.ts";
 export { createUserStore, UserExistsError } from "./sql/user-store.ts";
 export { createOfflineStore } from "./sql/offline-store.ts";
+export { createRosterStore, type RosterStoreOptions } from "./sql/roster-store.ts";

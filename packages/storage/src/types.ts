@@ -123,6 +123,65 @@ export interface OfflineStore {
   drain(owner: string, deliver: (rows: (OfflineMessage & { id: string })[]) => Promise<string[]>, pageSize?: number): Promise<number>;
 }
 
+/** RFC 6121 §2.1.2.5: the subscription states a stored roster item can have. */
+export type RosterSubscription = "none" | "to" | "from" | "both";
+
+/** One roster item (RFC 6121 §2.1) with the server-side subscription state beside it. */
+export interface RosterItem {
+  /** The contact's bare JID, canonical (prepared) form. */
+  jid: string;
+  name: string | null;
+  subscription: RosterSubscription;
+  /** "subscribe" while the owner's outbound request is pending (RFC 6121 §3.1.2). */
+  ask: "subscribe" | null;
+  /** The owner pre-approved the contact's subscription (RFC 6121 §3.4). */
+  approved: boolean;
+  /** An inbound subscription request awaits the owner's answer (RFC 6121 §3.1.3). */
+  pendingIn: boolean;
+  /** The stored subscribe stanza, re-delivered when the owner next logs in. */
+  pendingInStanza: string | null;
+  /** Deduplicated, in the order first given. */
+  groups: string[];
+}
+
+/** An item changed after some roster version; a removed one is a tombstone with neutral fields. */
+export type RosterChange = RosterItem & { removed?: boolean };
+
+/**
+ * Rosters with XEP-0237 versions: every change bumps the owner's version by one, and each item
+ * remembers the version of its last change, so a client can be sent only what it missed.
+ * Owners and contacts are prepared bare JIDs. Limits (items per owner) are the caller's.
+ */
+export interface RosterStore {
+  /** The owner's items, sorted by jid (byte order), and the roster version (0: never changed). */
+  get(owner: string): Promise<{ version: number; items: RosterItem[] }>;
+  item(owner: string, contact: string): Promise<RosterItem | null>;
+  /**
+   * Creates or replaces the item for item.jid. The version is bumped only when something changed.
+   * With ifVersion, nothing is written unless the roster is still at that version (a caller's
+   * read-modify-write): the answer is then { version: current, changed: false }.
+   */
+  upsert(owner: string, item: RosterItem, opts?: { ifVersion?: number }): Promise<{ version: number; changed: boolean }>;
+  /** Removes the item, leaving a tombstone for changesSince. */
+  remove(owner: string, contact: string): Promise<{ version: number; removed: boolean }>;
+  /**
+   * Items changed after `version`, oldest change first, removals included (removed: true).
+   * null when that version cannot be served incrementally (its tombstones were pruned, or it is
+   * newer than the roster): the caller sends the whole roster instead.
+   */
+  changesSince(owner: string, version: number): Promise<{ version: number; changes: RosterChange[] } | null>;
+  /** Contacts with subscription from|both: they receive the owner's presence. Sorted. */
+  subscribersOf(owner: string): Promise<string[]>;
+  /** Contacts with subscription to|both: the owner receives theirs (probe targets). Sorted. */
+  subscriptionsOf(owner: string): Promise<string[]>;
+  /** True when the owner's item for contact has subscription from|both (XEP-0079 strict security). */
+  authorises(owner: string, contact: string): Promise<boolean>;
+  /** Number of items (tombstones excluded). */
+  count(owner: string): Promise<number>;
+  /** Deletes the owner's roster and version entirely (account deletion). */
+  purge(owner: string): Promise<void>;
+}
+
 /** The SQL surface both pg and PGlite adapters provide; stores are written once against it. */
 export interface SqlClient {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number }>;

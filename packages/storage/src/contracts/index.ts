@@ -3,5 +3,6 @@
 export { runSessionStoreContract, type SessionStoreFixture } from "./session-store-contract.ts";
 export { runUserStoreContract, type UserStoreFixture } from "./user-store-contract.ts";
 export { runOfflineStoreContract, type OfflineStoreFixture } from "./offline-store-contract.ts";
+export { runRosterStoreContract, rosterItem, type RosterStoreFixture } from "./roster-store-contract.ts";
 export { runSqlClientContract, type SqlDatabaseFixture } from "./sql-client-contract.ts";
 export { createThrowawayDatabase, type ThrowawayDatabase } from "./throwaway-database.ts";
