@@ -5,6 +5,8 @@ export { disco } from "./disco/disco.ts";
 export { version, serverVersion } from "./version/version.ts";
 export { session } from "./session/session.ts";
 export { offline } from "./offline/offline.ts";
+// XEP-0079 pure core; not a registered module (no defaultModules entry).
+export * as amp from "./amp/index.ts";
 import type { XmppModule } from "./host/types.ts";
 import { ping } from "./ping/ping.ts";
 import { disco } from "./disco/disco.ts";
