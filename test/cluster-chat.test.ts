@@ -1,29 +1,11 @@
 // The production topology as separate processes: 2 gateways, 2 routers, 1 AMP worker, real
 // NATS, Redis and Postgres. Users on different gateways talk through the whole pipeline.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTopology, type Topology } from "./support/topology.ts";
-import { connect, isChat, xml, type TestClient } from "./support/clients.ts";
+import { describe, expect, it } from "vitest";
+import { useCluster } from "./support/cluster.ts";
+import { isChat, xml } from "./support/clients.ts";
 
-let topo: Topology;
-const open: TestClient[] = [];
-
-beforeAll(async () => {
-  topo = await startTopology({ gateways: 2, routers: 2, ampWorkers: 1 });
-  await topo.addUser("alice", "alice-pw");
-  await topo.addUser("bob", "bob-pw");
-  await topo.addUser("carol", "carol-pw");
-});
-
-afterAll(async () => {
-  await Promise.all(open.map((c) => c.stop()));
-  await topo?.stop();
-});
-
-async function login(gateway: number, username: string, extra: { resource?: string; presence?: boolean } = {}): Promise<TestClient> {
-  const c = await connect({ port: topo.of("gateway")[gateway]!.c2sPort, username, password: `${username}-pw`, ...extra });
-  open.push(c);
-  return c;
-}
+const cluster = useCluster({ gateways: 2, routers: 2, ampWorkers: 1 }, ["alice", "bob", "carol"]);
+const login = cluster.login;
 
 describe("chat across two gateway processes", () => {
   it("delivers alice's messages to bob on the other gateway, in order, stamped with her full JID", async () => {
@@ -120,7 +102,7 @@ describe("chat across two gateway processes", () => {
 
   it("serves Prometheus metrics, health and readiness on every service", async () => {
     const names: Record<string, string> = { gateway: "xmpp_gateway_stanzas_in_total", router: "xmpp_router_stanzas_routed_total", amp: "xmpp_amp_work_processed_total" };
-    for (const proc of topo.procs) {
+    for (const proc of cluster.topo.procs) {
       const base = `http://127.0.0.1:${proc.httpPort}`;
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       expect((await fetch(`${base}/readyz`)).status).toBe(200);

@@ -1,35 +1,18 @@
 // Invariant 2 end to end, across the offline path: 2 gateways, 2 routers, 1 AMP worker on real
 // NATS, Redis and Postgres. Messages that went to the AMP work queue while bob was not yet
 // available must not be overtaken by later ones that find him available.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "@xmppd/testkit";
-import { startTopology, type Topology } from "./support/topology.ts";
-import { connect, isChat, xml, type TestClient } from "./support/clients.ts";
+import { useCluster } from "./support/cluster.ts";
+import { isChat, xml } from "./support/clients.ts";
 
-let topo: Topology;
-const open: TestClient[] = [];
-
-beforeAll(async () => {
-  topo = await startTopology({ gateways: 2, routers: 2, ampWorkers: 1 });
-  await topo.addUser("alice", "alice-pw");
-  await topo.addUser("bob", "bob-pw");
-});
-
-afterAll(async () => {
-  await Promise.all(open.map((c) => c.stop()));
-  await topo?.stop();
-});
+const cluster = useCluster({ gateways: 2, routers: 2, ampWorkers: 1 }, ["alice", "bob"]);
+const login = cluster.login;
 
 /** Messages the AMP worker has written to offline storage, from its /metrics. */
 async function storedSoFar(): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${topo.of("amp")[0]!.httpPort}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${cluster.topo.of("amp")[0]!.httpPort}/metrics`)).text();
   return Number(/^xmpp_amp_offline_stored_total (\d+)/m.exec(text)?.[1] ?? 0);
-}
-
-async function login(gateway: number, username: string, extra: { resource?: string; presence?: boolean } = {}): Promise<TestClient> {
-  const c = await connect({ port: topo.of("gateway")[gateway]!.c2sPort, username, password: `${username}-pw`, ...extra });
-  open.push(c);
-  return c;
 }
 
 describe("order of one sender's messages while the recipient comes online", () => {

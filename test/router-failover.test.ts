@@ -1,29 +1,16 @@
 // Invariant 1 under a router crash: a router killed with SIGKILL mid-conversation; the gateways
 // move its connections to the surviving router and resend what was not acknowledged.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { waitFor } from "@xmppd/testkit";
-import { startTopology, type Topology } from "./support/topology.ts";
-import { connect, isChat, xml, type TestClient } from "./support/clients.ts";
+import { useCluster } from "./support/cluster.ts";
+import { isChat, xml } from "./support/clients.ts";
 
-let topo: Topology;
-const open: TestClient[] = [];
-
-beforeAll(async () => {
-  topo = await startTopology({ gateways: 2, routers: 2, ampWorkers: 1 });
-  await topo.addUser("alice", "alice-pw");
-  await topo.addUser("bob", "bob-pw");
-});
-
-afterAll(async () => {
-  await Promise.all(open.map((c) => c.stop()));
-  await topo?.stop();
-});
+const cluster = useCluster({ gateways: 2, routers: 2, ampWorkers: 1 }, ["alice", "bob"]);
+const login = cluster.login;
 
 it("keeps the chat going and loses no accepted message when a router is killed", async () => {
-  const [gw1, gw2] = topo.of("gateway");
-  const alice = await connect({ port: gw1!.c2sPort, username: "alice", password: "alice-pw", resource: "a" });
-  const bob = await connect({ port: gw2!.c2sPort, username: "bob", password: "bob-pw", resource: "b" });
-  open.push(alice, bob);
+  const alice = await login(0, "alice", { resource: "a" });
+  const bob = await login(1, "bob", { resource: "b" });
 
   const total = 400;
   let killed = false;
@@ -32,7 +19,7 @@ it("keeps the chat going and loses no accepted message when a router is killed",
     if (i === 150 && !killed) {
       killed = true;
       // Both routers serve connections; kill one of them without warning.
-      await topo.kill(topo.of("router")[0]!, "SIGKILL");
+      await cluster.topo.kill(cluster.topo.of("router")[0]!, "SIGKILL");
     }
     if (i % 20 === 0) await new Promise((r) => setTimeout(r, 10));
   }
