@@ -1,7 +1,7 @@
 // `npm start`: the whole server in one process on embedded defaults (in-process bus, in-memory
 // sessions, PGlite), TLS required with a generated certificate. Users are created with the admin
 // CLI while it runs; @xmpp/client and go-sendxmpp log in with SCRAM over STARTTLS and chat.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -55,7 +55,10 @@ it("prints how to create a user and connect a client", () => {
   expect(output).toContain(String(port));
 });
 
-it("lets @xmpp/client and go-sendxmpp log in over STARTTLS and chat", async () => {
+// go-sendxmpp is optional in .ci/run (not every Debian release carries it).
+const hasGoSendxmpp = spawnSync("sh", ["-c", "command -v go-sendxmpp"]).status === 0;
+
+it.skipIf(!hasGoSendxmpp)("lets @xmpp/client and go-sendxmpp log in over STARTTLS and chat", async () => {
   const alice = await connect({ port, username: "alice", password: "alice-pw", resource: "web" });
   open.push(alice);
   await run("sh", ["-c", `echo 'hello from go' | go-sendxmpp -u sam@localhost -p sam-pw -j 127.0.0.1:${port} -n alice@localhost`], { timeout: 30_000 });
@@ -78,9 +81,10 @@ it("lets slixmpp log in with SCRAM over STARTTLS and hold a conversation", async
 });
 
 it("lists the session with the admin CLI", async () => {
+  open.push(await connect({ port, username: "alice", password: "alice-pw", resource: "listed" }));
   const { stdout } = await run(process.execPath, ["--import", "tsx", "services/admin/src/main.ts", "sessions", "--json"], { cwd: ROOT, env });
   const listed = JSON.parse(stdout) as { total: number; sessions: { jid: string }[] };
-  expect(listed.sessions.map((s) => s.jid)).toContain("alice@localhost/web");
+  expect(listed.sessions.map((s) => s.jid)).toContain("alice@localhost/listed");
   expect(listed.total).toBe(listed.sessions.length);
 });
 
