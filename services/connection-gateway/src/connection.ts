@@ -38,6 +38,7 @@ export class Connection {
   user: string | null = null;
   jid: string | null = null;
   saslFailures = 0;
+  private unflushed = 0;
   readonly gate: ReadGate;
   readonly stanzaBucket: TokenBucket;
   readonly timer: NegotiationTimer;
@@ -80,8 +81,12 @@ export class Connection {
   /** Writes raw XML text; a client that does not read gets resource-constraint. */
   write(text: string): void {
     if (this.socket.destroyed) return;
+    // Writes since the socket's buffer was last empty: the stanzas waiting for a slow reader.
+    if (this.socket.writableLength === 0) this.unflushed = 0;
     this.socket.write(text);
-    if (!this.closing && this.socket.writableLength > this.ctx.config.gateway.limits.outboundBytes) {
+    if (this.socket.writableLength > 0) this.unflushed += 1;
+    const { outboundBytes, outboundStanzas } = this.ctx.config.gateway.limits;
+    if (!this.closing && (this.socket.writableLength > outboundBytes || this.unflushed > outboundStanzas)) {
       this.fail("resource-constraint", "outbound queue full");
     }
   }

@@ -202,6 +202,26 @@ describe("established stream", () => {
     await c.waitClosed();
   });
 
+  for (const [what, limits, size, count] of [
+    ["bytes", { outboundBytes: 64 * 1024, outboundStanzas: 1_000_000 }, 1024, 20_000],
+    ["stanzas", { outboundStanzas: 50, outboundBytes: 1 << 30 }, 100, 100_000],
+  ] as const) {
+    it(`closes a client that stops reading with <resource-constraint/> (outbound ${what})`, async () => {
+      const e = await setup({ limits });
+      const r = router(e, "r1");
+      const c = await client(e);
+      await login(c);
+      c.pause();
+      const conn = r.received[0]!.conn;
+      const body = "x".repeat(size);
+      for (let i = 0; i < count && !r.received.some((m) => m.t === "closed"); i++) {
+        r.reply(e.gateway.id, { t: "deliver", conn, xml: `<message id='f${i}'><body>${body}</body></message>` });
+        if (i % 1000 === 999) await new Promise((res) => setTimeout(res, 1));
+      }
+      await until(() => r.received.some((m) => m.t === "closed" && m.reason === "resource-constraint"), 5000);
+    });
+  }
+
   it("closes bound streams when the routers declare this gateway dead, and only for its own id", async () => {
     const e = await setup();
     router(e, "r1");

@@ -37,6 +37,11 @@ export class RawClient {
     }
   }
 
+  /** Stops reading, like a client that has hung. */
+  pause(): void {
+    this.socket.pause();
+  }
+
   /** Everything the server has sent so far. */
   text(): string {
     return this.received;
