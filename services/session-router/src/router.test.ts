@@ -122,6 +122,18 @@ describe("resource binding", () => {
     expect((await h.sessions.get("juliet@example.com")).map((s) => s.conn)).toEqual(["new"]);
   });
 
+  it("refuses a resource beyond gateway.limits.resourcesPerAccount with <resource-constraint/> (RFC 6120 §7.6.2.1)", async () => {
+    const limit = h.config.gateway.limits.resourcesPerAccount;
+    for (let i = 0; i < limit; i++) await bind("romeo", `r${i}`);
+    const since = h.received.length;
+    h.send("gw1", { t: "stanza", conn: "one-too-many", jid: "romeo@example.com", xml: `<iq type="set" id="b11"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"><resource>extra</resource></bind></iq>` });
+    const reply = el(await h.next((e) => e.t === "deliver" && e.conn === "one-too-many", since));
+    expect(reply.attrs).toMatchObject({ type: "error", id: "b11" });
+    expect(reply.getChild("error")?.attrs.type).toBe("wait");
+    expect(condition(reply)).toBe("resource-constraint");
+    expect(await h.sessions.get("romeo@example.com")).toHaveLength(limit);
+  });
+
   it("generates a resource when none is asked for", async () => {
     h.send("gw1", { t: "stanza", conn: "c9", jid: "juliet@example.com", xml: `<iq type="set" id="b"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"/></iq>` });
     const bound = (await h.next((e) => e.t === "bound")) as { jid: string };
