@@ -5,8 +5,12 @@
 export type ToRouter =
   | { t: "open"; gw: string; conn: string; seq: number; domain: string; ip: string; secure: boolean }
   | { t: "sasl"; gw: string; conn: string; seq: number; xml: string; cb?: ChannelBinding }
-  /** After authentication; `jid` is the bare JID before bind and the full JID after it. */
-  | { t: "stanza"; gw: string; conn: string; seq: number; jid: string; xml: string }
+  /**
+   * After authentication; `jid` is the bare JID before bind and the full JID after it. The
+   * gateway, which parsed the stanza, also sends its name, `to` and `type`, so that a router can
+   * route an ordinary message without parsing it again.
+   */
+  | { t: "stanza"; gw: string; conn: string; seq: number; jid: string; xml: string; name?: string; to?: string; type?: string }
   | { t: "closed"; gw: string; conn: string; seq: number; jid?: string; reason: string };
 
 export interface ChannelBinding {

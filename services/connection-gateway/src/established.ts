@@ -14,7 +14,8 @@ export function handleEstablished(conn: Connection, el: Element): void {
   if (isSessionIq(el)) return answerSession(conn, el);
   conn.ctx.metrics.stanzasIn.inc({ kind: el.name });
   // A missing `to` stays missing: it means the account itself and the router knows that.
-  conn.relay({ t: "stanza", jid: conn.jid!, xml: el.toString() });
+  const { to, type } = el.attrs;
+  conn.relay({ t: "stanza", jid: conn.jid!, xml: el.toString(), name: el.name, ...(to === undefined ? {} : { to }), ...(type === undefined ? {} : { type }) });
 }
 
 /**

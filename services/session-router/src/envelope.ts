@@ -15,10 +15,14 @@ export function isToRouter(v: unknown): v is ToRouter {
     case "sasl":
       return typeof e.xml === "string";
     case "stanza":
-      return typeof e.xml === "string" && typeof e.jid === "string";
+      return typeof e.xml === "string" && typeof e.jid === "string" && optionalString(e.name) && optionalString(e.to) && optionalString(e.type);
     case "closed":
       return e.jid === undefined || typeof e.jid === "string";
     default:
       return false;
   }
+}
+
+function optionalString(v: unknown): boolean {
+  return v === undefined || typeof v === "string";
 }

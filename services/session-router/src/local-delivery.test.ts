@@ -8,6 +8,7 @@ import { parseElement } from "@xmppd/xml";
 import { createConnectionTable } from "./connections.ts";
 import type { RouterContext } from "./context.ts";
 import { deliverLocal } from "./local-delivery.ts";
+import { fromElement } from "./routed-stanza.ts";
 import { createSessionLookup } from "./session-lookup.ts";
 
 const JULIET = "juliet@example.com";
@@ -37,7 +38,7 @@ async function setup(opts: { failPublish?: boolean } = {}) {
   const queued = async () => (await sessions.lookup([JULIET])).get(JULIET)!.queued;
   const send = (type: string, to = JULIET) => {
     const el = parseElement(`<message from="romeo@example.com/orchard" to="${to}" type="${type}" id="m"><body>hi</body></message>`);
-    return deliverLocal(ctx, state, el, "message", parseJid(to), 7);
+    return deliverLocal(ctx, state, fromElement(el), "message", parseJid(to), 7);
   };
   return { sessions, delivered, queue, queued, send };
 }

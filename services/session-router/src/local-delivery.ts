@@ -3,31 +3,31 @@
 import { encode, type AmpWork } from "@xmppd/bus";
 import type { Jid } from "@xmppd/jid";
 import { decide, normalType } from "@xmppd/routing";
-import type { Element } from "@xmppd/xml";
 import type { ConnState } from "./connections.ts";
 import { sendToGateway, type RouterContext } from "./context.ts";
 import { answerIq, bounce, type Routed, type StanzaKind } from "./replies.ts";
+import type { RoutedStanza } from "./routed-stanza.ts";
 
-export async function deliverLocal(ctx: RouterContext, state: ConnState, el: Element, kind: StanzaKind, to: Jid, seq: number): Promise<Routed> {
+export async function deliverLocal(ctx: RouterContext, state: ConnState, stanza: RoutedStanza, kind: StanzaKind, to: Jid, seq: number): Promise<Routed> {
   const { sessions, queued } = await ctx.lookup(to.bareString());
-  const type = (el.attrs.type as string | undefined) ?? "";
+  const type = stanza.type ?? "";
   const decision = decide(kind, type, to, sessions);
   switch (decision.action) {
     case "deliver": {
       // Invariant 2: earlier chat/normal messages for this account are still on the offline
       // path; delivered now, this one would overtake them, so it lines up behind them.
-      if (queued > 0 && isQueueable(kind, type) && ctx.config.offline.enabled) return storeOffline(ctx, state, el, to, seq);
-      const text = el.toString();
+      if (queued > 0 && isQueueable(kind, type) && ctx.config.offline.enabled) return storeOffline(ctx, state, stanza, to, seq);
+      const text = stanza.xml;
       for (const t of decision.targets) sendToGateway(ctx, t.gateway, { t: "deliver", conn: t.conn, xml: text });
       return "deliver";
     }
     case "offline":
-      return storeOffline(ctx, state, el, to, seq);
+      return storeOffline(ctx, state, stanza, to, seq);
     case "error":
-      return bounce(ctx, state, el, decision.condition, to.bareString());
+      return bounce(ctx, state, stanza.element(), decision.condition, to.bareString());
     case "server":
       // RFC 6121 §8.5.2.1.3: the server answers an IQ to a bare JID on the account's behalf.
-      return answerIq(ctx, state, el, to.bareString(), false);
+      return answerIq(ctx, state, stanza.element(), to.bareString(), false);
     case "ignore":
       return "ignore";
   }
@@ -39,17 +39,17 @@ function isQueueable(kind: StanzaKind, type: string): boolean {
   return kind === "message" && (t === "chat" || t === "normal");
 }
 
-async function storeOffline(ctx: RouterContext, state: ConnState, el: Element, to: Jid, seq: number): Promise<Routed> {
+async function storeOffline(ctx: RouterContext, state: ConnState, stanza: RoutedStanza, to: Jid, seq: number): Promise<Routed> {
   // RFC 6121 §8.5.2.2.1 option (b): without offline storage, tell the sender.
-  if (!ctx.config.offline.enabled) return bounce(ctx, state, el, "service-unavailable", to.bareString());
+  if (!ctx.config.offline.enabled) return bounce(ctx, state, stanza.element(), "service-unavailable", to.bareString());
   const key = `${state.gw}:${state.conn}:${seq}`;
   const work: AmpWork = {
     t: "message",
     key,
     order: ctx.order(),
     to: to.toString(),
-    from: el.attrs.from as string,
-    xml: el.toString(),
+    from: stanza.from,
+    xml: stanza.xml,
     acceptedAt: Date.now(),
   };
   const bare = to.bareString();

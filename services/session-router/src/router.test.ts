@@ -142,6 +142,25 @@ describe("resource binding", () => {
 });
 
 describe("message routing", () => {
+  it("forwards an addressed message on the gateway's bytes when the gateway sends its name, to and type", async () => {
+    const juliet = await online("juliet", "balcony", 0);
+    const romeo = await online("romeo", "orchard", 0);
+    // Exactly what a gateway relays: serialized by it, from stamped, with the routing hints.
+    // Single quotes: a parse and re-serialization would turn them into double quotes.
+    const xml = `<message xmlns='jabber:client' to='juliet@example.com' type='chat' id='f1' from='${romeo.jid}'><body>fast &amp; exact</body></message>`;
+    let since = h.received.length;
+    h.send("gw1", { t: "stanza", conn: romeo.conn, jid: romeo.jid, xml, name: "message", to: "juliet@example.com", type: "chat" });
+    const delivered = await h.next((e) => e.t === "deliver" && e.conn === juliet.conn, since);
+    expect((delivered as { xml: string }).xml).toBe(xml);
+    // Outcomes that need the element still get it: a normal message to a resource that is not there.
+    since = h.received.length;
+    const missing = `<message xmlns="jabber:client" to="juliet@example.com/nowhere" id="f2" from="${romeo.jid}"><body>?</body></message>`;
+    h.send("gw1", { t: "stanza", conn: romeo.conn, jid: romeo.jid, xml: missing, name: "message", to: "juliet@example.com/nowhere" });
+    const error = el(await h.next((e) => e.t === "deliver" && e.conn === romeo.conn, since));
+    expect(error.attrs).toMatchObject({ type: "error", id: "f2", from: "juliet@example.com", to: romeo.jid });
+    expect(condition(error)).toBe("service-unavailable");
+  });
+
   it("delivers a bare-JID message only to the resource with the highest priority", async () => {
     const high = await online("juliet", "balcony", 5);
     const low = await online("juliet", "garden", 1);

@@ -8,15 +8,21 @@ import { handleBind, isBindRequest } from "./bind.ts";
 import { deliverLocal } from "./local-delivery.ts";
 import { answerIq, bounce, type Routed, type StanzaKind } from "./replies.ts";
 import { handleOwnPresence } from "./own-presence.ts";
+import { fromBytes, fromElement } from "./routed-stanza.ts";
 
 export interface StanzaEnvelope {
   seq: number;
   jid: string;
   xml: string;
+  name?: string;
+  to?: string;
+  type?: string;
 }
 
 export async function handleStanza(ctx: RouterContext, state: ConnState, env: StanzaEnvelope, startedAt: bigint): Promise<void> {
   const sender = senderJid(state, env.jid);
+  const to = sender && !sender.isBare() && env.name === "message" && env.to !== undefined ? tryParseJid(env.to) : null;
+  if (to && to.local !== "" && ctx.domains.has(to.domain)) return fastMessage(ctx, state, env, to, startedAt);
   let el: Element;
   try {
     el = parseElement(env.xml);
@@ -48,6 +54,23 @@ export async function handleStanza(ctx: RouterContext, state: ConnState, env: St
   ctx.metrics.routed(kind, outcome, startedAt);
 }
 
+/**
+ * The hot path: a message with an address at a local account is routed on the gateway's bytes
+ * (the gateway parsed it and stamped `from` with this same sender); the element is parsed only
+ * if the outcome needs it, e.g. an error reply.
+ */
+async function fastMessage(ctx: RouterContext, state: ConnState, env: StanzaEnvelope, to: Jid, startedAt: bigint): Promise<void> {
+  const stanza = fromBytes(env.xml, env.type, env.jid);
+  let outcome: Routed;
+  try {
+    outcome = await deliverLocal(ctx, state, stanza, "message", to, env.seq);
+  } catch (err) {
+    ctx.log.error({ err, conn: state.conn }, "routing failed; bouncing the stanza");
+    outcome = bounce(ctx, state, stanza.element(), "internal-server-error");
+  }
+  ctx.metrics.routed("message", outcome, startedAt);
+}
+
 async function dispatch(ctx: RouterContext, state: ConnState, el: Element, kind: StanzaKind, sender: Jid, seq: number): Promise<Routed> {
   const toText = el.attrs.to as string | undefined;
   if (toText === undefined) {
@@ -64,7 +87,7 @@ async function dispatch(ctx: RouterContext, state: ConnState, el: Element, kind:
   // No server-to-server yet: every other domain is unreachable (RFC 6120 §10.4.3).
   if (!ctx.domains.has(to.domain)) return bounce(ctx, state, el, "remote-server-not-found");
   if (to.local === "") return toServer(ctx, state, el, kind, to);
-  return deliverLocal(ctx, state, el, kind, to, seq);
+  return deliverLocal(ctx, state, fromElement(el), kind, to, seq);
 }
 
 /** RFC 6120 §10.5.1 and §10.5.2: stanzas addressed to the server itself. */
