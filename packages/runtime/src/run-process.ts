@@ -1,6 +1,9 @@
 // Process concerns shared by every service's main.ts: start, stop once on SIGTERM/SIGINT and
 // exit 0, or print a start-up failure (usually a configuration error meant for a person) as one
 // message without a stack and exit 1.
+import type { Bus } from "@xmppd/bus";
+import type { Logger } from "@xmppd/observability";
+
 export interface Running {
   stop(): Promise<void>;
 }
@@ -28,4 +31,12 @@ export function runProcess(service: string, start: () => Promise<Running>, onSto
       process.exit(1);
     },
   );
+}
+
+/** A service without its bus can neither receive nor hand off work: exit and let the supervisor restart it. */
+export function exitWhenBusLost(bus: Pick<Bus, "onClosed">, log: Pick<Logger, "fatal">): void {
+  bus.onClosed((err) => {
+    log.fatal({ err }, "lost the bus for good");
+    process.exit(1);
+  });
 }

@@ -1,7 +1,7 @@
 // The AMP worker process: configuration, real adapters, HTTP endpoints, signals.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
-import { openBus, openDatabases, openSessions, requireUrls, runProcess } from "@xmppd/runtime";
+import { exitWhenBusLost, openBus, openDatabases, openSessions, requireUrls, runProcess } from "@xmppd/runtime";
 import { createOfflineStore, createUserStore } from "@xmppd/storage";
 import { createAmpWorker } from "./app.ts";
 
@@ -14,10 +14,7 @@ runProcess("amp-worker", async () => {
   const sessions = openSessions(config);
   const worker = await createAmpWorker({ config, bus, sessions, users: createUserStore(db.core), offline: createOfflineStore(db.amp), log });
   const http = await startHttp({ host: config.amp.host, port: config.amp.httpPort, registry: worker.registry, isReady: worker.isReady, log });
-  bus.onClosed((err) => {
-    log.fatal({ err }, "lost the bus for good");
-    process.exit(1);
-  });
+  exitWhenBusLost(bus, log);
   await worker.start();
   return {
     async stop() {

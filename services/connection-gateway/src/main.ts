@@ -2,7 +2,7 @@
 // It needs NATS only: no database or Redis credentials ever reach the DMZ.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
-import { openBus, requireUrls, runProcess } from "@xmppd/runtime";
+import { exitWhenBusLost, openBus, requireUrls, runProcess } from "@xmppd/runtime";
 import { createGateway } from "./gateway.ts";
 
 runProcess("connection-gateway", async () => {
@@ -13,10 +13,7 @@ runProcess("connection-gateway", async () => {
   const gateway = await createGateway({ config, bus, log });
   await gateway.start();
   const http = await startHttp({ host: config.gateway.host, port: config.gateway.httpPort, registry: gateway.registry, isReady: gateway.isReady, log });
-  bus.onClosed((err) => {
-    log.fatal({ err }, "lost the bus for good");
-    process.exit(1);
-  });
+  exitWhenBusLost(bus, log);
   return {
     async stop() {
       log.info("draining");

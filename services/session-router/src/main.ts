@@ -1,7 +1,7 @@
 // The session router process: configuration, real adapters, HTTP endpoints, signals.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
-import { openBus, openDatabases, openSessions, requireUrls, runProcess } from "@xmppd/runtime";
+import { exitWhenBusLost, openBus, openDatabases, openSessions, requireUrls, runProcess } from "@xmppd/runtime";
 import { createUserStore } from "@xmppd/storage";
 import { createRouter } from "./router.ts";
 
@@ -14,10 +14,7 @@ runProcess("session-router", async () => {
   const sessions = openSessions(config);
   const router = await createRouter({ config, bus, sessions, users: createUserStore(db.core), log });
   const http = await startHttp({ host: config.router.host, port: config.router.httpPort, registry: router.registry, isReady: router.isReady, log });
-  bus.onClosed((err) => {
-    log.fatal({ err }, "lost the bus for good");
-    process.exit(1);
-  });
+  exitWhenBusLost(bus, log);
   await router.start();
   return {
     async stop() {
