@@ -3,6 +3,7 @@
 import { describe, it, expect } from "vitest";
 import type { WorkMessage } from "./types.ts";
 import { ContractContext, waitFor, sleep, bytes, num } from "./contract-helpers.ts";
+import { subjects } from "./subjects.ts";
 
 export function workQueueContract(context: () => ContractContext): void {
   describe("work queue", () => {
@@ -164,6 +165,40 @@ export function workQueueContract(context: () => ContractContext): void {
       expect([...byWorker[0]!, ...byWorker[1]!].sort((a, b) => a - b)).toEqual([...Array(40).keys()]);
       expect(byWorker[0]!.length).toBeGreaterThan(0);
       expect(byWorker[1]!.length).toBeGreaterThan(0);
+      await waitFor(async () => (await q.pending()) === 0, "pending 0");
+    });
+
+    it("keeps each partition in publish order, one message at a time, across two workers", async () => {
+      const ctx = context();
+      const base = ctx.spec();
+      const spec = { ...base, partitions: subjects(base.subjectPrefix.split(".")[0]).ampPartitions(3) };
+      const q = await ctx.bus.workQueue(spec);
+      const q2 = await (await ctx.other()).workQueue(spec);
+      const s = subjects(base.subjectPrefix.split(".")[0]);
+      for (let i = 0; i < 30; i++) await q.publish(s.ampWork("message", i % 3), bytes(i));
+      const order: number[][] = [[], [], []];
+      const active = [0, 0, 0];
+      let overlap = false;
+      let failedOnce = false;
+      const worker = async (m: WorkMessage) => {
+        const n = num(m.data);
+        const p = n % 3;
+        if (++active[p]! > 1) overlap = true;
+        await sleep(2 + (n % 4) * 3);
+        active[p]!--;
+        // A failure is retried before anything after it in its partition.
+        if (n === 7 && !failedOnce) {
+          failedOnce = true;
+          return m.nak(50);
+        }
+        order[p]!.push(n);
+        m.ack();
+      };
+      await ctx.consume(q, worker, { concurrency: 8 });
+      await ctx.consume(q2, worker, { concurrency: 8 });
+      await waitFor(() => order.flat().length === 30, "30 handled", 15_000);
+      expect(overlap).toBe(false);
+      for (let p = 0; p < 3; p++) expect(order[p]).toEqual([...Array(10).keys()].map((i) => i * 3 + p));
       await waitFor(async () => (await q.pending()) === 0, "pending 0");
     });
 

@@ -47,6 +47,8 @@ export type AmpWork =
       from: string;
       xml: string;
       acceptedAt: number;
+      /** The stanza carries a valid XEP-0079 <amp/> (checked by the router, DP-03 a-c): evaluate its rules. */
+      amp?: true;
     }
   | { t: "flush"; jid: string; gw: string; conn: string };
 

@@ -5,3 +5,5 @@ export { subjects, type Subjects } from "./subjects.ts";
 export { PayloadTooLargeError, BusError, type HandlerErrorReporter } from "./errors.ts";
 export { createMemoryBus, type MemoryBusOptions } from "./memory-bus.ts";
 export { createNatsBus, type NatsBus, type NatsBusOptions } from "./nats-bus.ts";
+export { partitionOf } from "./partition.ts";
+export { ampQueue, type AmpQueue } from "./amp-queue.ts";

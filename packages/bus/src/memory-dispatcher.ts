@@ -7,6 +7,8 @@ export interface Entry {
   readonly seq: number;
   readonly subject: string;
   readonly data: Uint8Array;
+  /** Ordered partition (WorkQueueSpec.partitions): one entry of it in flight at a time. */
+  readonly partition: number | undefined;
   deliveries: number;
   /** Identifies the current delivery: acks and naks of an older delivery are stale. */
   token: number;
@@ -28,6 +30,8 @@ export class MemoryDispatcher {
   private readonly slots: Slot[] = [];
   private next = 0;
   private tokens = 0;
+  /** Partitions with an entry in flight (delivered or nak'ed, not yet acked). */
+  private readonly busy = new Set<number>();
   private scheduled = false;
 
   size(): number {
@@ -76,10 +80,27 @@ export class MemoryDispatcher {
     for (;;) {
       const slot = this.freeSlot();
       if (!slot) return;
-      const entry = this.redeliver.shift() ?? this.fresh.shift();
+      const entry = this.take(this.redeliver) ?? this.take(this.fresh);
       if (!entry) return;
-      if (this.stored.has(entry.seq)) this.deliver(entry, slot);
+      this.deliver(entry, slot);
     }
+  }
+
+  /** The first stored entry of the list that may go now (its partition is not busy); drops acked ones. */
+  private take(list: Entry[]): Entry | undefined {
+    for (let i = 0; i < list.length; i++) {
+      const entry = list[i]!;
+      if (!this.stored.has(entry.seq)) {
+        list.splice(i--, 1);
+        continue;
+      }
+      // A redelivery holds its partition already; a fresh entry waits for a free partition.
+      const mine = entry.partition !== undefined && entry.deliveries > 0;
+      if (entry.partition !== undefined && this.busy.has(entry.partition) && !mine) continue;
+      list.splice(i, 1);
+      return entry;
+    }
+    return undefined;
   }
 
   /** Round-robin over consumers with room, so two workers share the load. */
@@ -95,6 +116,7 @@ export class MemoryDispatcher {
   }
 
   private deliver(entry: Entry, slot: Slot): void {
+    if (entry.partition !== undefined) this.busy.add(entry.partition);
     entry.deliveries++;
     const token = ++this.tokens;
     entry.token = token;
@@ -131,6 +153,8 @@ export class MemoryDispatcher {
         if (!current()) return;
         clearTimeout(entry.timer);
         this.stored.delete(entry.seq);
+        if (entry.partition !== undefined) this.busy.delete(entry.partition);
+        this.schedule();
       },
       nak: (delayMs = 0) => {
         if (!current()) return;

@@ -6,6 +6,7 @@ import type { WorkMessage } from "./types.ts";
 import { BusError, PayloadTooLargeError } from "./errors.ts";
 import { DUPLICATE_WINDOW_MS, HANDLER_ERROR_NAK_MS, checkAckWait, checkConcurrency } from "./work-defaults.ts";
 import { MemoryDispatcher, type Entry } from "./memory-dispatcher.ts";
+import { compilePattern, matches, type SubjectPattern } from "./subject-match.ts";
 
 /** The work queues of one in-process bus, keyed by stream name like JetStream. */
 export class MemoryWorkQueues {
@@ -29,16 +30,20 @@ export class MemoryWorkQueues {
 class MemoryWorkQueue implements WorkQueue {
   private readonly dispatcher = new MemoryDispatcher();
   private readonly seen = new Map<string, number>();
+  private readonly partitions: SubjectPattern[];
   private seq = 0;
 
   constructor(
     private readonly spec: WorkQueueSpec,
     private readonly maxPayload: number,
-  ) {}
+  ) {
+    this.partitions = (spec.partitions ?? []).map((p) => compilePattern(p.filter));
+  }
 
   sameSpec(spec: WorkQueueSpec): this {
-    if (spec.subjectPrefix !== this.spec.subjectPrefix || spec.durable !== this.spec.durable) {
-      throw new BusError(`work queue stream ${spec.stream} already exists with another subject prefix or durable`);
+    const filters = (q: WorkQueueSpec) => JSON.stringify(q.partitions ?? []);
+    if (spec.subjectPrefix !== this.spec.subjectPrefix || spec.durable !== this.spec.durable || filters(spec) !== filters(this.spec)) {
+      throw new BusError(`work queue stream ${spec.stream} already exists with another subject prefix, durable or partitions`);
     }
     return this;
   }
@@ -52,7 +57,8 @@ class MemoryWorkQueue implements WorkQueue {
       return Promise.reject(new PayloadTooLargeError(subject, data.length, this.maxPayload));
     }
     if (opts?.msgId !== undefined && this.isDuplicate(opts.msgId)) return Promise.resolve();
-    const entry: Entry = { seq: ++this.seq, subject, data, deliveries: 0, token: 0, timer: undefined };
+    const partition = this.partitions.findIndex((p) => matches(p, subject));
+    const entry: Entry = { seq: ++this.seq, subject, data, partition: partition < 0 ? undefined : partition, deliveries: 0, token: 0, timer: undefined };
     this.dispatcher.add(entry);
     return Promise.resolve();
   }

@@ -1,6 +1,6 @@
 // The durable work queue on JetStream: a WorkQueue-retention stream over `${subjectPrefix}.>`
-// and one durable pull consumer shared by every worker. Creation is idempotent so any number of
-// processes may open the queue at the same time.
+// and one durable pull consumer shared by every worker, or one per ordered partition. Creation
+// is idempotent so any number of processes may open the queue at the same time.
 import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, nanos } from "nats";
 import type { JetStreamClient, JetStreamManager, NatsConnection, NatsError } from "nats";
 import type { ConsumeOptions, Consumer, WorkMessage, WorkQueue, WorkQueueSpec } from "./types.ts";
@@ -20,7 +20,7 @@ export async function openNatsWorkQueue(
   report: HandlerErrorReporter,
 ): Promise<WorkQueue> {
   await ensureStream(jsm, spec);
-  await ensureConsumer(jsm, spec);
+  await ensureConsumers(jsm, spec);
   return new NatsWorkQueue(nc.jetstream(), jsm, spec, host, report);
 }
 
@@ -49,15 +49,27 @@ async function ensureStream(jsm: JetStreamManager, spec: WorkQueueSpec): Promise
   }
 }
 
-async function ensureConsumer(jsm: JetStreamManager, spec: WorkQueueSpec): Promise<void> {
+/** The durable consumers of a queue: one shared one, or one per ordered partition. */
+function consumersOf(spec: WorkQueueSpec): { durable: string; filter?: string; maxAckPending: number }[] {
+  if (!spec.partitions?.length) return [{ durable: spec.durable, maxAckPending: MAX_ACK_PENDING }];
+  // One message in flight per partition across all workers: the partition's order is kept.
+  return spec.partitions.map((p) => ({ durable: p.durable, filter: p.filter, maxAckPending: 1 }));
+}
+
+async function ensureConsumers(jsm: JetStreamManager, spec: WorkQueueSpec): Promise<void> {
+  for (const c of consumersOf(spec)) await ensureConsumer(jsm, spec.stream, c);
+}
+
+async function ensureConsumer(jsm: JetStreamManager, stream: string, c: ReturnType<typeof consumersOf>[number]): Promise<void> {
   // An existing consumer is kept as is: its ack_wait belongs to whoever consumes (consume()).
-  if (await consumerExists(jsm, spec)) return;
+  if (await consumerExists(jsm, stream, c.durable)) return;
   try {
-    await jsm.consumers.add(spec.stream, {
-      durable_name: spec.durable,
+    await jsm.consumers.add(stream, {
+      durable_name: c.durable,
+      ...(c.filter ? { filter_subject: c.filter } : {}),
       ack_policy: AckPolicy.Explicit,
       ack_wait: nanos(DEFAULT_ACK_WAIT_MS),
-      max_ack_pending: MAX_ACK_PENDING,
+      max_ack_pending: c.maxAckPending,
       deliver_policy: DeliverPolicy.All,
     });
   } catch (err) {
@@ -67,9 +79,9 @@ async function ensureConsumer(jsm: JetStreamManager, spec: WorkQueueSpec): Promi
   }
 }
 
-async function consumerExists(jsm: JetStreamManager, spec: WorkQueueSpec): Promise<boolean> {
+async function consumerExists(jsm: JetStreamManager, stream: string, durable: string): Promise<boolean> {
   try {
-    await jsm.consumers.info(spec.stream, spec.durable);
+    await jsm.consumers.info(stream, durable);
     return true;
   } catch (err) {
     if (apiCode(err) === 10014 || said(err, /consumer not found/i)) return false;
@@ -101,20 +113,26 @@ class NatsWorkQueue implements WorkQueue {
 
   async consume(handler: (msg: WorkMessage) => Promise<void>, opts?: ConsumeOptions): Promise<Consumer> {
     const concurrency = checkConcurrency(opts?.concurrency);
-    await this.setAckWait(checkAckWait(opts?.ackWaitMs));
-    const consumer = await this.js.consumers.get(this.spec.stream, this.spec.durable);
-    return new PullLoop(consumer, concurrency, handler, this.report);
+    const ackWait = checkAckWait(opts?.ackWaitMs);
+    const partitioned = !!this.spec.partitions?.length;
+    const loops = await Promise.all(consumersOf(this.spec).map(async (c) => {
+      await this.setAckWait(c.durable, ackWait);
+      const consumer = await this.js.consumers.get(this.spec.stream, c.durable);
+      // A partition has one message in flight at a time (max_ack_pending 1): one slot each.
+      return new PullLoop(consumer, partitioned ? 1 : concurrency, handler, this.report);
+    }));
+    return { stop: async () => void (await Promise.all(loops.map((l) => l.stop()))) };
   }
 
   /** ack_wait is a property of the shared durable consumer: the latest consume() sets it. */
-  private async setAckWait(ms: number): Promise<void> {
-    const info = await this.jsm.consumers.info(this.spec.stream, this.spec.durable);
+  private async setAckWait(durable: string, ms: number): Promise<void> {
+    const info = await this.jsm.consumers.info(this.spec.stream, durable);
     if (info.config.ack_wait === nanos(ms)) return;
-    await this.jsm.consumers.update(this.spec.stream, this.spec.durable, { ack_wait: nanos(ms) });
+    await this.jsm.consumers.update(this.spec.stream, durable, { ack_wait: nanos(ms) });
   }
 
   async pending(): Promise<number> {
-    const info = await this.jsm.consumers.info(this.spec.stream, this.spec.durable);
-    return info.num_pending + info.num_ack_pending;
+    const infos = await Promise.all(consumersOf(this.spec).map((c) => this.jsm.consumers.info(this.spec.stream, c.durable)));
+    return infos.reduce((sum, info) => sum + info.num_pending + info.num_ack_pending, 0);
   }
 }

@@ -25,7 +25,7 @@ export interface WorkMessage {
 }
 
 export interface ConsumeOptions {
-  /** Messages handled concurrently by this consumer instance. */
+  /** Messages handled concurrently by this consumer instance (with partitions: one per partition). */
   concurrency?: number;
   /** Unacked messages are redelivered after this long (JetStream ack_wait). */
   ackWaitMs?: number;
@@ -68,6 +68,20 @@ export interface WorkQueueSpec {
   stream: string;
   /** Subjects covered: `${subjectPrefix}.>`. */
   subjectPrefix: string;
-  /** Durable consumer name shared by all workers. */
+  /** Durable consumer name shared by all workers (without partitions). */
+  durable: string;
+  /**
+   * Ordered partitions: each has its own durable consumer over `filter`, and at most one of its
+   * messages is in flight across all workers at a time, so a partition is handled in publish
+   * order however many workers consume. A message belongs to the partition whose filter its
+   * subject matches. Without partitions, messages are handled concurrently in any order.
+   */
+  partitions?: readonly WorkPartition[];
+}
+
+export interface WorkPartition {
+  /** Subject filter, e.g. `xmpp.v1.amp.p3.>`. */
+  filter: string;
+  /** Durable consumer name of the partition. */
   durable: string;
 }

@@ -61,6 +61,17 @@ function heartbeat(raw: unknown): ConfigIssue[] {
   }];
 }
 
+/** amp.domainSecurity may only name served domains: an override for another one would never apply. */
+function ampDomains(raw: unknown): ConfigIssue[] {
+  const overrides = valueAt(raw, ["amp", "domainSecurity"]);
+  if (typeof overrides !== "object" || overrides === null || Array.isArray(overrides)) return [];
+  const domains = pick(raw, ["domains"], defaults.domains);
+  const served = new Set(Array.isArray(domains) ? domains.map((d) => String(d).toLowerCase()) : []);
+  return Object.keys(overrides)
+    .filter((d) => !served.has(d.toLowerCase()))
+    .map((d) => ({ at: ["amp", "domainSecurity", d], problem: `${showValue(d)} is not one of the served domains`, fix: "use a domain listed in domains", also: [["domains"]] }));
+}
+
 export function crossChecks(raw: unknown): ConfigIssue[] {
-  return [...tlsPair(raw), ...domainNames(raw), ...heartbeat(raw)];
+  return [...tlsPair(raw), ...domainNames(raw), ...heartbeat(raw), ...ampDomains(raw)];
 }

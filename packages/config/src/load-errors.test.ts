@@ -37,14 +37,14 @@ describe("loadConfig errors", () => {
   it("names unknown keys in the file with the valid keys and the line", () => {
     const file = yamlFile("unknown.yaml", "gateway:\n  foo: 1\n");
     expect(problems({ file, env: {} })).toEqual([
-      `gateway.foo: unknown key (remove it; valid keys: id, host, c2sPort, httpPort, tls, limits, drainMs) [from file ${file} line 2]`,
+      `gateway.foo: unknown key (remove it; valid keys: id, host, c2sPort, tlsPort, httpPort, tls, websocket, bosh, limits, pingIntervalMs, drainMs) [from file ${file} line 2]`,
     ]);
   });
 
   it("rejects env variables naming unknown keys", () => {
     expect(problems({ env: { XMPPD__gateway__c2sport: "1", XMPPD__gateway__c2sPort__x: "1" } })).toEqual([
       "gateway.c2sPort.x: unknown key (gateway.c2sPort is a single value, not a section; set XMPPD__gateway__c2sPort instead) [from env XMPPD__gateway__c2sPort__x]",
-      "gateway.c2sport: unknown key (remove XMPPD__gateway__c2sport; valid keys: id, host, c2sPort, httpPort, tls, limits, drainMs) [from env XMPPD__gateway__c2sport]",
+      "gateway.c2sport: unknown key (remove XMPPD__gateway__c2sport; valid keys: id, host, c2sPort, tlsPort, httpPort, tls, websocket, bosh, limits, pingIntervalMs, drainMs) [from env XMPPD__gateway__c2sport]",
     ]);
   });
 
@@ -85,6 +85,17 @@ describe("loadConfig errors", () => {
     expect(problems({ file, env: { XMPPD__heartbeat__intervalMs: "2000" } })).toEqual([
       `heartbeat.deadAfterMs: must be greater than heartbeat.intervalMs (2000), got 2000 (allow a few missed beats, e.g. 3 x intervalMs) [from file ${file} line 2, env XMPPD__heartbeat__intervalMs]`,
     ]);
+  });
+
+  it("validates the AMP security levels and their per-domain overrides (XEP-0079 DP-24)", () => {
+    const file = yamlFile("amp.yaml", "domains: [a.example]\namp:\n  security: lax\n  domainSecurity:\n    a.example: none\n    b.example: strict\n");
+    const lines = problems({ file, env: {} });
+    expect(lines).toHaveLength(2);
+    expect(lines).toContain(`amp.security: expected one of strict, performance, none, got "lax" (use one of the listed values) [from file ${file} line 3]`);
+    expect(lines.find((l) => l.startsWith("amp.domainSecurity.b.example:"))).toMatch(/"b\.example" is not one of the served domains \(use a domain listed in domains\)/);
+    const ok = loadConfig({ file: yamlFile("amp-ok.yaml", "domains: [a.example]\namp:\n  domainSecurity:\n    a.example: performance\n"), env: {} });
+    expect(ok.amp.security).toBe("strict");
+    expect(ok.amp.domainSecurity).toEqual({ "a.example": "performance" });
   });
 
   it("reports an unreadable file, YAML syntax errors and a non-mapping top level", () => {

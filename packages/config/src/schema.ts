@@ -5,6 +5,7 @@ import { z } from "zod";
 const port = z.number().int().min(0).max(65535);
 const positive = z.number().int().positive();
 const ms = z.number().int().positive();
+const securityLevel = z.enum(["strict", "performance", "none"]);
 
 const limits = z
   .object({
@@ -80,9 +81,32 @@ export const configSchema = z
         id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).optional(),
         host: z.string().default("0.0.0.0"),
         c2sPort: port.default(5222),
+        /** Direct TLS c2s port (XEP-0368); 0 picks a free one. */
+        tlsPort: port.default(5223),
         httpPort: port.default(5280),
         tls,
+        websocket: z
+          .object({
+            /** An ingress in front terminates TLS (wss://) for the HTTP port, so ws:// streams count as secure. */
+            tlsTerminatedByProxy: z.boolean().default(false),
+          })
+          .strict()
+          .prefault({}),
+        /** BOSH on the HTTP port, /http-bind (XEP-0124, XEP-0206). */
+        bosh: z
+          .object({
+            /** Longest time a request is held before an empty answer (the client may ask for less). */
+            maxWaitSeconds: positive.default(60),
+            /** A session with no request open for this long is closed like a dropped connection. */
+            inactivitySeconds: positive.default(60),
+            /** Longest pause a client may ask for (XEP-0124 §12). */
+            maxPauseSeconds: positive.default(120),
+          })
+          .strict()
+          .prefault({}),
         limits,
+        /** Idle time (nothing received) before the server pings a client (XEP-0199), and the time it then has to answer. */
+        pingIntervalMs: ms.default(60_000),
         /** Grace period for open connections on SIGTERM. */
         drainMs: ms.default(5000),
       })
@@ -102,8 +126,22 @@ export const configSchema = z
         httpPort: port.default(5291),
         /** A separate database for offline storage (like Tigase's --amp-repo-uri); default: database.url. */
         databaseUrl: z.string().optional(),
-        /** Work-queue messages processed concurrently per worker. */
-        concurrency: positive.default(64),
+        /**
+         * XEP-0079 §9 (DP-11): which alert/error/notify rules a sender may use. strict: only senders
+         * authorised to see the recipient's presence; performance: nobody; none: everybody.
+         */
+        security: securityLevel.default("strict"),
+        /** Per-domain override of amp.security, keyed by a served domain. */
+        domainSecurity: z.record(z.string(), securityLevel).default({}),
+        /**
+         * Ordered partitions of the work queue: an account's work goes to one partition, handled one
+         * message at a time across all workers (invariant 2). Same value on every router and worker.
+         */
+        partitions: positive.max(1024).default(32),
+        /** Work a worker took and did not finish (it died) goes to another worker after this long. */
+        ackWaitMs: ms.min(1000).default(30_000),
+        /** How often each worker looks for expire-at rules that are due (DP-21: fired within ~1 s). */
+        expiryIntervalMs: ms.max(1000).default(250),
       })
       .strict()
       .prefault({}),

@@ -2,6 +2,7 @@
 // the process answers) and /readyz (readiness: the service's own check, e.g. bus connected).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { Registry } from "prom-client";
 import type { Logger } from "./logger.ts";
 
@@ -12,6 +13,10 @@ export interface OpsHttpOptions {
   registry: Registry;
   isReady: () => boolean | Promise<boolean>;
   log: Logger;
+  /** HTTP upgrades (the gateway's WebSocket endpoint); without it upgrade requests are dropped. */
+  onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Other HTTP endpoints (the gateway's BOSH /http-bind): returns true when it took the request. */
+  onRequest?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface OpsHttp {
@@ -51,12 +56,14 @@ async function route(req: IncomingMessage, res: ServerResponse, options: OpsHttp
 
 export function startHttp(options: OpsHttpOptions): Promise<OpsHttp> {
   const server = createServer((req, res) => {
+    if (options.onRequest?.(req, res)) return;
     route(req, res, options).catch((err: unknown) => {
       options.log.error({ err, url: req.url }, "ops http request failed");
       if (!res.headersSent) send(res, 500, "internal error\n");
       else res.destroy();
     });
   });
+  if (options.onUpgrade) server.on("upgrade", options.onUpgrade);
   const close = () =>
     new Promise<void>((resolve, reject) => {
       server.close((err) => (err ? reject(err) : resolve()));

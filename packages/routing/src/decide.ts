@@ -27,7 +27,7 @@ export function decide(kind: StanzaKind, type: string, to: Jid, sessions: Sessio
   const match = sessions.find((s) => s.jid === full);
   // RFC 6121 §8.5.3.1: a connected resource (bound, available or not) that exactly matches the
   // full JID gets messages, presence and IQs. Probes and subscription presence belong to the
-  // server (§4.3, §3); they are handled in a later issue, so for now they are ignored.
+  // server (§4.3, §3): the router's presence path handles them, so they are never delivered.
   if (match) return kind === "presence" && isPresenceForServer(type) ? IGNORE : deliver([match]);
   return toFullWithoutMatch(kind, type, sessions);
 }
@@ -60,7 +60,7 @@ function messageToBare(type: string, sessions: SessionRecord[]): Decision {
 
 function presenceToBare(type: string, sessions: SessionRecord[]): Decision {
   // Subscription states (subscribe, subscribed, unsubscribe, unsubscribed; RFC 6121 §3) and
-  // probes (§4.3) are processed by the server for the account: that is issue 3, ignored for now.
+  // probes (§4.3) are processed by the server for the account (the router's presence path), never delivered.
   if (isPresenceForServer(type) || type === "error") return IGNORE;
   // RFC 6121 §8.5.2.1.2: available and unavailable presence go to all available resources,
   // whatever their priority; §8.5.2.2.2: with none available, silently ignore.
@@ -75,7 +75,7 @@ function toFullWithoutMatch(kind: StanzaKind, type: string, sessions: SessionRec
     return type === "result" || type === "error" ? IGNORE : UNAVAILABLE;
   }
   // RFC 6121 §8.5.3.2.2: presence (available or unavailable) to an unknown resource is silently
-  // ignored; subscription presence and probes are issue 3 (see presenceToBare).
+  // ignored; subscription presence and probes are the server's (see presenceToBare).
   if (kind === "presence") return IGNORE;
   const mtype = normalType(type);
   // RFC 6121 §8.5.3.2.1: error is silently ignored.

@@ -7,3 +7,7 @@ export { migrate, loadMigrations, type Migration, type MigrationSet } from "./sq
 export { createUserStore, UserExistsError } from "./sql/user-store.ts";
 export { createOfflineStore } from "./sql/offline-store.ts";
 export { createRosterStore, type RosterStoreOptions } from "./sql/roster-store.ts";
+export { createAmpStore } from "./sql/amp-store.ts";
+export { createBlockStore } from "./sql/block-store.ts";
+export { createAccountXmlStore } from "./sql/account-xml-store.ts";
+export { createLastActivityStore } from "./sql/last-activity-store.ts";

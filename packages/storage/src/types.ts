@@ -13,6 +13,22 @@ export interface SessionRecord {
   /** Serialized last available presence stanza, if any. */
   presence?: string;
   boundAt: number;
+  /** The resource asked for the roster: it gets roster pushes (RFC 6121 §2.1.6). */
+  interested?: true;
+  /** Bare or full JIDs sent directed available presence, owed an unavailable (RFC 6121 §4.6.3). */
+  directed?: string[];
+  /** The resource asked for the block list: it gets block pushes (XEP-0191 §5.3). */
+  blocklist?: true;
+  /** Message Carbons are enabled for the resource (XEP-0280 §4). */
+  carbons?: true;
+}
+
+/** Changes to a session's annotations (SessionStore.annotate); an empty directed list clears it. */
+export interface SessionAnnotations {
+  interested?: boolean;
+  directed?: string[];
+  blocklist?: boolean;
+  carbons?: boolean;
 }
 
 /** What the router needs to route a message to one account. */
@@ -20,6 +36,16 @@ export interface RecipientState {
   sessions: SessionRecord[];
   /** See SessionStore.addQueued. */
   queued: number;
+  /** The account's cached block list (XEP-0191), or null when none is cached (ask BlockStore). */
+  blocked: string[] | null;
+  /** How many of the account's resources have carbons enabled (XEP-0280), also for blocklistsOnly. */
+  carbons: number;
+}
+
+/** A version of an account's block list (BlockStore), as cached beside its sessions. */
+export interface CachedBlocklist {
+  version: number;
+  jids: string[];
 }
 
 export type BindResult =
@@ -35,8 +61,17 @@ export interface SessionStore {
   get(bareJid: string): Promise<SessionRecord[]>;
   /** Sessions of many bare JIDs in one round trip. */
   getMany(bareJids: string[]): Promise<Map<string, SessionRecord[]>>;
-  /** Sessions and queued count of many bare JIDs in ONE round trip (the router's hot path). */
-  lookup(bareJids: string[]): Promise<Map<string, RecipientState>>;
+  /**
+   * Sessions, queued count and cached block list of many bare JIDs in ONE round trip (the
+   * router's hot path). For the accounts in `blocklistsOnly` (and not in bareJids) only the block
+   * list and the carbons count are read: their sessions come back empty and their queued count 0.
+   */
+  lookup(bareJids: string[], blocklistsOnly?: string[]): Promise<Map<string, RecipientState>>;
+  /**
+   * Caches an account's block list unless a cached copy is at least as new (same or higher
+   * version). The copy lapses after ttlMs; a missing copy means "unknown", never "empty".
+   */
+  cacheBlocklist(bareJid: string, list: CachedBlocklist, ttlMs: number): Promise<void>;
   /**
    * Adds delta to the account's queued count and returns the new value, never below 0. The count
    * is the number of messages accepted onto the offline path and not yet delivered, stored-and-
@@ -46,6 +81,8 @@ export interface SessionStore {
   addQueued(bareJid: string, delta: number): Promise<number>;
   /** Update presence of a session still owned by conn. Returns false if it is gone. */
   setPresence(jid: string, conn: string, p: { available: boolean; priority: number; presence?: string }): Promise<boolean>;
+  /** Update the annotations of a session still owned by conn. Returns false if it is gone. */
+  annotate(jid: string, conn: string, a: SessionAnnotations): Promise<boolean>;
   /** Every session bound through one gateway. */
   listGateway(gateway: string): Promise<SessionRecord[]>;
   /** Remove and return every session bound through one gateway (its heartbeat lapsed). */
@@ -58,6 +95,31 @@ export interface SessionStore {
   list(limit: number): Promise<SessionRecord[]>;
   count(): Promise<number>;
   close(): Promise<void>;
+}
+
+/**
+ * XEP-0191 block lists in Postgres, the source of truth. JIDs are prepared (bare, full, domain or
+ * domain/resource). Every change bumps the owner's version (0: never changed).
+ */
+export interface BlockStore {
+  get(owner: string): Promise<CachedBlocklist>;
+  /** Adds the JIDs; returns the new version and those not blocked before. */
+  block(owner: string, jids: string[]): Promise<{ version: number; added: string[] }>;
+  /** Removes the JIDs, or every one when `jids` is "all"; returns the new version and those removed. */
+  unblock(owner: string, jids: string[] | "all"): Promise<{ version: number; removed: string[] }>;
+}
+
+/** XML stored for an account (XEP-0054 vCard: kind "vcard"; XEP-0049 private XML: kind "private"). */
+export interface AccountXmlStore {
+  get(owner: string, kind: "vcard" | "private", key: string): Promise<string | null>;
+  /** Stores the XML, or deletes it when xml is null. */
+  put(owner: string, kind: "vcard" | "private", key: string, xml: string | null): Promise<void>;
+}
+
+/** XEP-0012: the end of the account's last session. */
+export interface LastActivityStore {
+  get(owner: string): Promise<{ at: Date; status: string } | null>;
+  record(owner: string, at: Date, status: string): Promise<void>;
 }
 
 /** SCRAM credentials for one hash (RFC 5802). No plaintext is ever stored. */
@@ -187,4 +249,61 @@ export interface SqlClient {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number }>;
   transaction<T>(fn: (tx: Pick<SqlClient, "query">) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** An XEP-0079 event (alert, error, notify reply) to send to the original sender. */
+export interface AmpEvent {
+  /** Idempotency key: one event per key, ever (see AmpStore.record). */
+  key: string;
+  /** The original sender's full JID: the event's `to` (XEP-0079 DP-04, DP-22). */
+  recipient: string;
+  stanza: string;
+}
+
+/** An event recorded in the outbox and not yet marked sent. */
+export type RecordedEvent = AmpEvent & { id: string };
+
+/** What an expiry pass (XEP-0079 DP-02 E2/E3) does with one stored message whose expiry is due. */
+export type ExpiryVerdict =
+  /** Discard the message (drop, alert, error). */
+  | { t: "delete"; events: AmpEvent[] }
+  /** Keep it with new rule state and next expiry (notify, or nothing met after all). */
+  | { t: "keep"; meta: unknown; expiresAt: Date | null; events: AmpEvent[] };
+
+export interface ExpiryResult {
+  /** Rows handed to the verdict. */
+  rows: number;
+  /** Events recorded by this pass (claimed by the caller, who sends them and marks them sent). */
+  events: RecordedEvent[];
+  /** For each row, how late its expiry was handled, in milliseconds. */
+  lagsMs: number[];
+}
+
+/**
+ * XEP-0079 storage beside the offline queue: the event outbox and expiry of stored messages.
+ * Every method that changes a stored message takes the owner's lock, like OfflineStore.
+ */
+export interface AmpStore {
+  /**
+   * Records events whose key was never recorded, claimed by the caller for `claimMs`; returns
+   * those newly recorded (to be sent now). Already recorded keys are skipped: never sent twice.
+   */
+  record(events: AmpEvent[], claimMs: number): Promise<RecordedEvent[]>;
+  markSent(ids: string[]): Promise<void>;
+  /** Unsent events whose claim lapsed (their recorder died), claimed anew for `claimMs`. */
+  claimStale(limit: number, claimMs: number): Promise<RecordedEvent[]>;
+  /** Deletes sent events older than `olderThanMs`; returns how many. */
+  pruneSent(olderThanMs: number): Promise<number>;
+  /** Owners with at least one stored message whose expiry is at or before `now`. */
+  dueOwners(now: Date, limit: number): Promise<string[]>;
+  /**
+   * In one transaction under the owner's lock: each of the owner's stored messages due at `now`
+   * (oldest first) gets the verdict, which is applied, and its events recorded (claimed for
+   * `claimMs`). A second worker doing the same waits for the lock and finds nothing due.
+   */
+  expireOwner(owner: string, now: Date, verdict: (row: OfflineMessage & { id: string }) => ExpiryVerdict, claimMs: number): Promise<ExpiryResult>;
+  /** Stored messages with a pending expiry (the timers). */
+  pendingTimers(): Promise<number>;
+  /** Deletes every stored message of the owner (admin purge); returns how many. */
+  purge(owner: string, opts?: { expirableOnly?: boolean }): Promise<number>;
 }

@@ -19,6 +19,8 @@ export interface Disposition {
   deliver: "direct" | "stored" | "none";
   /** The actual destination: the (first) target's full JID, "bare" for the offline queue, null for none. */
   destination: string | null;
+  /** The sessions a `direct` message goes to (RFC 6121 §8.5.2.1.1: all of equal highest priority). */
+  targets: SessionRecord[];
   /** The intended recipient (DispositionInput.to), which match-resource compares against. */
   intended: string;
   /** DP-18: a `none` that the default behaviour answers with service-unavailable. */
@@ -29,7 +31,7 @@ export function disposition(input: DispositionInput): Disposition {
   const type = normalType(input.type);
   const targets = input.accountExists ? targetsFor(type, input.to, input.sessions) : [];
   const first = targets[0];
-  if (first) return result(input, "direct", first.jid);
+  if (first) return { ...result(input, "direct", first.jid), targets };
   // DP-06, XEP-0160: only chat and normal are stored, and only in the offline queue.
   // DP-07: "for other types none" — a non-chat message to an unavailable full JID is never stored
   // (RFC 6121 §8.5.3.2.1 offers only ignore or service-unavailable).
@@ -52,5 +54,5 @@ function targetsFor(type: string, to: string, sessions: SessionRecord[]): Sessio
 }
 
 function result(input: DispositionInput, deliver: Disposition["deliver"], destination: string | null): Disposition {
-  return { deliver, destination, intended: input.to, bounce: false };
+  return { deliver, destination, targets: [], intended: input.to, bounce: false };
 }

@@ -2,6 +2,7 @@
 // module, and no items (components and rooms come later).
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, errorReply, iqResult } from "@xmppd/stanza";
 import { xml, type Element } from "@xmppd/xml";
+import { SERVER_CAPS_NODE, capsVerification } from "../caps/caps.ts";
 import type { IqContext, ModuleContext, XmppModule } from "../host/types.ts";
 
 export const disco: XmppModule = {
@@ -9,25 +10,31 @@ export const disco: XmppModule = {
   xeps: ["XEP-0030"],
   setup: (ctx) => ({
     iq: [
-      { type: "get", xmlns: NS_DISCO_INFO, name: "query", handler: (iq, iqCtx) => answer(iq, iqCtx, () => info(ctx)) },
-      { type: "get", xmlns: NS_DISCO_ITEMS, name: "query", handler: (iq, iqCtx) => answer(iq, iqCtx, () => xml("query", { xmlns: NS_DISCO_ITEMS })) },
+      { type: "get", xmlns: NS_DISCO_INFO, name: "query", handler: (iq, iqCtx) => answer(iq, iqCtx, (node) => (node === undefined ? info(ctx) : node === capsNode(ctx) ? info(ctx, node) : ctx.discoNode(node))) },
+      { type: "get", xmlns: NS_DISCO_ITEMS, name: "query", handler: (iq, iqCtx) => answer(iq, iqCtx, (node) => (node === undefined ? xml("query", { xmlns: NS_DISCO_ITEMS }) : null)) },
     ],
     discoIdentities: [{ category: "server", type: "im" }],
     discoFeatures: [NS_DISCO_INFO, NS_DISCO_ITEMS],
   }),
 };
 
-function answer(iq: Element, iqCtx: IqContext, build: () => Element): Element | null {
+function answer(iq: Element, iqCtx: IqContext, build: (node: string | undefined) => Element | null): Element | null {
   // Accounts' own disco (XEP-0030 §3 on a bare JID) is not offered yet: declining yields
   // service-unavailable from the host.
   if (!iqCtx.isServer) return null;
-  // XEP-0030 §3.1/§4.1: we publish no nodes, so any node is unknown.
-  if (iq.getChild("query")?.attrs.node !== undefined) return errorReply(iq, "item-not-found");
-  return iqResult(iq, build());
+  const node = iq.getChild("query")?.attrs.node as string | undefined;
+  // XEP-0030 §3.2: a node nobody publishes is item-not-found.
+  const query = build(node);
+  return query ? iqResult(iq, query) : errorReply(iq, "item-not-found");
 }
 
-function info(ctx: ModuleContext): Element {
+function info(ctx: ModuleContext, node?: string): Element {
   const identities = ctx.discoIdentities().map((i) => xml("identity", { category: i.category, type: i.type, ...(i.name ? { name: i.name } : {}) }));
   const features = ctx.discoFeatures().map((v) => xml("feature", { var: v }));
-  return xml("query", { xmlns: NS_DISCO_INFO }, ...identities, ...features);
+  return xml("query", { xmlns: NS_DISCO_INFO, ...(node ? { node } : {}) }, ...identities, ...features);
+}
+
+/** XEP-0115 §6.2: the server answers disco#info at "<node>#<ver>" of its own capabilities. */
+function capsNode(ctx: ModuleContext): string {
+  return `${SERVER_CAPS_NODE}#${capsVerification(ctx.discoIdentities(), ctx.discoFeatures())}`;
 }

@@ -3,7 +3,7 @@
 // unhandled case gets the RFC default in exactly one place.
 import type { Element } from "@xmppd/xml";
 import { errorReply } from "@xmppd/stanza";
-import type { DiscoIdentity, IqContext, IqRegistration, ModuleContext, Registrations, XmppModule } from "./types.ts";
+import type { DiscoIdentity, IqContext, IqRegistration, ModuleCapabilities, ModuleContext, Registrations, XmppModule } from "./types.ts";
 
 export interface ModuleHost {
   /** Applies a module's registrations; throws if the name is loaded or an IQ key is taken. */
@@ -21,6 +21,8 @@ export interface ModuleHostOptions {
   domains: readonly string[];
   /** Called when a handler throws, so the caller can log it; the client gets internal-server-error. */
   onHandlerError?: (err: unknown, key: string) => void;
+  /** Lent to modules through ModuleContext.capabilities. */
+  capabilities?: ModuleCapabilities;
 }
 
 export function iqKey(type: string, name: string, xmlns: string): string {
@@ -31,9 +33,17 @@ export function createModuleHost(opts: ModuleHostOptions): ModuleHost {
   const modules = new Map<string, Registrations>();
   const handlers = new Map<string, IqRegistration>();
   const ctx: ModuleContext = {
+    capabilities: opts.capabilities ?? {},
     domains: opts.domains,
     discoFeatures: () => host.discoFeatures(),
     discoIdentities: () => host.discoIdentities(),
+    discoNode: (node) => {
+      for (const regs of modules.values()) {
+        const build = regs.discoNodes && Object.hasOwn(regs.discoNodes, node) ? regs.discoNodes[node] : undefined;
+        if (build) return build();
+      }
+      return null;
+    },
   };
 
   const host: ModuleHost = {

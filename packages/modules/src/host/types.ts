@@ -1,6 +1,10 @@
 // The module contract, after Prosody's modules and ejabberd's gen_mod: a module declares what it
 // implements and returns registrations from setup; the host applies them and can undo them.
+import type { RosterItem, RosterStore } from "@xmppd/storage";
 import type { Element } from "@xmppd/xml";
+import type { BlockingCapability } from "../blocking/blocking.ts";
+import type { CarbonsCapability } from "../carbons/carbons.ts";
+import type { AccountDataCapability } from "../account-data.ts";
 
 export interface DiscoIdentity {
   category: string;
@@ -8,13 +12,34 @@ export interface DiscoIdentity {
   name?: string;
 }
 
+/** What the composition root lends to the modules that need it (the roster module, RFC 6121). */
+export interface ModuleCapabilities {
+  /** Rosters with versions (RFC 6121 §2, XEP-0237). */
+  readonly rosters?: RosterStore;
+  /** Sends a stanza to every interested resource of a local account (roster pushes, RFC 6121 §2.1.6). */
+  push?(bareJid: string, el: Element): Promise<void>;
+  /** Marks a resource as interested: it asked for the roster (RFC 6121 §2.1.6). */
+  interested?(fullJid: string): Promise<void>;
+  /** The subscription presence due when `owner` removes `item` from the roster (RFC 6121 §2.5.2). */
+  rosterRemoved?(owner: string, item: RosterItem): Promise<void>;
+  /** XEP-0191: the block lists and what a change makes the router do. */
+  readonly blocking?: BlockingCapability;
+  /** XEP-0280: a resource's carbons choice. */
+  readonly carbons?: CarbonsCapability;
+  /** XEP-0054, XEP-0049, XEP-0012: XML and last activity kept per account, and roster lookups. */
+  readonly accountData?: AccountDataCapability;
+}
+
 /** What a module may ask of its host. Modules get capabilities here, never from drivers. */
 export interface ModuleContext {
+  readonly capabilities: ModuleCapabilities;
   /** Domains served by this cluster. */
   readonly domains: readonly string[];
   /** Union of the disco features of every loaded module, sorted (read at answer time). */
   discoFeatures(): string[];
   discoIdentities(): DiscoIdentity[];
+  /** The disco#info <query/> a module publishes for a node (XEP-0030 §3.2), or null when none does. */
+  discoNode(node: string): Element | null;
 }
 
 /** Facts about one IQ being answered. */
@@ -42,6 +67,8 @@ export interface Registrations {
   iq?: IqRegistration[];
   discoFeatures?: string[];
   discoIdentities?: DiscoIdentity[];
+  /** disco#info nodes of the server, each answered by its builder (the <query/> with its node attribute). */
+  discoNodes?: Record<string, () => Element>;
 }
 
 export interface XmppModule {

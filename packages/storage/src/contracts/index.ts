@@ -6,3 +6,5 @@ export { runOfflineStoreContract, type OfflineStoreFixture } from "./offline-sto
 export { runRosterStoreContract, rosterItem, type RosterStoreFixture } from "./roster-store-contract.ts";
 export { runSqlClientContract, type SqlDatabaseFixture } from "./sql-client-contract.ts";
 export { createThrowawayDatabase, type ThrowawayDatabase } from "./throwaway-database.ts";
+export { runAmpStoreContract, type AmpStoreFixture } from "./amp-store-contract.ts";
+export { runAccountStoresContract, type AccountStoresFixture } from "./account-stores-contract.ts";

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { SessionRecord, SessionStore } from "../types.ts";
-import { queuedCounterTests } from "./session-queued-contract.ts";
+import { blocklistCacheTests, carbonsCountTests, queuedCounterTests } from "./session-queued-contract.ts";
 
 /** Opens stores over one shared backend (two opens = two routers), and cleans it up. */
 export interface SessionStoreFixture {
@@ -80,6 +80,29 @@ export function runSessionStoreContract(label: string, factory: () => SessionSto
       expect(await s.listGateway("gw-1")).toEqual([]);
     });
 
+    it("annotates a session (roster interest, directed presence) only for the owning connection", async () => {
+      const s = await open();
+      const r = rec("fay@example.com/r", { conn: "c1" });
+      await s.bind(r, 10);
+      expect(await s.annotate(r.jid, "c1", { interested: true, directed: ["g@x.org", "h@x.org/r"] })).toBe(true);
+      expect(await s.get("fay@example.com")).toEqual([{ ...r, interested: true, directed: ["g@x.org", "h@x.org/r"] }]);
+      // Presence changes keep the annotations; an empty list clears, an absent field is unchanged.
+      expect(await s.setPresence(r.jid, "c1", { available: true, priority: 1, presence: "<presence/>" })).toBe(true);
+      expect(await s.annotate(r.jid, "c1", { directed: [] })).toBe(true);
+      expect(await s.get("fay@example.com")).toEqual([{ ...r, available: true, priority: 1, presence: "<presence/>", interested: true }]);
+      expect(await s.annotate(r.jid, "other", { interested: false })).toBe(false);
+      expect(await s.annotate(r.jid, "c1", { interested: false })).toBe(true);
+      expect(await s.annotate("fay@example.com/gone", "c1", { interested: true })).toBe(false);
+      // XEP-0191 block-list interest and XEP-0280 carbons are flags like roster interest.
+      expect(await s.annotate(r.jid, "c1", { blocklist: true, carbons: true })).toBe(true);
+      expect((await s.get("fay@example.com"))[0]).toMatchObject({ blocklist: true, carbons: true });
+      expect(await s.annotate(r.jid, "c1", { carbons: false })).toBe(true);
+      const [after] = await s.get("fay@example.com");
+      expect([after?.blocklist, after?.carbons]).toEqual([true, undefined]);
+      expect((await s.removeGateway(r.gateway)).map((x) => x.jid)).toEqual([r.jid]);
+      expect(await s.get("fay@example.com")).toEqual([]);
+    });
+
     it("updates presence only for the owning connection", async () => {
       const s = await open();
       const r = rec("erin@example.com/r", { conn: "c1" });
@@ -157,5 +180,7 @@ export function runSessionStoreContract(label: string, factory: () => SessionSto
     });
 
     queuedCounterTests(open);
+    blocklistCacheTests(open);
+    carbonsCountTests(open);
   });
 }

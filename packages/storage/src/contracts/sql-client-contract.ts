@@ -79,7 +79,10 @@ export function runSqlClientContract(label: string, factory: () => Promise<SqlDa
       const tables = await a.query<{ t: string }>(
         `SELECT table_schema || '.' || table_name AS t FROM information_schema.tables
          WHERE table_schema IN ('core', 'amp') ORDER BY 1`);
-      expect(tables.rows.map((r) => r.t)).toEqual(["amp.offline_messages", "amp.schema_migrations", "core.roster", "core.roster_versions", "core.schema_migrations", "core.secrets", "core.users"]);
+      expect(tables.rows.map((r) => r.t)).toEqual([
+        "amp.offline_messages", "amp.outbox", "amp.schema_migrations", "core.account_xml", "core.blocklist", "core.blocklist_versions",
+        "core.last_activity", "core.roster", "core.roster_versions", "core.schema_migrations", "core.secrets", "core.users",
+      ]);
     });
   });
 }

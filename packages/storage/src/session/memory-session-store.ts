@@ -1,4 +1,4 @@
-import type { BindResult, SessionRecord, SessionStore } from "../types.ts";
+import type { BindResult, CachedBlocklist, SessionAnnotations, SessionRecord, SessionStore } from "../types.ts";
 import { checkDelta, QUEUED_TTL_MS } from "./queued.ts";
 import { splitFullJid } from "./record.ts";
 
@@ -12,6 +12,7 @@ export function createMemorySessionStore(): SessionStore {
   const byGateway = new Map<string, Set<string>>(); // gateway -> full JIDs
   const aliveUntil = new Map<string, number>();
   const queuedCounts = new Map<string, { n: number; until: number }>(); // bare -> count, expiry
+  const blocklists = new Map<string, CachedBlocklist & { until: number }>(); // bare -> cached block list
   const copy = (r: SessionRecord): SessionRecord => ({ ...r });
 
   function lookup(jid: string): SessionRecord | undefined {
@@ -63,6 +64,22 @@ export function createMemorySessionStore(): SessionStore {
     return true;
   }
 
+  function annotate(jid: string, conn: string, a: SessionAnnotations) {
+    const rec = lookup(jid);
+    if (!rec || rec.conn !== conn) return false;
+    if (a.interested === true) rec.interested = true;
+    else if (a.interested === false) delete rec.interested;
+    if (a.blocklist === true) rec.blocklist = true;
+    else if (a.blocklist === false) delete rec.blocklist;
+    if (a.carbons === true) rec.carbons = true;
+    else if (a.carbons === false) delete rec.carbons;
+    if (a.directed !== undefined) {
+      if (a.directed.length > 0) rec.directed = [...a.directed];
+      else delete rec.directed;
+    }
+    return true;
+  }
+
   function listGateway(gateway: string): SessionRecord[] {
     const recs = [...(byGateway.get(gateway) ?? [])].map(lookup);
     return recs.filter((r): r is SessionRecord => r?.gateway === gateway).map(copy);
@@ -89,6 +106,24 @@ export function createMemorySessionStore(): SessionStore {
     return n;
   }
 
+  function cachedBlocklist(bare: string): string[] | null {
+    const c = blocklists.get(bare);
+    if (c && c.until > Date.now()) return [...c.jids];
+    blocklists.delete(bare);
+    return null;
+  }
+
+  function cacheBlocklist(bare: string, list: CachedBlocklist, ttlMs: number): void {
+    const cur = blocklists.get(bare);
+    if (cur && cur.until > Date.now() && cur.version >= list.version) return;
+    blocklists.set(bare, { version: list.version, jids: [...list.jids], until: Date.now() + ttlMs });
+  }
+
+  function recipient(bare: string, withSessions: boolean) {
+    const carbons = [...(users.get(bare)?.values() ?? [])].filter((s) => s.carbons).length;
+    return { sessions: withSessions ? get(bare) : [], queued: withSessions ? queued(bare) : 0, blocked: cachedBlocklist(bare), carbons };
+  }
+
   const get = (bare: string) => [...(users.get(bare)?.values() ?? [])].map(copy);
   const all = () => [...users.values()].flatMap((m) => [...m.values()]);
 
@@ -97,9 +132,12 @@ export function createMemorySessionStore(): SessionStore {
     unbind: async (jid, conn) => unbind(jid, conn),
     get: async (bare) => get(bare),
     getMany: async (bares) => new Map(bares.map((b) => [b, get(b)])),
-    lookup: async (bares) => new Map(bares.map((b) => [b, { sessions: get(b), queued: queued(b) }])),
+    lookup: async (bares, blocklistsOnly = []) =>
+      new Map([...blocklistsOnly.map((b) => [b, recipient(b, false)] as const), ...bares.map((b) => [b, recipient(b, true)] as const)]),
+    cacheBlocklist: async (bare, list, ttlMs) => cacheBlocklist(bare, list, ttlMs),
     addQueued: async (bare, delta) => addQueued(bare, delta),
     setPresence: async (jid, conn, p) => setPresence(jid, conn, p),
+    annotate: async (jid, conn, a) => annotate(jid, conn, a),
     listGateway: async (gw) => listGateway(gw),
     removeGateway: async (gw) => removeGateway(gw),
     heartbeat: async (gw, ttlMs) => void aliveUntil.set(gw, Date.now() + ttlMs),

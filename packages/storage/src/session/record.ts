@@ -8,10 +8,14 @@ export function splitFullJid(jid: string): { bare: string; resource: string } {
 }
 
 export function encodeRecord(rec: SessionRecord): string {
-  const { jid, gateway, conn, available, priority, presence, boundAt } = rec;
-  return JSON.stringify(presence === undefined
-    ? { jid, gateway, conn, available, priority, boundAt }
-    : { jid, gateway, conn, available, priority, presence, boundAt });
+  const { jid, gateway, conn, available, priority, presence, boundAt, interested, directed, blocklist, carbons } = rec;
+  const out: Record<string, unknown> = { jid, gateway, conn, available, priority, boundAt };
+  if (presence !== undefined) out.presence = presence;
+  if (interested) out.interested = true;
+  if (directed && directed.length > 0) out.directed = directed;
+  if (blocklist) out.blocklist = true;
+  if (carbons) out.carbons = true;
+  return JSON.stringify(out);
 }
 
 export function decodeRecord(json: string): SessionRecord {
@@ -21,6 +25,11 @@ export function decodeRecord(json: string): SessionRecord {
     available: o.available === true, priority: Number(o.priority), boundAt: Number(o.boundAt),
   };
   if (typeof o.presence === "string") rec.presence = o.presence;
+  if (o.interested === true) rec.interested = true;
+  // Lua's cjson writes an empty array as {}: only a non-empty array is a list.
+  if (Array.isArray(o.directed) && o.directed.length > 0) rec.directed = o.directed.map(String);
+  if (o.blocklist === true) rec.blocklist = true;
+  if (o.carbons === true) rec.carbons = true;
   return rec;
 }
 

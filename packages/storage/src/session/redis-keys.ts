@@ -7,6 +7,8 @@ import { escapeKeyPart, LUA_ESCAPE } from "./key-escape.ts";
  *   p + "gw:<gateway>:alive"   heartbeat, expires after the gateway's TTL
  *   p + "gateways"             set of gateways that own sessions
  *   p + "queued:{<bare>}"      messages on the offline path not yet settled (SessionStore.addQueued)
+ *   p + "carbons:{<bare>}"     resources of the account with XEP-0280 carbons enabled (kept by the scripts)
+ *   p + "block:{<bare>}"       cached XEP-0191 block list: "<version>\n<jid>\n..." (SessionStore.cacheBlocklist)
  * <bare> and <gateway> are escaped with escapeKeyPart.
  */
 export function redisKeys(prefix: string) {
@@ -16,6 +18,8 @@ export function redisKeys(prefix: string) {
     gwAlive: (gateway: string) => `${prefix}gw:${escapeKeyPart(gateway)}:alive`,
     gateways: `${prefix}gateways`,
     queued: (bare: string) => `${prefix}queued:{${escapeKeyPart(bare)}}`,
+    block: (bare: string) => `${prefix}block:{${escapeKeyPart(bare)}}`,
+    carbons: (bare: string) => `${prefix}carbons:{${escapeKeyPart(bare)}}`,
     /** Literal prefix shared by every session hash (for SCAN). */
     sessPrefix: `${prefix}sess:`,
   };
@@ -30,6 +34,11 @@ ${LUA_ESCAPE}
 local function sessKey(bare) return P .. 'sess:{' .. esc(bare) .. '}' end
 local function gwSessKey(gw) return P .. 'gw:' .. esc(gw) .. ':sess' end
 local function gwAliveKey(gw) return P .. 'gw:' .. esc(gw) .. ':alive' end
+local function carbonsKey(bare) return P .. 'carbons:{' .. esc(bare) .. '}' end
+-- A session with carbons enabled ends or disables them: the account's count goes down.
+local function carbonsOff(bare)
+  if redis.call('DECR', carbonsKey(bare)) <= 0 then redis.call('DEL', carbonsKey(bare)) end
+end
 -- Drops a gateway from the registry once it owns no sessions.
 local function forgetIfEmpty(gw, gatewaysKey)
   if redis.call('SCARD', gwSessKey(gw)) == 0 then redis.call('SREM', gatewaysKey, gw) end

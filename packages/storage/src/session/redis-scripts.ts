@@ -16,7 +16,9 @@ redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[5])
 redis.call('SADD', KEYS[3], ARGV[6])
 if not old then return {1} end
-local prev = cjson.decode(old).gateway
+local o = cjson.decode(old)
+if o.carbons then carbonsOff(string.match(ARGV[5], '^([^/]*)/')) end
+local prev = o.gateway
 if prev ~= ARGV[6] then
   redis.call('SREM', gwSessKey(prev), ARGV[5])
   forgetIfEmpty(prev, KEYS[3])
@@ -29,6 +31,7 @@ local old = redis.call('HGET', KEYS[1], ARGV[2])
 if not old then return false end
 local rec = cjson.decode(old)
 if rec.conn ~= ARGV[3] then return false end
+if rec.carbons then carbonsOff(string.match(ARGV[4], '^([^/]*)/')) end
 redis.call('HDEL', KEYS[1], ARGV[2])
 redis.call('SREM', gwSessKey(rec.gateway), ARGV[4])
 forgetIfEmpty(rec.gateway, KEYS[2])
@@ -46,6 +49,26 @@ if ARGV[6] == '1' then rec.presence = ARGV[7] else rec.presence = nil end
 redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(rec))
 return 1`);
 
+/** KEYS: sess hash. ARGV: p, resource, conn, interested 1|0|'' (unchanged), directed JSON array|'' (unchanged),
+ * blocklist 1|0|'', carbons 1|0|'', bare JID. */
+export const ANNOTATE = new LuaScript(String.raw`${LUA_KEYS}
+local old = redis.call('HGET', KEYS[1], ARGV[2])
+if not old then return 0 end
+local rec = cjson.decode(old)
+if rec.conn ~= ARGV[3] then return 0 end
+if ARGV[4] == '1' then rec.interested = true elseif ARGV[4] == '0' then rec.interested = nil end
+if ARGV[5] ~= '' then
+  local d = cjson.decode(ARGV[5])
+  if #d == 0 then rec.directed = nil else rec.directed = d end
+end
+if ARGV[6] == '1' then rec.blocklist = true elseif ARGV[6] == '0' then rec.blocklist = nil end
+local had = rec.carbons == true
+if ARGV[7] == '1' then rec.carbons = true elseif ARGV[7] == '0' then rec.carbons = nil end
+if rec.carbons and not had then redis.call('INCR', carbonsKey(ARGV[8])) end
+if had and not rec.carbons then carbonsOff(ARGV[8]) end
+redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(rec))
+return 1`);
+
 /** KEYS: gateway's set, gateways. ARGV: p, gateway, batch size.
  * SPOPs one batch, so concurrent callers each get a disjoint share and every record is returned
  * exactly once. Returns {remaining, record...}. */
@@ -56,8 +79,10 @@ for _, jid in ipairs(redis.call('SPOP', KEYS[1], tonumber(ARGV[3]))) do
   if bare then
     local k = sessKey(bare)
     local cur = redis.call('HGET', k, res)
-    if cur and cjson.decode(cur).gateway == ARGV[2] then
+    local rec = cur and cjson.decode(cur)
+    if rec and rec.gateway == ARGV[2] then
       redis.call('HDEL', k, res)
+      if rec.carbons then carbonsOff(bare) end
       out[#out + 1] = cur
     end
   end
@@ -94,3 +119,14 @@ if n <= 0 then
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return n`);
+
+/** KEYS: cached block list. ARGV: version, encoded list, ttl ms. Replaces the copy only with a
+ * newer version (a loader holding an old read never overwrites a write-through). Returns 1 if set. */
+export const CACHE_BLOCKLIST = new LuaScript(String.raw`
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local v = tonumber(string.match(cur, '^(%d+)'))
+  if v and v >= tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`);

@@ -1,10 +1,11 @@
 import { Redis } from "ioredis";
-import type { BindResult, SessionRecord, SessionStore } from "../types.ts";
+import type { BindResult, SessionAnnotations, SessionRecord, SessionStore } from "../types.ts";
 import { decodeHash, decodeRecord, encodeRecord, splitFullJid } from "./record.ts";
 import { redisKeys } from "./redis-keys.ts";
 import { checkDelta, QUEUED_TTL_MS } from "./queued.ts";
 import { readAccounts } from "./redis-lookup.ts";
-import { ADD_QUEUED, BIND, DEAD_GATEWAYS, LIST_GATEWAY, REMOVE_GATEWAY_BATCH, SET_PRESENCE, UNBIND } from "./redis-scripts.ts";
+import { encodeBlocklist } from "./blocklist-cache.ts";
+import { ADD_QUEUED, ANNOTATE, CACHE_BLOCKLIST, BIND, DEAD_GATEWAYS, LIST_GATEWAY, REMOVE_GATEWAY_BATCH, SET_PRESENCE, UNBIND } from "./redis-scripts.ts";
 import { countSessions, listSessions } from "./redis-scan.ts";
 
 export interface RedisSessionStoreOptions {
@@ -39,7 +40,7 @@ export function createRedisSessionStore(opts: RedisSessionStoreOptions): Session
   }
 
   async function getMany(bareJids: string[]): Promise<Map<string, SessionRecord[]>> {
-    const found = await readAccounts(redis, keys, bareJids, false);
+    const found = await readAccounts(redis, keys, bareJids, [], false);
     return new Map([...found].map(([bare, state]) => [bare, state.sessions]));
   }
 
@@ -52,6 +53,13 @@ export function createRedisSessionStore(opts: RedisSessionStoreOptions): Session
     const hasPresence = pr.presence !== undefined;
     const args = [p, resource, conn, pr.available ? "1" : "0", pr.priority, hasPresence ? "1" : "0", pr.presence ?? ""];
     return (await SET_PRESENCE.run(redis, [keys.sess(bare)], args)) === 1;
+  }
+
+  async function annotate(jid: string, conn: string, a: SessionAnnotations) {
+    const { bare, resource } = splitFullJid(jid);
+    const flag = (v: boolean | undefined) => (v === undefined ? "" : v ? "1" : "0");
+    const args = [p, resource, conn, flag(a.interested), a.directed === undefined ? "" : JSON.stringify(a.directed), flag(a.blocklist), flag(a.carbons), bare];
+    return (await ANNOTATE.run(redis, [keys.sess(bare)], args)) === 1;
   }
 
   async function removeGateway(gateway: string): Promise<SessionRecord[]> {
@@ -70,9 +78,13 @@ export function createRedisSessionStore(opts: RedisSessionStoreOptions): Session
     unbind,
     get: async (bare) => decodeHash(await redis.hgetall(keys.sess(bare))),
     getMany,
-    lookup: (bareJids) => readAccounts(redis, keys, bareJids, true),
+    lookup: (bareJids, blocklistsOnly = []) => readAccounts(redis, keys, bareJids, blocklistsOnly, true),
+    cacheBlocklist: async (bare, list, ttlMs) => {
+      await CACHE_BLOCKLIST.run(redis, [keys.block(bare)], [list.version, encodeBlocklist(list), Math.max(1, Math.ceil(ttlMs))]);
+    },
     addQueued,
     setPresence,
+    annotate,
     listGateway: async (gateway) =>
       ((await LIST_GATEWAY.run(redis, [keys.gwSessions(gateway)], [p, gateway])) as string[]).map(decodeRecord),
     removeGateway,

@@ -6,6 +6,8 @@ import { runUserStoreContract } from "../contracts/user-store-contract.ts";
 import { migrate } from "./migrate.ts";
 import { createOfflineStore } from "./offline-store.ts";
 import { createPgClient } from "./pg-client.ts";
+import { createAmpStore } from "./amp-store.ts";
+import { runAmpStoreContract } from "../contracts/amp-store-contract.ts";
 import { createUserStore } from "./user-store.ts";
 
 runSqlClientContract("postgres", async () => {
@@ -25,6 +27,13 @@ runOfflineStoreContract("postgres", async () => {
   const sql = createPgClient({ url: db.url });
   await migrate(sql, "amp");
   return { store: createOfflineStore(sql), close: async () => { await sql.close(); await db.drop(); } };
+});
+
+runAmpStoreContract("postgres", async () => {
+  const db = await createThrowawayDatabase();
+  const sql = createPgClient({ url: db.url });
+  await migrate(sql, "amp");
+  return { amp: createAmpStore(sql), offline: createOfflineStore(sql), close: async () => { await sql.close(); await db.drop(); } };
 });
 
 describe("createPgClient", () => {

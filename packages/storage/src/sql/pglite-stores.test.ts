@@ -5,6 +5,8 @@ import { migrate } from "./migrate.ts";
 import { createOfflineStore } from "./offline-store.ts";
 import { createPgliteClient } from "./pglite-client.ts";
 import { createUserStore } from "./user-store.ts";
+import { createAmpStore } from "./amp-store.ts";
+import { runAmpStoreContract } from "../contracts/amp-store-contract.ts";
 
 // One in-memory PGlite is one database; open() twice returns the same instance.
 runSqlClientContract("pglite", async () => {
@@ -22,4 +24,10 @@ runOfflineStoreContract("pglite", async () => {
   const sql = createPgliteClient();
   await migrate(sql, "amp");
   return { store: createOfflineStore(sql), close: () => sql.close() };
+});
+
+runAmpStoreContract("pglite", async () => {
+  const sql = createPgliteClient();
+  await migrate(sql, "amp");
+  return { amp: createAmpStore(sql), offline: createOfflineStore(sql), close: () => sql.close() };
 });

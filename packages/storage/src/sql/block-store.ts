@@ -1,0 +1,52 @@
+// XEP-0191 block lists in core.blocklist. Each change runs in one transaction holding the owner's
+// core.blocklist_versions row, so writers of one owner take turns and every change that really
+// changes the list gets its own, higher version (what the Redis copy is ordered by).
+import type { BlockStore, SqlClient } from "../types.ts";
+
+type Tx = Pick<SqlClient, "query">;
+
+// Creates the row at version 0 if needed and locks it until commit.
+const LOCK_VERSION = `
+INSERT INTO core.blocklist_versions (owner, version) VALUES ($1, 0)
+ON CONFLICT (owner) DO UPDATE SET version = core.blocklist_versions.version
+RETURNING version::text AS version`;
+const BUMP = `UPDATE core.blocklist_versions SET version = version + 1 WHERE owner = $1 RETURNING version::text AS version`;
+
+async function locked<T>(sql: SqlClient, owner: string, change: (tx: Tx) => Promise<T[]>): Promise<{ version: number; changed: T[] }> {
+  return sql.transaction(async (tx) => {
+    const before = (await tx.query<{ version: string }>(LOCK_VERSION, [owner])).rows[0]!.version;
+    const changed = await change(tx);
+    if (changed.length === 0) return { version: Number(before), changed };
+    const after = (await tx.query<{ version: string }>(BUMP, [owner])).rows[0]!.version;
+    return { version: Number(after), changed };
+  });
+}
+
+export function createBlockStore(sql: SqlClient): BlockStore {
+  return {
+    get: (owner) => sql.transaction(async (tx) => {
+      await tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+      const v = await tx.query<{ version: string }>(`SELECT version::text AS version FROM core.blocklist_versions WHERE owner = $1`, [owner]);
+      const rows = await tx.query<{ jid: string }>(`SELECT jid FROM core.blocklist WHERE owner = $1 ORDER BY jid`, [owner]);
+      return { version: Number(v.rows[0]?.version ?? 0), jids: rows.rows.map((r) => r.jid) };
+    }),
+    async block(owner, jids) {
+      const { version, changed } = await locked(sql, owner, async (tx) => {
+        const res = await tx.query<{ jid: string }>(
+          `INSERT INTO core.blocklist (owner, jid) SELECT $1, j FROM unnest($2::text[]) AS j
+           ON CONFLICT DO NOTHING RETURNING jid`, [owner, [...new Set(jids)]]);
+        return res.rows.map((r) => r.jid);
+      });
+      return { version, added: changed.sort() };
+    },
+    async unblock(owner, jids) {
+      const { version, changed } = await locked(sql, owner, async (tx) => {
+        const res = jids === "all"
+          ? await tx.query<{ jid: string }>(`DELETE FROM core.blocklist WHERE owner = $1 RETURNING jid`, [owner])
+          : await tx.query<{ jid: string }>(`DELETE FROM core.blocklist WHERE owner = $1 AND jid = ANY($2::text[]) RETURNING jid`, [owner, jids]);
+        return res.rows.map((r) => r.jid);
+      });
+      return { version, removed: changed.sort() };
+    },
+  };
+}
