@@ -6,6 +6,8 @@ import { NS_BIND, errorReply } from "@xmppd/stanza";
 import { xml, type Element } from "@xmppd/xml";
 import type { ConnState } from "./connections.ts";
 import { replyTo, sendToGateway, type RouterContext } from "./context.ts";
+import { blocklistOf } from "./blocking.ts";
+import { sessionGone } from "./presence-broadcast.ts";
 
 /** True for the bind request <iq type="set"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"/></iq>. */
 export function isBindRequest(el: Element): boolean {
@@ -33,9 +35,15 @@ export async function handleBind(ctx: RouterContext, state: ConnState, account: 
   if (old && !(old.gateway === state.gw && old.conn === state.conn)) {
     // RFC 6120 §7.7.2.2: the new session overrides the old one, which is closed with <conflict/>.
     sendToGateway(ctx, old.gateway, { t: "close", conn: old.conn, condition: "conflict", text: "Replaced by new connection" });
+    // The replaced session ends here (its own close will find nothing to unbind): RFC 6121 §4.5.2.
+    await sessionGone(ctx, old);
   }
   state.available = false;
   state.priority = 0;
+  state.carbons = false;
+  // XEP-0191: the account's block list is cached from its first login on (after a Redis restart
+  // too), so its first messages find it beside the sessions.
+  await blocklistOf(ctx, account.bareString(), (await ctx.lookup(account.bareString(), true)).blocked);
   ctx.metrics.bound();
   const reply = xml("iq", { type: "result", id: iq.attrs.id }, xml("bind", { xmlns: NS_BIND }, xml("jid", {}, jid)));
   sendToGateway(ctx, state.gw, { t: "bound", conn: state.conn, jid, xml: reply.toString() });

@@ -21,6 +21,8 @@ export interface ConnState {
   /** Own presence as last seen by this router; unknown after a failover, hence "unavailable". */
   available: boolean;
   priority: number;
+  /** XEP-0280 carbons of this resource: false after bind, undefined (unknown) after a failover. */
+  carbons?: boolean;
 }
 
 export interface ConnectionTable {

@@ -1,9 +1,9 @@
 // What every envelope handler of the router needs, built once by createRouter.
-import { encode, type Bus, type Subjects, type ToGateway, type WorkQueue } from "@xmppd/bus";
+import { encode, type AmpQueue, type Bus, type Subjects, type ToGateway, type WorkQueue } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
 import type { ModuleHost } from "@xmppd/modules";
 import type { Logger } from "@xmppd/observability";
-import type { SessionStore, UserStore } from "@xmppd/storage";
+import type { BlockStore, LastActivityStore, RosterStore, SessionStore, UserStore } from "@xmppd/storage";
 import type { Element } from "@xmppd/xml";
 import type { ConnState } from "./connections.ts";
 import type { RouterMetrics } from "./metrics.ts";
@@ -16,11 +16,19 @@ export interface RouterContext {
   readonly subjects: Subjects;
   readonly sessions: SessionStore;
   readonly users: UserStore;
+  /** Rosters (RFC 6121 §2), Postgres. */
+  readonly rosters: RosterStore;
+  /** XEP-0191 block lists, Postgres; null when the router runs without them (no blocking). */
+  readonly blocklists: BlockStore | null;
+  /** XEP-0012 last logouts, Postgres; null when the router runs without account stores. */
+  readonly lastActivity: LastActivityStore | null;
   readonly log: Logger;
   readonly metrics: RouterMetrics;
   readonly modules: ModuleHost;
   /** The durable AMP work queue (offline messages and flush requests). */
   readonly work: WorkQueue;
+  /** Where an account's work goes on it (its ordered partition). */
+  readonly ampQueue: AmpQueue;
   /** Batched session lookup by bare JID. */
   readonly lookup: SessionLookup;
   /** Served domains, prepared (RFC 7622). */

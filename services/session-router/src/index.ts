@@ -1,1 +1,1 @@
-export { createRouter, type Router, type RouterDeps } from "./router.ts";
+export { createRouter, type AccountStores, type Router, type RouterDeps } from "./router.ts";

@@ -1,9 +1,15 @@
 // Liveness in both directions: this router's beacon (gateways pick live routers and fail over
 // from dead ones), and the gateways' beacons recorded in the session store with a TTL. When a
 // gateway's TTL lapses, one router removes its sessions (removeGateway is atomic: only the
-// router that gets the records back acts on them) and tells the others to forget its connections.
+// router that gets the records back acts on them), broadcasts their unavailable presence and tells
+// the others to forget its connections.
 import { decode, encode, type GatewayGone, type GatewayHeartbeat, type RouterHeartbeat } from "@xmppd/bus";
+import type { SessionRecord } from "@xmppd/storage";
 import type { RouterContext } from "./context.ts";
+import { sessionGone } from "./presence-broadcast.ts";
+
+/** Sessions of a dead gateway whose unavailable presence is broadcast at once. */
+const ANNOUNCE_BATCH = 32;
 
 export interface Liveness {
   start(): void;
@@ -30,6 +36,17 @@ export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) =
     ctx.sessions.heartbeat(hb.id, deadAfterMs).catch((err: unknown) => ctx.log.warn({ err, gw: hb.id }, "gateway heartbeat not recorded"));
   }
 
+  /**
+   * RFC 6121 §4.5.2 / §4.6.3 for sessions whose gateway died: their contacts see them go
+   * unavailable. Done here, by the one router that got the records back, so exactly once.
+   */
+  async function announceGone(removed: SessionRecord[]): Promise<void> {
+    for (let i = 0; i < removed.length; i += ANNOUNCE_BATCH) {
+      await Promise.all(removed.slice(i, i + ANNOUNCE_BATCH).map((rec) =>
+        sessionGone(ctx, rec).catch((err: unknown) => ctx.log.warn({ err, jid: rec.jid }, "unavailable presence not broadcast"))));
+    }
+  }
+
   async function sweep(): Promise<void> {
     if (sweeping) return;
     sweeping = true;
@@ -40,6 +57,7 @@ export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) =
         ctx.log.warn({ gw, sessions: removed.length }, "gateway heartbeat lapsed; its sessions were removed");
         const gone: GatewayGone = { id: gw };
         ctx.bus.publish(ctx.subjects.gatewayGone(), encode(gone));
+        await announceGone(removed);
       }
     } catch (err) {
       ctx.log.warn({ err }, "dead gateway sweep failed");

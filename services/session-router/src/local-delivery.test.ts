@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createMemoryBus, decode, subjects, type AmpWork, type ToGateway } from "@xmppd/bus";
+import { ampQueue, createMemoryBus, decode, subjects, type AmpWork, type ToGateway } from "@xmppd/bus";
 import { configSchema } from "@xmppd/config";
 import { parseJid } from "@xmppd/jid";
 import { createLogger } from "@xmppd/observability";
@@ -31,7 +31,7 @@ async function setup(opts: { failPublish?: boolean } = {}) {
   };
   const ctx = {
     config: configSchema.parse({ domains: ["example.com"], cluster: "ld" }),
-    bus, subjects: s, sessions, work, lookup: createSessionLookup(sessions), order: () => "0001",
+    bus, subjects: s, sessions, work, ampQueue: ampQueue(s, 4), lookup: createSessionLookup(sessions), order: () => "0001",
     log: createLogger({ service: "session-router", level: "silent" }),
   } as unknown as RouterContext;
   const state = createConnectionTable(() => {}).get("gw1", "r1");

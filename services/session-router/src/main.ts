@@ -2,7 +2,7 @@
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
 import { exitWhenBusLost, openBus, openDatabases, openSessions, requireUrls, runProcess } from "@xmppd/runtime";
-import { createUserStore } from "@xmppd/storage";
+import { createAccountXmlStore, createBlockStore, createLastActivityStore, createRosterStore, createUserStore } from "@xmppd/storage";
 import { createRouter } from "./router.ts";
 
 runProcess("session-router", async () => {
@@ -12,7 +12,8 @@ runProcess("session-router", async () => {
   const db = await openDatabases(config, { amp: false });
   const bus = await openBus(config, "session-router");
   const sessions = openSessions(config);
-  const router = await createRouter({ config, bus, sessions, users: createUserStore(db.core), log });
+  const accounts = { blocks: createBlockStore(db.core), xml: createAccountXmlStore(db.core), last: createLastActivityStore(db.core) };
+  const router = await createRouter({ config, bus, sessions, users: createUserStore(db.core), rosters: createRosterStore(db.core), accounts, log });
   const http = await startHttp({ host: config.router.host, port: config.router.httpPort, registry: router.registry, isReady: router.isReady, log });
   exitWhenBusLost(bus, log);
   await router.start();

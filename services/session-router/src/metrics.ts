@@ -8,6 +8,8 @@ export interface RouterMetrics {
   routed(kind: string, outcome: string, startedAt: bigint): void;
   auth(mechanism: string, result: "success" | "failure"): void;
   bound(): void;
+  /** XEP-0079 messages refused by validation (DP-03 a-c), by error category. */
+  ampRejected(kind: string): void;
 }
 
 export function createRouterMetrics(): RouterMetrics {
@@ -16,6 +18,7 @@ export function createRouterMetrics(): RouterMetrics {
   const latency = m.histogram("routing_seconds", "Time from an envelope's arrival to its hand-off", ["kind"], [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
   const auth = m.counter("auth_total", "SASL authentication results, by mechanism", ["mechanism", "result"]);
   const bound = m.counter("sessions_bound_total", "Resources bound");
+  const ampRejected = m.counter("amp_rejected_total", "XEP-0079 messages refused by validation before enqueueing, by category", ["category"]);
   return {
     registry: m.registry,
     routed(kind, outcome, startedAt) {
@@ -24,5 +27,6 @@ export function createRouterMetrics(): RouterMetrics {
     },
     auth: (mechanism, result) => auth.inc({ mechanism, result }),
     bound: () => bound.inc(),
+    ampRejected: (category) => ampRejected.inc({ category }),
   };
 }

@@ -1,41 +1,57 @@
-// The user's own broadcast presence (no 'to'): record it in the session store and, when the
-// session becomes able to receive bare-JID messages, ask the AMP worker to flush stored ones.
-// Broadcasting to the roster is a later issue.
+// The user's own broadcast presence (no 'to'): record it in the session store, broadcast it to
+// the roster (RFC 6121 §4.2, §4.4, §4.5), bring in the contacts' presence on initial presence
+// (§4.3), and, when the session becomes able to receive bare-JID messages, ask the AMP worker to
+// flush stored ones.
 import { encode, type AmpWork } from "@xmppd/bus";
 import type { Jid } from "@xmppd/jid";
 import { errorReply } from "@xmppd/stanza";
 import type { Element } from "@xmppd/xml";
 import type { ConnState } from "./connections.ts";
 import { replyTo, type RouterContext } from "./context.ts";
+import { broadcast, initialPresence, sessionGone } from "./presence-broadcast.ts";
+import { isPresenceType } from "./presence-route.ts";
 import type { Routed } from "./replies.ts";
 
 export async function handleOwnPresence(ctx: RouterContext, state: ConnState, el: Element, sender: Jid, seq: number): Promise<Routed> {
   const type = el.attrs.type as string | undefined;
   const jid = sender.toString();
+  // RFC 6120 §8.3.3.1: a presence type the RFC does not define is a bad request.
+  if (!isPresenceType(type)) return badRequest(ctx, state, el);
+  const self = (await ctx.sessions.get(sender.bareString())).find((s) => s.jid === jid && s.conn === state.conn);
   if (type === "unavailable") {
     state.available = false;
     await ctx.sessions.setPresence(jid, state.conn, { available: false, priority: state.priority });
+    if (self) {
+      // §4.5.2 and §4.6.3: the roster, the account's resources and directed-presence recipients.
+      await sessionGone(ctx, self, el);
+      if (self.directed) await ctx.sessions.annotate(jid, state.conn, { directed: [] });
+    }
     return "presence";
   }
-  // Subscription management and probes without 'to' are roster work (issue 3).
+  // Subscription management and probes without 'to' have no addressee: nothing to do.
   if (type !== undefined) return "ignore";
   const priority = parsePriority(el);
-  if (priority === null) {
-    replyTo(ctx, state, errorReply(el, "bad-request"));
-    return "error";
-  }
+  if (priority === null) return badRequest(ctx, state, el);
   const couldReceive = state.available && state.priority >= 0;
+  const wasAvailable = self?.available ?? false;
   state.available = true;
   state.priority = priority;
   const present = await ctx.sessions.setPresence(jid, state.conn, { available: true, priority, presence: el.toString() });
-  if (!present) {
+  if (!present || !self) {
     ctx.log.warn({ jid, conn: state.conn }, "presence for a session that is gone");
     return "presence";
   }
+  await broadcast(ctx, jid, el);
+  if (!wasAvailable) await initialPresence(ctx, self);
   // Initial presence (RFC 6121 §4.2), or a raise from a negative priority: the resource now
   // receives bare-JID messages (§8.5.2.1.1), so stored ones are due.
-  if (!couldReceive && priority >= 0) await requestFlush(ctx, state, jid, seq);
+  if (!couldReceive && priority >= 0) await requestFlush(ctx, state, sender, seq);
   return "presence";
+}
+
+function badRequest(ctx: RouterContext, state: ConnState, el: Element): Routed {
+  replyTo(ctx, state, errorReply(el, "bad-request"));
+  return "error";
 }
 
 /** RFC 6121 §4.7.2.3: an integer from -128 to 127, 0 when absent; null when invalid. */
@@ -48,7 +64,7 @@ export function parsePriority(el: Element): number | null {
   return value >= -128 && value <= 127 ? value : null;
 }
 
-async function requestFlush(ctx: RouterContext, state: ConnState, jid: string, seq: number): Promise<void> {
-  const work: AmpWork = { t: "flush", jid, gw: state.gw, conn: state.conn };
-  await ctx.work.publish(ctx.subjects.ampWork("flush"), encode(work), { msgId: `flush:${state.gw}:${state.conn}:${seq}` });
+async function requestFlush(ctx: RouterContext, state: ConnState, sender: Jid, seq: number): Promise<void> {
+  const work: AmpWork = { t: "flush", jid: sender.toString(), gw: state.gw, conn: state.conn };
+  await ctx.work.publish(ctx.ampQueue.subject("flush", sender.bareString()), encode(work), { msgId: `flush:${state.gw}:${state.conn}:${seq}` });
 }

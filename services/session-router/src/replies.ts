@@ -6,7 +6,7 @@ import { replyTo, type RouterContext } from "./context.ts";
 
 export type StanzaKind = "message" | "presence" | "iq";
 /** What happened to a stanza (the "outcome" label of xmpp_router_stanzas_routed_total). */
-export type Routed = "deliver" | "offline" | "error" | "ignore" | "server" | "presence";
+export type Routed = "deliver" | "offline" | "amp" | "error" | "ignore" | "server" | "presence";
 
 /** Lets the module host answer an IQ as `entity` (a served domain, or an account's bare JID). */
 export async function answerIq(ctx: RouterContext, state: ConnState, el: Element, entity: string, isServer: boolean): Promise<Routed> {

@@ -1,14 +1,14 @@
 import { createHmac } from "node:crypto";
 import { describe, it, expect, beforeAll, afterAll, beforeEach, afterEach } from "vitest";
-import type { SqlClient, UserStore } from "@xmppd/storage";
+
 import { scramClient } from "@xmppd/sasl";
 import { parseElement, type Element } from "@xmppd/xml";
-import { PASSWORD, createTestUsers, startHarness, type Harness } from "./test-gateway.ts";
+import { PASSWORD, createTestUsers, startHarness, type Harness, type TestDb } from "./test-gateway.ts";
 
 const SASL = "urn:ietf:params:xml:ns:xmpp-sasl";
 const STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
 let h: Harness;
-let db: { users: UserStore; sql: SqlClient };
+let db: TestDb;
 
 beforeAll(async () => {
   db = await createTestUsers();
@@ -17,7 +17,7 @@ afterAll(async () => {
   await db.sql.close();
 });
 beforeEach(async () => {
-  h = await startHarness(db.users);
+  h = await startHarness(db);
 });
 afterEach(async () => {
   await h.close();
@@ -75,7 +75,7 @@ describe("SASL over the bus", () => {
       const challenge = el(await harness.next((e) => e.t === "sasl", since));
       return /(?:^|,)s=([^,]+)/.exec(Buffer.from(challenge.getText(), "base64").toString())![1]!;
     };
-    const other = await startHarness(db.users);
+    const other = await startHarness(db);
     try {
       const ghost = await saltFor(h, "ghost");
       expect(await saltFor(other, "ghost")).toBe(ghost);
@@ -254,11 +254,17 @@ describe("server IQs", () => {
     const query = reply.getChild("query", "http://jabber.org/protocol/disco#info")!;
     expect(query.getChildren("identity").map((i: Element) => i.attrs)).toEqual([{ category: "server", type: "im" }]);
     expect(query.getChildren("feature").map((f: Element) => f.attrs.var)).toEqual([
+      "http://jabber.org/protocol/amp",
       "http://jabber.org/protocol/disco#info",
       "http://jabber.org/protocol/disco#items",
+      "jabber:iq:last",
       "jabber:iq:version",
       "msgoffline",
+      "urn:xmpp:blocking",
+      "urn:xmpp:carbons:2",
       "urn:xmpp:ping",
+      "urn:xmpp:time",
+      "vcard-temp",
     ]);
   });
 

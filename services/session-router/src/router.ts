@@ -1,11 +1,11 @@
 // The session router: the composition root of the private tier's per-connection work.
 import { randomBytes } from "node:crypto";
-import { decode, subjects, type Bus, type Subscription, type ToRouter } from "@xmppd/bus";
+import { ampQueue, decode, subjects, type Bus, type Subscription, type ToRouter } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
 import { parseJid, tryParseJid } from "@xmppd/jid";
-import { createModuleHost, defaultModules } from "@xmppd/modules";
+import { blocking, carbons, createModuleHost, defaultModules, lastActivity, privateStorage, roster, vcard, type AccountDataCapability, type ModuleCapabilities } from "@xmppd/modules";
 import type { Logger } from "@xmppd/observability";
-import type { SessionStore, UserStore } from "@xmppd/storage";
+import type { AccountXmlStore, BlockStore, LastActivityStore, RosterStore, SessionStore, UserStore } from "@xmppd/storage";
 import type { Registry } from "prom-client";
 import { createAckBatcher } from "./acks.ts";
 import { createConnectionTable, type ConnState } from "./connections.ts";
@@ -13,19 +13,36 @@ import type { RouterContext } from "./context.ts";
 import { isToRouter } from "./envelope.ts";
 import { createLiveness } from "./liveness.ts";
 import { createRouterMetrics } from "./metrics.ts";
-import { createOrderKeys } from "./order.ts";
+import { createOrderKeys } from "@xmppd/routing";
 import { handleSasl } from "./sasl.ts";
 import { createSessionLookup } from "./session-lookup.ts";
 import { handleStanza } from "./stanza.ts";
+import { sessionGone } from "./presence-broadcast.ts";
+import { rosterCapabilities } from "./roster-capabilities.ts";
+import { blockingCapability } from "./block-changes.ts";
+import { carbonsCapability } from "./carbons.ts";
 
 export interface RouterDeps {
   config: Config;
   bus: Bus;
   sessions: SessionStore;
   users: UserStore;
+  /** Rosters (RFC 6121 §2): createRosterStore over the core database. */
+  rosters: RosterStore;
   log: Logger;
+  /**
+   * Per-account data in the core database (createBlockStore, createAccountXmlStore,
+   * createLastActivityStore). Without it, blocking (XEP-0191) is neither offered nor enforced.
+   */
+  accounts?: AccountStores;
   /** Unique per process ([a-z0-9_-]); default config.router.id, else generated. */
   id?: string;
+}
+
+export interface AccountStores {
+  blocks: BlockStore;
+  xml: AccountXmlStore;
+  last: LastActivityStore;
 }
 
 export interface Router {
@@ -42,13 +59,23 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
   const id = deps.id ?? config.router.id ?? `router-${randomBytes(6).toString("hex")}`;
   const s = subjects(config.cluster);
   const domains = new Set(config.domains.map((d) => parseJid(d).domain));
-  const modules = createModuleHost({ domains: [...domains], onHandlerError: (err, key) => log.error({ err, key }, "IQ handler failed") });
+  const modules = createModuleHost({
+    domains: [...domains],
+    onHandlerError: (err, key) => log.error({ err, key }, "IQ handler failed"),
+    capabilities: capabilities(deps, () => ctx, (gw, conn) => table.get(gw, conn)),
+  });
   for (const m of defaultModules) modules.load(m);
-  const work = await bus.workQueue({ stream: s.ampStream(), subjectPrefix: s.ampSubjectPrefix(), durable: s.ampDurable() });
+  modules.load(roster);
+  modules.load(carbons);
+  // Offered in disco only where it works: with the stores behind it.
+  if (deps.accounts) for (const m of [blocking, vcard, privateStorage, lastActivity]) modules.load(m);
+  const amp = ampQueue(s, config.amp.partitions);
+  const work = await bus.workQueue(amp.spec);
   const metrics = createRouterMetrics();
   const ctx: RouterContext = {
-    id, config, bus, subjects: s, sessions: deps.sessions, users: deps.users, log: log.child({ router: id }),
-    metrics, modules, work, lookup: createSessionLookup(deps.sessions), domains, order: createOrderKeys(),
+    id, config, bus, subjects: s, sessions: deps.sessions, users: deps.users, rosters: deps.rosters, blocklists: deps.accounts?.blocks ?? null,
+    lastActivity: deps.accounts?.last ?? null, log: log.child({ router: id }),
+    metrics, modules, work, ampQueue: amp, lookup: createSessionLookup(deps.sessions), domains, order: createOrderKeys(),
     fakeSaltKey: await deps.users.serverSecret("scram-fake-salt"),
   };
   const table = createConnectionTable((err, st) => ctx.log.error({ err, gw: st.gw, conn: st.conn }, "envelope failed"));
@@ -87,7 +114,10 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
         return handleStanza(ctx, st, env, startedAt);
       case "closed": {
         const jid = env.jid ? tryParseJid(env.jid) : null;
-        if (jid && !jid.isBare()) await ctx.sessions.unbind(jid.toString(), env.conn);
+        if (!jid || jid.isBare()) return;
+        const removed = await ctx.sessions.unbind(jid.toString(), env.conn);
+        // RFC 6121 §4.5.2, §4.6.3: the contacts learn the session is gone.
+        if (removed) await sessionGone(ctx, removed);
         return;
       }
     }
@@ -117,5 +147,24 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
       phase = "stopped";
       ctx.log.info("router stopped");
     },
+  };
+}
+
+/** What the modules may do beyond answering (RFC 6121 rosters, XEP-0191, XEP-0280). */
+function capabilities(deps: RouterDeps, ctx: () => RouterContext, connection: (gw: string, conn: string) => ConnState): ModuleCapabilities {
+  return {
+    ...rosterCapabilities(deps.rosters, ctx),
+    carbons: carbonsCapability(ctx, connection),
+    ...(deps.accounts ? { blocking: blockingCapability(deps.accounts.blocks, ctx), accountData: accountData(deps, deps.accounts, ctx) } : {}),
+  };
+}
+
+function accountData(deps: RouterDeps, accounts: AccountStores, ctx: () => RouterContext): AccountDataCapability {
+  return {
+    xml: accounts.xml,
+    last: accounts.last,
+    rosters: deps.rosters,
+    isAvailable: async (bare) => (await ctx().sessions.get(bare)).some((s) => s.available),
+    startedAt: Date.now(),
   };
 }

@@ -5,9 +5,12 @@ import { parseElement, type Element } from "@xmppd/xml";
 import type { ConnState } from "./connections.ts";
 import { replyTo, type RouterContext } from "./context.ts";
 import { handleBind, isBindRequest } from "./bind.ts";
-import { deliverLocal } from "./local-delivery.ts";
+import { refuseBlocked, verdictFor } from "./blocking.ts";
+import { deliverLocal, enqueueMessage } from "./local-delivery.ts";
+import { mayCarryAmp, screenAmp } from "./amp-intake.ts";
 import { answerIq, bounce, type Routed, type StanzaKind } from "./replies.ts";
 import { handleOwnPresence } from "./own-presence.ts";
+import { routePresence } from "./presence-route.ts";
 import { fromBytes, fromElement } from "./routed-stanza.ts";
 
 export interface StanzaEnvelope {
@@ -22,7 +25,7 @@ export interface StanzaEnvelope {
 export async function handleStanza(ctx: RouterContext, state: ConnState, env: StanzaEnvelope, startedAt: bigint): Promise<void> {
   const sender = senderJid(state, env.jid);
   const to = sender && !sender.isBare() && env.name === "message" && env.to !== undefined ? tryParseJid(env.to) : null;
-  if (to && to.local !== "" && ctx.domains.has(to.domain)) return fastMessage(ctx, state, env, to, startedAt);
+  if (to && to.local !== "" && ctx.domains.has(to.domain) && !mayCarryAmp(env.xml)) return fastMessage(ctx, state, env, to, startedAt);
   let el: Element;
   try {
     el = parseElement(env.xml);
@@ -72,6 +75,9 @@ async function fastMessage(ctx: RouterContext, state: ConnState, env: StanzaEnve
 }
 
 async function dispatch(ctx: RouterContext, state: ConnState, el: Element, kind: StanzaKind, sender: Jid, seq: number): Promise<Routed> {
+  // XEP-0079 DP-03: validated before any routing decision; DP-17: only messages carry AMP.
+  const amp = kind === "message" ? screenAmp(ctx, state, el, sender) : "none";
+  if (amp === "rejected") return "error";
   const toText = el.attrs.to as string | undefined;
   if (toText === undefined) {
     // RFC 6120 §10.3.2 / RFC 6121 §4.2: presence without 'to' is the user's own broadcast presence.
@@ -87,6 +93,16 @@ async function dispatch(ctx: RouterContext, state: ConnState, el: Element, kind:
   // No server-to-server yet: every other domain is unreachable (RFC 6120 §10.4.3).
   if (!ctx.domains.has(to.domain)) return bounce(ctx, state, el, "remote-server-not-found");
   if (to.local === "") return toServer(ctx, state, el, kind, to);
+  if (amp === "valid") {
+    // XEP-0191 §5.3 first: the AMP path must not carry what blocking refuses.
+    const verdict = await verdictFor(ctx, sender.toString(), to);
+    if (verdict !== "none") return refuseBlocked(ctx, state, fromElement(el), "message", verdict);
+    // The AMP worker decides delivery, storage or discard from the rules and the recipient's state.
+    await enqueueMessage(ctx, state, fromElement(el), to, seq, true);
+    return "amp";
+  }
+  // RFC 6121 §3, §4.3, §4.6: subscriptions, probes and directed presence.
+  if (kind === "presence") return routePresence(ctx, state, el, sender, to, seq);
   return deliverLocal(ctx, state, fromElement(el), kind, to, seq);
 }
 

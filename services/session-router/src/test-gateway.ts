@@ -1,10 +1,10 @@
 // Test harness: a router on the in-process bus, memory sessions and PGlite users, and a fake
 // gateway that speaks envelopes to it. Used by the router tests only.
-import { createMemoryBus, decode, encode, subjects, type AmpWork, type Bus, type GatewayHeartbeat, type ToGateway, type ToRouter, type WorkMessage } from "@xmppd/bus";
+import { ampQueue, createMemoryBus, decode, encode, subjects, type AmpWork, type Bus, type GatewayHeartbeat, type ToGateway, type ToRouter, type WorkMessage } from "@xmppd/bus";
 import { configSchema, type Config } from "@xmppd/config";
 import { createLogger } from "@xmppd/observability";
 import { hashPassword } from "@xmppd/sasl";
-import { createMemorySessionStore, createPgliteClient, createUserStore, migrate, type SessionStore, type SqlClient, type UserStore } from "@xmppd/storage";
+import { createAccountXmlStore, createBlockStore, createLastActivityStore, createMemorySessionStore, createPgliteClient, createRosterStore, createUserStore, migrate, type RosterStore, type SessionStore, type SqlClient, type UserStore } from "@xmppd/storage";
 import { randomSuffix } from "@xmppd/testkit";
 import { createRouter, type Router } from "./router.ts";
 
@@ -35,18 +35,24 @@ export interface Harness {
 
 export const PASSWORD = "pencil";
 
-/** A PGlite user store with juliet and romeo (password PASSWORD); slow to build, so share it. */
-export async function createTestUsers(): Promise<{ users: UserStore; sql: SqlClient }> {
+export interface TestDb {
+  users: UserStore;
+  rosters: RosterStore;
+  sql: SqlClient;
+}
+
+/** PGlite user and roster stores with juliet and romeo (password PASSWORD); slow to build, so share it. */
+export async function createTestUsers(): Promise<TestDb> {
   const sql = createPgliteClient();
   await migrate(sql, "core");
   const users = createUserStore(sql);
   for (const u of ["juliet", "romeo"]) {
     await users.create({ username: u, domain: "example.com", scram: hashPassword(PASSWORD, { iterations: 4096 }) });
   }
-  return { users, sql };
+  return { users, rosters: createRosterStore(sql), sql };
 }
 
-export async function startHarness(users: UserStore, opts: { offlineEnabled?: boolean } = {}): Promise<Harness> {
+export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users" | "rosters"> & { sql?: SqlClient }, opts: { offlineEnabled?: boolean } = {}): Promise<Harness> {
   const cluster = `rt${randomSuffix(8)}`;
   const config = configSchema.parse({
     domains: ["example.com"],
@@ -58,7 +64,8 @@ export async function startHarness(users: UserStore, opts: { offlineEnabled?: bo
   const bus = slowWorkQueue(createMemoryBus(), 30, stored);
   const sessions = createMemorySessionStore();
   const log = createLogger({ service: "session-router", level: "silent" });
-  const router = await createRouter({ config, bus, sessions, users, log, id: "r1" });
+  const accounts = sql ? { blocks: createBlockStore(sql), xml: createAccountXmlStore(sql), last: createLastActivityStore(sql) } : undefined;
+  const router = await createRouter({ config, bus, sessions, users, rosters, accounts, log, id: "r1" });
   const s = subjects(cluster);
   const received: Received[] = [];
   const work: AmpWork[] = [];
@@ -70,7 +77,7 @@ export async function startHarness(users: UserStore, opts: { offlineEnabled?: bo
       notify();
     });
   }
-  const queue = await bus.workQueue({ stream: s.ampStream(), subjectPrefix: s.ampSubjectPrefix(), durable: s.ampDurable() });
+  const queue = await bus.workQueue(ampQueue(s, config.amp.partitions).spec);
   const consumer = await queue.consume(async (m: WorkMessage) => {
     work.push(decode<AmpWork>(m.data));
     m.ack();
