@@ -1,16 +1,18 @@
-// Composition root of the AMP worker: consumer -> per-account lane -> handler per kind of work. The offline path
-// is the only one for now; XEP-0079 rule evaluation slots in as a stage before these handlers.
-import { subjects as subjectsFor } from "@xmppd/bus";
+// Composition root of the AMP worker: consumer of the partitioned work queue -> handler per kind of work
+// (XEP-0079 evaluation, offline storage, flushes), plus the expiry timers and the event relay.
+import { ampQueue, subjects as subjectsFor } from "@xmppd/bus";
 import type { Bus, Consumer, WorkQueue } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
 import type { Logger, Metrics } from "@xmppd/observability";
-import type { OfflineStore, SessionStore, UserStore } from "@xmppd/storage";
+import { parseJid } from "@xmppd/jid";
+import { createOrderKeys } from "@xmppd/routing";
+import type { AmpStore, OfflineStore, RosterStore, SessionStore, UserStore } from "@xmppd/storage";
+import { startAmpTimers, type Timers } from "./amp/timers.ts";
 import type { HandlerTable, WorkContext } from "./context.ts";
 import { createDispatcher } from "./consumer.ts";
 import { handleFlush } from "./handlers/flush.ts";
 import { handleMessage } from "./handlers/message.ts";
 import { createAmpMetrics } from "./metrics.ts";
-import { perOwner } from "./owner-lanes.ts";
 
 export interface AmpWorkerDeps {
   config: Config;
@@ -18,6 +20,8 @@ export interface AmpWorkerDeps {
   sessions: SessionStore;
   users: UserStore;
   offline: OfflineStore;
+  amp: AmpStore;
+  roster: Pick<RosterStore, "authorises">;
   log: Logger;
 }
 
@@ -37,23 +41,29 @@ const PENDING_POLL_MS = 5000;
 export async function createAmpWorker(deps: AmpWorkerDeps, handlers: HandlerTable = DEFAULT_HANDLERS): Promise<AmpWorker> {
   const s = subjectsFor(deps.config.cluster);
   const { registry, metrics } = createAmpMetrics();
-  const ctx: WorkContext = { ...deps, subjects: s, metrics };
-  const queue = await deps.bus.workQueue({ stream: s.ampStream(), subjectPrefix: s.ampSubjectPrefix(), durable: s.ampDurable() });
+  const domains = new Set(deps.config.domains.map((d) => parseJid(d).domain));
+  const ctx: WorkContext = { ...deps, subjects: s, metrics, domains, orderKey: createOrderKeys() };
+  const queue = await deps.bus.workQueue(ampQueue(s, deps.config.amp.partitions).spec);
   let consumer: Consumer | null = null;
   let poller: NodeJS.Timeout | null = null;
+  let timers: Timers | null = null;
 
   return {
     registry,
     isReady: () => consumer !== null,
     async start() {
       if (consumer) return;
-      consumer = await queue.consume(createDispatcher(perOwner(handlers), ctx), { concurrency: deps.config.amp.concurrency });
+      // One message in flight per partition (an account's work stays in order across workers).
+      consumer = await queue.consume(createDispatcher(handlers, ctx), { ackWaitMs: deps.config.amp.ackWaitMs });
       poller = startPendingPoll(queue, ctx);
-      deps.log.info({ stream: s.ampStream(), concurrency: deps.config.amp.concurrency }, "amp worker consuming");
+      timers = startAmpTimers(ctx);
+      deps.log.info({ stream: s.ampStream(), partitions: deps.config.amp.partitions }, "amp worker consuming");
     },
     async stop() {
       if (poller) clearInterval(poller);
       poller = null;
+      await timers?.stop();
+      timers = null;
       const running = consumer;
       consumer = null;
       await running?.stop();

@@ -41,7 +41,7 @@ describe("work-queue consumer", () => {
   it("acknowledges undecodable work once instead of redelivering it forever", async () => {
     h = await createHarness();
     const s = (await import("@xmppd/bus")).subjects(h.config.cluster);
-    await h.queue.publish(s.ampWork("message"), new TextEncoder().encode("{not json"));
+    await h.queue.publish(s.ampWork("message", 0), new TextEncoder().encode("{not json"));
     await waitFor(async () => (await h.queue.pending()) === 0, { what: "poison acked" });
     const processed = await h.worker.registry.getSingleMetricAsString("xmpp_amp_work_processed_total");
     expect(processed).toContain('kind="unknown",outcome="invalid"} 1');

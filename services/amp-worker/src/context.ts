@@ -2,7 +2,7 @@
 import type { AmpWork, Bus, Subjects } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
 import type { Logger } from "@xmppd/observability";
-import type { OfflineStore, SessionStore, UserStore } from "@xmppd/storage";
+import type { AmpStore, OfflineStore, RosterStore, SessionStore, UserStore } from "@xmppd/storage";
 import type { AmpMetrics } from "./metrics.ts";
 
 export interface WorkContext {
@@ -12,8 +12,16 @@ export interface WorkContext {
   readonly sessions: SessionStore;
   readonly users: UserStore;
   readonly offline: OfflineStore;
+  /** XEP-0079 event outbox and expiry of stored messages. */
+  readonly amp: AmpStore;
+  /** XEP-0079 strict security reads the recipient's roster (DP-11). */
+  readonly roster: Pick<RosterStore, "authorises">;
   readonly log: Logger;
   readonly metrics: AmpMetrics;
+  /** Served domains, prepared. */
+  readonly domains: ReadonlySet<string>;
+  /** Order keys for rows this worker stores itself (events for offline senders). */
+  readonly orderKey: () => string;
 }
 
 /** A short label for what a handler did, used as the `outcome` metric label. */

@@ -3,7 +3,7 @@
 // has taken them (ARCHITECTURE "Durability"), and a row that cannot go anywhere now stops the
 // drain, so nothing overtakes it (invariant 2).
 import { parseJid, tryParseJid } from "@xmppd/jid";
-import { decide } from "@xmppd/routing";
+import { decide, mostAvailable } from "@xmppd/routing";
 import type { OfflineMessage, SessionRecord } from "@xmppd/storage";
 import { parseElement } from "@xmppd/xml";
 import { bounce } from "./bounce.ts";
@@ -11,27 +11,38 @@ import type { WorkContext } from "./context.ts";
 import { withDelay } from "./delay.ts";
 import { deliverTo } from "./delivery.ts";
 import { releaseQueued } from "./queued.ts";
+import { drainExpiring, isDue } from "./amp/flush-expiry.ts";
+import { isStoredEvent } from "./amp/stored-rules.ts";
 
 type Row = OfflineMessage & { id: string };
 
 /** Returns how many rows left storage (delivered, or bounced because their resource is gone). */
 export async function drainToSessions(ctx: WorkContext, owner: string): Promise<number> {
-  const n = await ctx.offline.drain(owner, async (rows) => {
-    const sessions = await ctx.sessions.get(owner);
-    const handed: string[] = [];
-    for (const row of rows) {
-      if (!(await settleRow(ctx, row, sessions))) break;
-      handed.push(row.id);
-    }
-    await ctx.bus.flush();
-    return handed;
+  return drainExpiring(ctx, owner, async () => {
+    let expired = false;
+    const n = await ctx.offline.drain(owner, async (rows) => {
+      const sessions = await ctx.sessions.get(owner);
+      const handed: string[] = [];
+      for (const row of rows) {
+        if ((expired = isDue(row)) || !(await settleRow(ctx, row, sessions))) break;
+        handed.push(row.id);
+      }
+      await ctx.bus.flush();
+      return handed;
+    });
+    await releaseQueued(ctx, owner, n);
+    return { n, expired };
   });
-  await releaseQueued(ctx, owner, n);
-  return n;
 }
 
 /** false: the row has no resource to go to now, and stays (with everything after it). */
 async function settleRow(ctx: WorkContext, row: Row, sessions: SessionRecord[]): Promise<boolean> {
+  // DP-22: an AMP event stored for its sender goes to any of the sender's eligible resources.
+  if (isStoredEvent(row.meta)) {
+    const targets = mostAvailable(sessions);
+    for (const t of targets) deliverTo(ctx, t, withDelay(row.stanza, parseJid(row.owner).domain, row.storedAt).toString());
+    return targets.length > 0;
+  }
   const owner = parseJid(row.owner);
   let stanza;
   try {

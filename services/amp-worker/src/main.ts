@@ -2,7 +2,7 @@
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
 import { exitWhenBusLost, openBus, openDatabases, openSessions, requireUrls, runProcess } from "@xmppd/runtime";
-import { createOfflineStore, createUserStore } from "@xmppd/storage";
+import { createAmpStore, createOfflineStore, createRosterStore, createUserStore } from "@xmppd/storage";
 import { createAmpWorker } from "./app.ts";
 
 runProcess("amp-worker", async () => {
@@ -12,7 +12,11 @@ runProcess("amp-worker", async () => {
   const db = await openDatabases(config, { amp: true });
   const bus = await openBus(config, "amp-worker");
   const sessions = openSessions(config);
-  const worker = await createAmpWorker({ config, bus, sessions, users: createUserStore(db.core), offline: createOfflineStore(db.amp), log });
+  const worker = await createAmpWorker({
+    config, bus, sessions, log,
+    users: createUserStore(db.core), roster: createRosterStore(db.core),
+    offline: createOfflineStore(db.amp), amp: createAmpStore(db.amp),
+  });
   const http = await startHttp({ host: config.amp.host, port: config.amp.httpPort, registry: worker.registry, isReady: worker.isReady, log });
   exitWhenBusLost(bus, log);
   await worker.start();

@@ -12,6 +12,14 @@ export interface AmpMetrics {
   workProcessed: ReturnType<Metrics["counter"]>;
   workDuration: ReturnType<Metrics["histogram"]>;
   queuePending: ReturnType<Metrics["gauge"]>;
+  /** XEP-0079 rules by condition, value, action and outcome (fired, refused). */
+  ampRules: ReturnType<Metrics["counter"]>;
+  /** XEP-0079 events sent to senders, by event (alert, error, notify). */
+  ampEvents: ReturnType<Metrics["counter"]>;
+  /** How late expire-at rules were handled after their time (DP-21). */
+  expiryLag: ReturnType<Metrics["histogram"]>;
+  /** Stored messages with a pending expire-at. */
+  timersPending: ReturnType<Metrics["gauge"]>;
 }
 
 export function createAmpMetrics(): { registry: Registry; metrics: AmpMetrics } {
@@ -23,6 +31,10 @@ export function createAmpMetrics(): { registry: Registry; metrics: AmpMetrics } 
     workProcessed: m.counter("work_processed_total", "Work-queue messages processed, by kind and outcome", ["kind", "outcome"]),
     workDuration: m.histogram("work_duration_seconds", "Time to process one work-queue message", ["kind"]),
     queuePending: m.gauge("queue_pending", "Work-queue messages stored and not yet acknowledged"),
+    ampRules: m.counter("rules_total", "XEP-0079 rules by condition, value, action and outcome", ["condition", "value", "action", "outcome"]),
+    ampEvents: m.counter("events_total", "XEP-0079 events (alert, error, notify) sent to senders", ["event"]),
+    expiryLag: m.histogram("expiry_lag_seconds", "Delay between an expire-at value and its handling", [], [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300]),
+    timersPending: m.gauge("timers_pending", "Stored messages with a pending expire-at"),
   };
   return { registry: m.registry, metrics };
 }

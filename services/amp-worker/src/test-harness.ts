@@ -1,13 +1,13 @@
 // Test support: a worker on the in-process bus, memory sessions and in-memory PGlite, plus a
 // fake gateway that records what the worker sends it.
-import { createMemoryBus, decode, encode, subjects } from "@xmppd/bus";
+import { ampQueue, createMemoryBus, decode, encode, subjects } from "@xmppd/bus";
 import type { AmpWork, Bus, ToGateway, WorkQueue } from "@xmppd/bus";
 import { loadConfig } from "@xmppd/config";
 import type { Config } from "@xmppd/config";
 import { createLogger } from "@xmppd/observability";
 import { hashPassword } from "@xmppd/sasl";
-import { createMemorySessionStore, createOfflineStore, createPgliteClient, createUserStore, migrate } from "@xmppd/storage";
-import type { OfflineStore, SessionRecord, SessionStore, SqlClient, UserStore } from "@xmppd/storage";
+import { createAmpStore, createMemorySessionStore, createOfflineStore, createPgliteClient, createRosterStore, createUserStore, migrate } from "@xmppd/storage";
+import type { AmpStore, OfflineStore, SessionRecord, SessionStore, SqlClient, UserStore } from "@xmppd/storage";
 import { uniqueId } from "@xmppd/testkit";
 import { createAmpWorker } from "./app.ts";
 import type { AmpWorker } from "./app.ts";
@@ -20,6 +20,7 @@ export interface Harness {
   sessions: SessionStore;
   users: UserStore;
   offline: OfflineStore;
+  amp: AmpStore;
   sql: SqlClient;
   worker: AmpWorker;
   /** Envelopes received by each gateway id. */
@@ -48,10 +49,12 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const users = createUserStore(sql);
   const offline = createOfflineStore(sql);
   const log = createLogger({ service: "amp-worker", level: "silent" });
-  const deps = { config, bus, sessions, users, offline: opts.wrapOffline?.(offline) ?? offline, log };
+  const ampStore = createAmpStore(sql);
+  const deps = { config, bus, sessions, users, roster: createRosterStore(sql), amp: ampStore, offline: opts.wrapOffline?.(offline) ?? offline, log };
   const worker = await createAmpWorker(deps, opts.handlers);
   await worker.start();
-  const queue = await bus.workQueue({ stream: s.ampStream(), subjectPrefix: s.ampSubjectPrefix(), durable: s.ampDurable() });
+  const amp = ampQueue(s, config.amp.partitions);
+  const queue = await bus.workQueue(amp.spec);
   let closed = false;
   const inboxes = new Map<string, ToGateway[]>();
   const inbox = (gw: string): ToGateway[] => {
@@ -64,13 +67,13 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     return list;
   };
   return {
-    config, bus, queue, sessions, users, offline, sql, worker, inbox,
+    config, bus, queue, sessions, users, offline, amp: ampStore, sql, worker, inbox,
     addUser: (local) => users.create({ username: local, domain: "localhost", scram: hashPassword("pw", { iterations: 4096 }) }),
     async bindSession(jid, gateway, conn, available = true) {
       const rec: SessionRecord = { jid, gateway, conn, available, priority: 0, boundAt: Date.now() };
       await sessions.bind(rec, 10);
     },
-    send: (work) => queue.publish(s.ampWork(work.t), encode(work)),
+    send: (work) => queue.publish(amp.subject(work.t, (work.t === "message" ? work.to : work.jid).split("/")[0]!), encode(work)),
     async close() {
       if (closed) return;
       closed = true;

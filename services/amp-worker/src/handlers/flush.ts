@@ -9,6 +9,7 @@ import type { Outcome, WorkContext } from "../context.ts";
 import { withDelay } from "../delay.ts";
 import { deliverTo, findSession } from "../delivery.ts";
 import { releaseQueued } from "../queued.ts";
+import { drainExpiring, isDue } from "../amp/flush-expiry.ts";
 
 type FlushWork = Extract<AmpWork, { t: "flush" }>;
 
@@ -21,19 +22,27 @@ export async function handleFlush(work: FlushWork, ctx: WorkContext): Promise<Ou
   const owner = jid.bareString();
   const target = { gateway: work.gw, conn: work.conn };
   let stale = false;
-  const delivered = await ctx.offline.drain(owner, async (rows) => {
-    // The resource may go away between pages; stop and keep the rest stored for its next login.
-    const session = await findSession(ctx, owner, jid.toString());
-    if (!session || session.conn !== work.conn || session.gateway !== work.gw) {
-      stale = true;
-      return [];
-    }
-    for (const row of rows) deliverTo(ctx, target, withDelay(row.stanza, jid.domain, row.storedAt).toString());
-    await ctx.bus.flush();
-    return rows.map((row) => row.id);
-  }, FLUSH_PAGE);
-  ctx.metrics.offlineDelivered.inc(delivered);
-  await releaseQueued(ctx, owner, delivered);
+  const delivered = await drainExpiring(ctx, owner, async () => {
+    let expired = false;
+    const n = await ctx.offline.drain(owner, async (rows) => {
+      // The resource may go away between pages; stop and keep the rest stored for its next login.
+      const session = await findSession(ctx, owner, jid.toString());
+      if (!session || session.conn !== work.conn || session.gateway !== work.gw) {
+        stale = true;
+        return [];
+      }
+      // XEP-0079 E2: a row whose expire-at came due is not delivered; its pass runs first.
+      const due = rows.findIndex(isDue);
+      expired = due >= 0;
+      const handed = expired ? rows.slice(0, due) : rows;
+      for (const row of handed) deliverTo(ctx, target, withDelay(row.stanza, jid.domain, row.storedAt).toString());
+      await ctx.bus.flush();
+      return handed.map((row) => row.id);
+    }, FLUSH_PAGE);
+    ctx.metrics.offlineDelivered.inc(n);
+    await releaseQueued(ctx, owner, n);
+    return { n, expired: expired && !stale };
+  });
   if (stale) return delivered > 0 ? "flushed-partly" : "stale";
   return delivered > 0 ? "flushed" : "nothing";
 }

@@ -17,6 +17,7 @@ import type { Outcome, WorkContext, WorkMeta } from "../context.ts";
 import { deliverTo } from "../delivery.ts";
 import { drainToSessions } from "../drain.ts";
 import { releaseQueued } from "../queued.ts";
+import { receiveAmp } from "../amp/receive.ts";
 
 export type MessageWork = Extract<AmpWork, { t: "message" }>;
 
@@ -30,6 +31,7 @@ interface Parsed {
 type StoreResult = "stored" | "duplicate" | "quota" | "disabled" | "no-account";
 
 export async function handleMessage(work: MessageWork, ctx: WorkContext, meta?: WorkMeta): Promise<Outcome> {
+  if (work.amp) return receiveAmp(work, ctx, meta);
   const p = parse(work);
   if (p.type === "chat" || p.type === "normal") return handleQueued(work, p, ctx, meta?.deliveryCount ?? 1);
   const decision = decide("message", p.type, p.to, await ctx.sessions.get(p.owner));
