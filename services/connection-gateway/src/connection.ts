@@ -1,15 +1,17 @@
-// One client connection: its socket (plain, then TLS), its XML stream parser, its negotiation
-// state and the ways it ends. The protocol phases live in their own files and act on it.
+// One client stream, whatever carries it (TCP, direct TLS, WebSocket or BOSH: transport.ts): its
+// parser, its negotiation state and the ways it ends. The protocol phases live in their own
+// files and act on it, so each exists once for every transport.
 import { randomBytes } from "node:crypto";
-import type { Socket } from "node:net";
-import { TLSSocket, type SecureContext } from "node:tls";
-import { StreamParser, STREAM_CLOSE, type Element, type XmlLimits, type XmlStreamError } from "@xmppd/xml";
+import type { SecureContext } from "node:tls";
+import type { Element, XmlLimits, XmlStreamError } from "@xmppd/xml";
 import { streamError, type StreamErrorCondition } from "@xmppd/stanza";
 import type { GatewayContext } from "./context.ts";
+import { CsiBuffer } from "./csi.ts";
+import { Keepalive } from "./keepalive.ts";
 import { NegotiationTimer } from "./negotiation-timer.ts";
-import { streamHeader } from "./stream-text.ts";
 import { ReadGate } from "./read-gate.ts";
 import { TokenBucket } from "./token-bucket.ts";
+import type { StreamInput, Transport } from "./transport.ts";
 import type { RouterBody } from "./upstream.ts";
 
 /** The stream phases, wired in by the listener. */
@@ -18,15 +20,12 @@ export interface StreamHandlers {
   element(conn: Connection, el: Element): void;
 }
 
-/** Feed the parser at most this much at once (ARCHITECTURE "Limits": chunks of 64 KiB or less). */
-const MAX_FEED = 64 * 1024;
-/** After our </stream:stream>, how long the peer gets to close before the socket is destroyed. */
+/** After our close, how long the peer gets to close before the connection is cut. */
 const CLOSE_GRACE_MS = 2000;
 
 export class Connection {
   readonly id = randomBytes(8).toString("hex");
-  socket: Socket;
-  secure = false;
+  readonly ip: string;
   domain: string;
   /** xml:lang of the client's stream header (RFC 6120 §4.7.4). */
   lang = "en";
@@ -42,57 +41,82 @@ export class Connection {
   readonly gate: ReadGate;
   readonly stanzaBucket: TokenBucket;
   readonly timer: NegotiationTimer;
+  /** Deliveries held back while the client is inactive (XEP-0352). */
+  readonly csi: CsiBuffer;
+  /** Server pings when the client is quiet (XEP-0199). */
+  readonly keepalive: Keepalive;
   private readonly byteBucket: TokenBucket;
-  private readonly parser: StreamParser;
+  private readonly parser: StreamInput;
   private opened = false;
   private closing = false;
   private feeding = false;
   private restartPending = false;
-  private readonly onData = (chunk: Buffer) => this.read(chunk);
 
   constructor(
     readonly ctx: GatewayContext,
-    private readonly raw: Socket,
-    readonly ip: string,
+    readonly transport: Transport,
     handlers: StreamHandlers,
     private readonly onGone: (conn: Connection) => void,
   ) {
     const limits = ctx.config.gateway.limits;
-    this.socket = raw;
+    this.ip = transport.remoteIp;
     this.domain = ctx.domains[0]!;
-    this.gate = new ReadGate(raw);
+    this.gate = new ReadGate(transport);
     this.byteBucket = new TokenBucket(limits.bytesPerSecond, limits.bytesBurst);
     this.stanzaBucket = new TokenBucket(limits.stanzasPerSecond, limits.stanzasBurst);
     this.timer = new NegotiationTimer(limits.negotiationStepMs, limits.negotiationTotalMs, () =>
       this.fail("connection-timeout"),
     );
-    this.parser = new StreamParser({
+    // Half the outbound queue at most, so that a flush of the CSI buffer always fits in it.
+    const csiLimits = { maxStanzas: Math.ceil(limits.outboundStanzas / 2), maxBytes: Math.ceil(limits.outboundBytes / 2) };
+    this.csi = new CsiBuffer(csiLimits, (xml) => this.write(xml));
+    this.keepalive = new Keepalive(ctx.config.gateway.pingIntervalMs, {
+      jid: () => this.jid,
+      domain: () => this.domain,
+      canWhitespace: () => this.headerSent && (transport.kind === "tcp" || transport.kind === "tls"),
+      write: (text) => this.write(text),
+      timedOut: () => this.fail("connection-timeout", "no answer to a ping (XEP-0199)"),
+    });
+    this.parser = transport.input({
       limits: this.limits(),
       onStreamStart: (attrs) => this.accepting() && handlers.header(this, attrs),
       onStanza: (el) => this.accepting() && handlers.element(this, el),
       onStreamEnd: () => this.accepting() && this.close("stream closed by client"),
       onError: (err: XmlStreamError) => this.accepting() && this.fail(err.condition, err.text),
     });
-    raw.on("data", this.onData);
-    raw.on("error", (err) => this.ctx.log.debug({ err, conn: this.id }, "socket error"));
-    raw.on("close", () => this.gone());
+    transport.attach({
+      data: (chunk) => this.read(chunk),
+      error: (err) => this.ctx.log.debug({ err, conn: this.id, transport: transport.kind }, "transport error"),
+      closed: () => this.gone(),
+    });
   }
 
-  /** Writes raw XML text; a client that does not read gets resource-constraint. */
+  /** TLS protects the stream. */
+  get secure(): boolean {
+    return this.transport.isSecure;
+  }
+
+  /** Writes one element (or stream frame) as XML text; a client that does not read gets resource-constraint. */
   write(text: string): void {
-    if (this.socket.destroyed) return;
-    // Writes since the socket's buffer was last empty: the stanzas waiting for a slow reader.
-    if (this.socket.writableLength === 0) this.unflushed = 0;
-    this.socket.write(text);
-    if (this.socket.writableLength > 0) this.unflushed += 1;
+    const { transport } = this;
+    if (!transport.isWritable()) return;
+    // Writes since the transport's buffer was last empty: the stanzas waiting for a slow reader.
+    if (transport.buffered() === 0) this.unflushed = 0;
+    transport.write(text);
+    if (transport.buffered() > 0) this.unflushed += 1;
     const { outboundBytes, outboundStanzas } = this.ctx.config.gateway.limits;
-    if (!this.closing && (this.socket.writableLength > outboundBytes || this.unflushed > outboundStanzas)) {
+    if (!this.closing && (transport.buffered() > outboundBytes || this.unflushed > outboundStanzas)) {
       this.fail("resource-constraint", "outbound queue full");
     }
   }
 
   send(el: Element): void {
     this.write(el.toString());
+  }
+
+  /** A stanza routed to this client: written now, or held while the client is inactive (XEP-0352). */
+  deliver(xml: string): void {
+    this.csi.deliver(xml);
   }
 
   /** Relays an envelope to this connection's router, announcing the connection first. */
@@ -117,15 +141,7 @@ export class Connection {
   /** Sends <proceed/> and wraps the socket in TLS (RFC 6120 §5.4.2.3, §5.4.3.3). */
   upgradeTls(proceed: string, secureContext: SecureContext): void {
     this.write(proceed);
-    this.raw.off("data", this.onData);
-    // The TLS layer reads the raw socket from now on; a pause left by the rate limiter moves to it.
-    this.raw.resume();
-    const tls = new TLSSocket(this.raw, { isServer: true, secureContext });
-    tls.on("error", (err) => this.ctx.log.debug({ err, conn: this.id }, "tls error"));
-    tls.on("data", this.onData);
-    this.socket = tls;
-    this.gate.attach(tls);
-    this.secure = true;
+    this.transport.startTls(secureContext);
     this.restartStream();
   }
 
@@ -135,14 +151,16 @@ export class Connection {
     this.closing = true;
     this.ctx.metrics.streamErrors.inc({ condition });
     this.ctx.log.debug({ conn: this.id, condition, text }, "stream error");
-    const header = this.headerSent ? "" : streamHeader(this.domain, this.lang, this.peer);
-    this.write(header + streamError(condition, text).toString() + STREAM_CLOSE);
+    // One write per element: over WebSocket each is its own message (RFC 7395 §3.5).
+    if (!this.headerSent) this.write(this.transport.header(this.domain, this.lang, this.peer));
+    this.write(streamError(condition, text).toString());
+    this.write(this.transport.closeText);
     this.end(condition);
   }
 
   /** Writes our stream header for the current stream (RFC 6120 §4.7). */
   openStream(): void {
-    this.write(streamHeader(this.domain, this.lang, this.peer));
+    this.write(this.transport.header(this.domain, this.lang, this.peer));
     this.headerSent = true;
   }
 
@@ -150,14 +168,13 @@ export class Connection {
   close(reason: string): void {
     if (this.closing) return;
     this.closing = true;
-    this.write(STREAM_CLOSE);
+    this.write(this.transport.closeText);
     this.end(reason);
   }
 
   /** Cuts the connection at once (end of a drain). */
   destroy(): void {
-    this.socket.destroy();
-    this.raw.destroy();
+    this.transport.destroy();
   }
 
   isClosing(): boolean {
@@ -166,9 +183,9 @@ export class Connection {
 
   private end(reason: string): void {
     this.timer.done();
+    this.keepalive.stop();
     this.relayClosed(reason);
-    this.socket.end();
-    setTimeout(() => this.raw.destroy(), CLOSE_GRACE_MS).unref();
+    this.transport.end(CLOSE_GRACE_MS);
   }
 
   private relayClosed(reason: string): void {
@@ -182,17 +199,18 @@ export class Connection {
   private gone(): void {
     this.closing = true;
     this.timer.done();
+    this.keepalive.stop();
     this.gate.clear();
     this.relayClosed("disconnected");
     this.onGone(this);
   }
 
-  private read(chunk: Buffer): void {
-    const wait = this.byteBucket.take(chunk.length);
+  private read(chunk: Buffer | string): void {
+    const wait = this.byteBucket.take(typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length);
+    this.keepalive.touch();
     this.feeding = true;
-    for (let at = 0; at < chunk.length && this.accepting(); at += MAX_FEED) {
-      this.parser.write(chunk.subarray(at, at + MAX_FEED));
-    }
+    // The stream parser feeds itself in pieces of 64 KiB or less (ARCHITECTURE "Limits").
+    if (this.accepting()) this.parser.write(chunk);
     this.feeding = false;
     if (this.restartPending) {
       this.restartPending = false;

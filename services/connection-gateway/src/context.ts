@@ -1,9 +1,9 @@
 // What every connection shares: configuration, the upstream relay, limits and telemetry.
-import type { SecureContext } from "node:tls";
 import type { Config } from "@xmppd/config";
 import type { Logger } from "@xmppd/observability";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { SaslThrottle } from "./sasl-throttle.ts";
+import type { TlsMaterial } from "./tls-context.ts";
 import type { Upstream } from "./upstream.ts";
 
 export interface GatewayContext {
@@ -13,7 +13,8 @@ export interface GatewayContext {
   readonly metrics: GatewayMetrics;
   readonly upstream: Upstream;
   readonly saslThrottle: SaslThrottle;
-  readonly secureContext: SecureContext;
+  /** The current certificate for STARTTLS and direct TLS (replaced on reload). */
+  readonly tls: TlsMaterial;
   /** The served domains, prepared (RFC 7622) for comparison with a stream header's `to`. */
   readonly domains: readonly string[];
 }

@@ -3,14 +3,20 @@
 import { tryParseJid } from "@xmppd/jid";
 import type { Element } from "@xmppd/xml";
 import type { Connection } from "./connection.ts";
+import { csiState } from "./csi.ts";
 import { answerSession } from "./session-iq.ts";
 import { isClientStanza, isSessionIq } from "./stanza-kind.ts";
 
 export function handleEstablished(conn: Connection, el: Element): void {
+  // XEP-0352 §3: client state is the gateway's business; it is not relayed.
+  const state = csiState(el);
+  if (state !== null) return conn.csi.setActive(state === "active");
   // RFC 6120 §4.9.3.24: only message, presence and iq are stanzas of jabber:client.
   if (!isClientStanza(el)) return conn.fail("unsupported-stanza-type", `<${el.name}/> is not a stanza`);
   if (!stampFrom(conn, el)) return conn.fail("invalid-from", "from is not your JID");
   throttle(conn);
+  // XEP-0199 §4.2: the answer to our own ping stays here.
+  if (conn.keepalive.isAnswer(el)) return;
   if (isSessionIq(el)) return answerSession(conn, el);
   conn.ctx.metrics.stanzasIn.inc({ kind: el.name });
   // A missing `to` stays missing: it means the account itself and the router knows that.

@@ -1,7 +1,8 @@
 // Stream features for the current stage of negotiation (RFC 6120 §4.3.2).
 import { xml, type Element } from "@xmppd/xml";
-import { NS_BIND, NS_SASL, NS_SESSION, NS_TLS } from "@xmppd/stanza";
+import { NS_AMP_FEATURE, NS_BIND, NS_ROSTER_VER, NS_SASL, NS_SESSION, NS_TLS } from "@xmppd/stanza";
 import type { Connection } from "./connection.ts";
+import { NS_CSI } from "./csi.ts";
 
 export function streamFeatures(conn: Connection): Element {
   const features = xml("stream:features");
@@ -9,10 +10,16 @@ export function streamFeatures(conn: Connection): Element {
     features.append(xml("bind", { xmlns: NS_BIND }));
     // RFC 6121 Appendix E: session establishment is optional and a no-op.
     features.append(xml("session", { xmlns: NS_SESSION }, xml("optional")));
+    // XEP-0079 §8 (DP-14): AMP is announced after authentication, in the *features* namespace.
+    features.append(xml("amp", { xmlns: NS_AMP_FEATURE }));
+    // XEP-0237 §3: the routers answer roster gets with versions.
+    features.append(xml("ver", { xmlns: NS_ROSTER_VER }));
+    // XEP-0352 §2: client state indication is offered after authentication.
+    features.append(xml("csi", { xmlns: NS_CSI }));
     return features;
   }
   const tls = conn.ctx.config.gateway.tls;
-  if (!conn.secure) features.append(xml("starttls", { xmlns: NS_TLS }, tls.required ? xml("required") : null));
+  if (conn.transport.canStartTls) features.append(xml("starttls", { xmlns: NS_TLS }, tls.required ? xml("required") : null));
   // RFC 6120 §5.3.1: while TLS is mandatory-to-negotiate, offer nothing else before it, so no
   // mechanism (PLAIN least of all) is ever offered on a plain stream unless TLS is optional.
   if (conn.secure || !tls.required) {

@@ -32,7 +32,7 @@ async function setup(overrides: { tlsRequired?: boolean; limits?: Record<string,
     dataDir,
     log: { level: "silent" },
     heartbeat: { intervalMs: 50, deadAfterMs: 200 },
-    gateway: { host: "127.0.0.1", c2sPort: 0, httpPort: 0, drainMs: 500, tls: { required: overrides.tlsRequired ?? false }, limits: overrides.limits ?? {} },
+    gateway: { host: "127.0.0.1", c2sPort: 0, tlsPort: 0, httpPort: 0, drainMs: 500, tls: { required: overrides.tlsRequired ?? false }, limits: overrides.limits ?? {} },
   });
   const bus = createMemoryBus();
   const gateway = await createGateway({ config, bus, log: createLogger({ service: "connection-gateway", level: "silent" }) });

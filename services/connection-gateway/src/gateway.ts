@@ -1,19 +1,25 @@
 // The composition root of a connection gateway: TLS material, router pool, upstream relay,
-// c2s listener and the bus link. The gateway talks only to the bus (ARCHITECTURE: NATS only).
+// the listeners (c2s TCP, direct TLS, WebSocket upgrades, BOSH requests) and the bus link. The gateway talks
+// only to the bus (ARCHITECTURE: NATS only).
 import { randomBytes } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { subjects, type Bus } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
 import { tryParseJid } from "@xmppd/jid";
 import type { Logger, Metrics } from "@xmppd/observability";
-import { listenC2s, type C2sListener } from "./c2s-listener.ts";
+import { createAccept } from "./accept.ts";
+import { boshEndpoint } from "./bosh-endpoint.ts";
 import { linkToCluster, type ClusterLink } from "./cluster-link.ts";
 import type { Connection } from "./connection.ts";
 import type { GatewayContext } from "./context.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { RouterPool } from "./router-pool.ts";
 import { SaslThrottle } from "./sasl-throttle.ts";
-import { loadPem, secureContextFor } from "./tls-context.ts";
+import { listenTcp, type Listener } from "./tcp-listener.ts";
+import { TlsMaterial } from "./tls-context.ts";
 import { Upstream } from "./upstream.ts";
+import { websocketEndpoint } from "./ws-endpoint.ts";
 
 export interface GatewayDeps {
   config: Config;
@@ -33,6 +39,14 @@ export interface Gateway {
   isReady(): boolean;
   /** The bound c2s port (config port 0 picks a free one). */
   c2sPort(): number;
+  /** The bound direct TLS port (XEP-0368). */
+  tlsPort(): number;
+  /** The HTTP server's upgrade handler: WebSocket on /xmpp-websocket (RFC 7395). */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** The HTTP server's request handler for BOSH on /http-bind (XEP-0124, XEP-0206); false: not ours. */
+  request(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Re-reads the certificate (SIGHUP): new TLS connections get it, open ones keep theirs. */
+  reloadTls(): Promise<void>;
 }
 
 /** How long a closed connection's last envelopes wait for the router's ack. */
@@ -44,13 +58,12 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const log = deps.log.child({ gateway: id });
   const subs = subjects(config.cluster);
   const metrics = createGatewayMetrics();
-  const tls = config.gateway.tls;
-  const pem = await loadPem({ domains: config.domains, certFile: tls.certFile, keyFile: tls.keyFile, dataDir: deps.dataDir ?? config.dataDir });
+  const { tls, limits } = config.gateway;
+  const material = await TlsMaterial.load({ domains: config.domains, certFile: tls.certFile, keyFile: tls.keyFile, dataDir: deps.dataDir ?? config.dataDir });
   const pool: RouterPool = new RouterPool(config.heartbeat.deadAfterMs, {
     onLive: (router) => (log.info({ router }, "router live"), upstream.routerLive()),
     onLeaving: (router, why) => (log.warn({ router, why }, "moving connections off router"), upstream.routerLeaving(router, why)),
   });
-  const limits = config.gateway.limits;
   const upstream: Upstream = new Upstream({
     bus, subjects: subs, gatewayId: id, pool,
     maxEnvelopes: limits.outboundStanzas, maxBytes: limits.outboundBytes, lingerMs: LINGER_MS,
@@ -58,11 +71,14 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const ctx: GatewayContext = {
     id, config, log, metrics, upstream,
     saslThrottle: new SaslThrottle(limits.saslFailuresPerIp),
-    secureContext: secureContextFor(pem),
+    tls: material,
     domains: config.domains.map((d) => tryParseJid(d)?.domain ?? d.toLowerCase()),
   };
   const connections = new Map<string, Connection>();
-  let listener: C2sListener | null = null;
+  const accept = createAccept(ctx, connections);
+  const websocket = websocketEndpoint(ctx, accept);
+  const bosh = boshEndpoint(ctx, accept);
+  let listeners: { c2s: Listener; tls: Listener } | null = null;
   let link: ClusterLink | null = null;
   let stopping = false;
 
@@ -72,18 +88,44 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     async start() {
       // Follow router beacons before accepting, so the first connections find a router.
       link = linkToCluster(ctx, bus, subs, pool, connections);
-      listener = await listenC2s(ctx, connections);
+      listeners = { c2s: await listenTcp(ctx, "tcp", config.gateway.c2sPort, accept), tls: await listenTcp(ctx, "tls", config.gateway.tlsPort, accept) };
     },
     async stop() {
       if (stopping) return;
       stopping = true;
-      await listener?.drain(config.gateway.drainMs);
+      websocket.close();
+      bosh.close();
+      await drain(listeners ? [listeners.c2s, listeners.tls] : [], connections, config.gateway.drainMs);
       link?.stop();
       await bus.flush();
       upstream.dispose();
       log.info("gateway stopped");
     },
-    isReady: () => listener !== null && !stopping && pool.hasLive(),
-    c2sPort: () => listener?.port() ?? 0,
+    isReady: () => listeners !== null && !stopping && pool.hasLive(),
+    c2sPort: () => listeners?.c2s.port() ?? 0,
+    tlsPort: () => listeners?.tls.port() ?? 0,
+    upgrade: (req, socket, head) => websocket.upgrade(req, socket, head),
+    request: (req, res) => bosh.handle(req, res),
+    async reloadTls() {
+      await material.reload();
+      log.info("TLS certificate reloaded");
+    },
   };
+}
+
+/** Stops accepting, sends <system-shutdown/> everywhere and waits for connections to end, at most drainMs. */
+async function drain(listeners: Listener[], connections: Map<string, Connection>, drainMs: number): Promise<void> {
+  const closed = Promise.all(listeners.map((l) => l.close()));
+  for (const conn of connections.values()) conn.fail("system-shutdown");
+  let waiting = true;
+  const deadline = new Promise<void>((resolve) => setTimeout(resolve, drainMs).unref());
+  // WebSocket connections are not the listeners' sockets: wait for them too.
+  const ended = (async () => {
+    while (waiting && connections.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  })();
+  await Promise.race([Promise.all([closed, ended]), deadline]);
+  waiting = false;
+  // A listener closes only once its sockets have ended; past drainMs, cut the rest.
+  for (const conn of connections.values()) conn.destroy();
+  await closed;
 }

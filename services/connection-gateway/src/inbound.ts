@@ -31,7 +31,7 @@ function apply(conn: Connection, msg: Exclude<ToGateway, { t: "ack" }>): void {
   switch (msg.t) {
     case "deliver":
       conn.ctx.metrics.stanzasOut.inc({ kind: KIND.exec(msg.xml)?.[1] ?? "unknown" });
-      return conn.write(msg.xml);
+      return conn.deliver(msg.xml);
     case "sasl":
       return onSaslReply(conn, msg);
     case "bound":

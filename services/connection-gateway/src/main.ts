@@ -1,5 +1,6 @@
-// The connection gateway as a process: configuration, bus, logs, the ops endpoint and signals.
-// It needs NATS only: no database or Redis credentials ever reach the DMZ.
+// The connection gateway as a process: configuration, bus, logs, the HTTP port (ops endpoint,
+// WebSocket upgrades and BOSH) and signals. It needs NATS only: no database or Redis credentials
+// ever reach the DMZ.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
 import { exitWhenBusLost, openBus, requireUrls, runProcess } from "@xmppd/runtime";
@@ -11,8 +12,16 @@ runProcess("connection-gateway", async () => {
   const log = createLogger({ service: "connection-gateway", level: config.log.level });
   const bus = await openBus(config, "connection-gateway");
   const gateway = await createGateway({ config, bus, log });
+  // SIGHUP: a renewed certificate for new TLS connections, without dropping anyone.
+  process.on("SIGHUP", () => {
+    gateway.reloadTls().catch((err: unknown) => log.error({ err }, "TLS reload failed; keeping the previous certificate"));
+  });
   await gateway.start();
-  const http = await startHttp({ host: config.gateway.host, port: config.gateway.httpPort, registry: gateway.registry, isReady: gateway.isReady, log });
+  const http = await startHttp({
+    host: config.gateway.host, port: config.gateway.httpPort, registry: gateway.registry, isReady: gateway.isReady, log,
+    onUpgrade: gateway.upgrade,
+    onRequest: gateway.request,
+  });
   exitWhenBusLost(bus, log);
   return {
     async stop() {

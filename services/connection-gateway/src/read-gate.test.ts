@@ -19,14 +19,4 @@ describe("ReadGate", () => {
     expect(gate.isPaused()).toBe(false);
     expect(t.calls.at(-1)).toBe("resume");
   });
-
-  it("pauses a newly attached target while a hold is active", () => {
-    const first = target();
-    const second = target();
-    const gate = new ReadGate(first);
-    gate.hold("bytes", 1000);
-    gate.attach(second);
-    expect(second.calls).toEqual(["pause"]);
-    gate.clear();
-  });
 });

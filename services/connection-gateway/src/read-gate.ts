@@ -1,5 +1,5 @@
-// Pauses a readable socket for as long as any limiter asks, and resumes it when all are done.
-// The socket can be swapped (STARTTLS replaces the net.Socket with a TLSSocket).
+// Pauses a transport's reading for as long as any limiter asks, and resumes it when all are done.
+// The transport keeps a pause across STARTTLS itself (socket-transport.ts).
 
 export interface Pausable {
   pause(): unknown;
@@ -9,12 +9,7 @@ export interface Pausable {
 export class ReadGate {
   private readonly holds = new Map<string, NodeJS.Timeout>();
 
-  constructor(private target: Pausable) {}
-
-  attach(target: Pausable): void {
-    this.target = target;
-    if (this.holds.size > 0) target.pause();
-  }
+  constructor(private readonly target: Pausable) {}
 
   /** Stops reading for `ms` on behalf of `reason`; a longer hold for the same reason replaces it. */
   hold(reason: string, ms: number): void {

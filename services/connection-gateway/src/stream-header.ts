@@ -1,7 +1,8 @@
-// The client's stream header (RFC 6120 §4.7, §4.8): namespaces, served domain, version; then
-// our header and the features of the current stage.
+// The client's stream header (RFC 6120 §4.7) or framed <open/> (RFC 7395 §3.4): served domain,
+// version; then our header and the features of the current stage. The namespaces (§4.8) were
+// checked by the transport's parser: the stream parser or the WebSocket framing.
 import { tryParseJid } from "@xmppd/jid";
-import { NS_CLIENT, NS_STREAM, type StreamErrorCondition } from "@xmppd/stanza";
+import type { StreamErrorCondition } from "@xmppd/stanza";
 import type { Connection } from "./connection.ts";
 import { streamFeatures } from "./features.ts";
 
@@ -15,13 +16,16 @@ export function handleStreamHeader(conn: Connection, attrs: Record<string, strin
   conn.peer = tryParseJid(attrs.from ?? "")?.toString();
   const failure = headerProblem(conn, attrs);
   if (failure) return conn.fail(failure);
+  // RFC 6120 §5.3.1: TLS is mandatory-to-negotiate; a transport that can neither be nor become
+  // secure (plain ws:// without a TLS-terminating ingress) cannot carry this stream.
+  if (!conn.secure && !conn.transport.canStartTls && conn.ctx.config.gateway.tls.required) {
+    return conn.fail("policy-violation", "TLS is required: connect over TLS");
+  }
   conn.openStream();
   conn.send(streamFeatures(conn));
 }
 
 function headerProblem(conn: Connection, attrs: Record<string, string>): StreamErrorCondition | null {
-  // RFC 6120 §4.8.1 (stream namespace) and §4.8.2 (content namespace of a c2s stream).
-  if (attrs["xmlns:stream"] !== NS_STREAM || attrs.xmlns !== NS_CLIENT) return "invalid-namespace";
   const domain = servedDomain(conn, attrs.to);
   if (domain === null) return "host-unknown"; // RFC 6120 §4.9.3.6
   // After SASL the account's domain is fixed: a restarted stream may not switch to another.

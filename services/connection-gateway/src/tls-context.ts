@@ -1,6 +1,7 @@
-// The TLS server context for STARTTLS: the configured PEM files, or else a self-signed
-// certificate for the served domains, generated once and kept in `${dataDir}/tls/` so the
-// next start (and the clients that pinned it) see the same certificate. The key is the only
+// The TLS server context for STARTTLS and direct TLS: the configured PEM files, or else a
+// self-signed certificate for the served domains, generated once and kept in `${dataDir}/tls/`
+// so the next start (and the clients that pinned it) see the same certificate. Reloading (on
+// SIGHUP) swaps the context for new handshakes; established TLS sessions keep theirs. The key is the only
 // secret the DMZ tier holds besides its NATS credentials (ARCHITECTURE invariant 5).
 import { constants } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -28,6 +29,27 @@ export function secureContextFor(pem: PemPair): SecureContext {
     minVersion: "TLSv1.2",
     secureOptions: constants.SSL_OP_NO_RENEGOTIATION | constants.SSL_OP_NO_COMPRESSION,
   });
+}
+
+/** The certificate new TLS handshakes use; `reload` re-reads the files. */
+export class TlsMaterial {
+  private constructor(
+    private readonly source: TlsSource,
+    private current: SecureContext,
+  ) {}
+
+  static async load(source: TlsSource): Promise<TlsMaterial> {
+    return new TlsMaterial(source, secureContextFor(await loadPem(source)));
+  }
+
+  get context(): SecureContext {
+    return this.current;
+  }
+
+  /** Reads the PEM files again; on any error the previous certificate stays in use. */
+  async reload(): Promise<void> {
+    this.current = secureContextFor(await loadPem(this.source));
+  }
 }
 
 export async function loadPem(source: TlsSource): Promise<PemPair> {
