@@ -1,5 +1,6 @@
-"""A slixmpp client for the end-to-end tests: logs in (SCRAM over STARTTLS), sends one chat
-message, waits for a reply and prints one JSON line describing what happened."""
+"""A slixmpp client for the end-to-end tests: logs in (SCRAM over STARTTLS, or over direct TLS
+(XEP-0368) when the optional sixth argument is "direct-tls"), sends one chat message, waits for
+a reply and prints one JSON line describing what happened."""
 import asyncio
 import json
 import ssl
@@ -46,7 +47,10 @@ class Chat(slixmpp.ClientXMPP):
 async def main():
     jid, password, port, peer, body = sys.argv[1:6]
     xmpp = Chat(jid, password, peer, body)
-    xmpp.connect(("127.0.0.1", int(port)), force_starttls=True, disable_starttls=False)
+    if sys.argv[6:7] == ["direct-tls"]:
+        xmpp.connect(("127.0.0.1", int(port)), use_ssl=True, force_starttls=False, disable_starttls=True)
+    else:
+        xmpp.connect(("127.0.0.1", int(port)), force_starttls=True, disable_starttls=False)
     try:
         await xmpp.wait_until("disconnected", 25)
     except asyncio.TimeoutError:

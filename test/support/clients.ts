@@ -11,6 +11,8 @@ export { xml };
 export interface TestClient {
   jid: string;
   inbox: Element[];
+  /** Every top-level element that is not a stanza (stream features, SASL, stream errors), in order. */
+  nonzas: Element[];
   send(el: Element): Promise<void>;
   /** Resolves with the first stanza (already received or arriving) that matches. */
   next(match: (el: Element) => boolean, timeoutMs?: number): Promise<Element>;
@@ -30,6 +32,8 @@ export async function connect(opts: { port: number; username: string; password: 
   });
   xmpp.reconnect.stop();
   const inbox: Element[] = [];
+  const nonzas: Element[] = [];
+  xmpp.on("nonza", (el: Element) => nonzas.push(el));
   const waiters = new Set<() => void>();
   xmpp.on("stanza", (el: Element) => {
     inbox.push(el);
@@ -61,6 +65,7 @@ export async function connect(opts: { port: number; username: string; password: 
   return {
     jid: address.toString(),
     inbox,
+    nonzas,
     send: (el) => xmpp.send(el),
     next: async (match, timeoutMs) => (await collect(match, 1, timeoutMs))[0]!,
     collect,

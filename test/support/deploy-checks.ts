@@ -15,6 +15,11 @@ export function readText(rel: string): string {
   return readFileSync(join(ROOT, rel), "utf8");
 }
 
+/** Whether a command is installed (optional tools: docker-compose, promtool). */
+export function onPath(cmd: string): boolean {
+  return (process.env.PATH ?? "").split(":").some((dir) => dir !== "" && existsSync(join(dir, cmd)));
+}
+
 export function existsInRepo(rel: string): boolean {
   return existsSync(join(ROOT, rel));
 }
@@ -168,4 +173,46 @@ export function resolveEnv(docs: readonly Doc[], namespace: string, container: D
     else set(entry.name, String(entry.value ?? ""), "literal");
   }
   return out;
+}
+
+/** A compose service's environment; list form ["KEY=value"] too. A key without a value is unset. */
+export function composeEnv(service: Doc | undefined): Env {
+  const raw = service?.environment ?? {};
+  const pairs: [string, unknown][] = Array.isArray(raw) ? raw.map((line: string): [string, unknown] => {
+    const eq = line.indexOf("=");
+    return eq < 0 ? [line, ""] : [line.slice(0, eq), line.slice(eq + 1)];
+  }) : Object.entries(raw);
+  return Object.fromEntries(pairs.map(([k, v]) => [k, v === null || v === undefined ? "" : String(v)]));
+}
+
+export function composeNetworks(service: Doc | undefined): string[] {
+  const raw = service?.networks ?? ["default"];
+  return (Array.isArray(raw) ? raw : Object.keys(raw)).sort();
+}
+
+/** A compose port, short ("5322:5222", "127.0.0.1:80:80/tcp", "5222") or long form. */
+export function composePort(p: unknown): { target: number; published: string } {
+  if (typeof p === "object" && p !== null) return { target: Number((p as Doc).target), published: String((p as Doc).published ?? "") };
+  const parts = String(p).split("/")[0]?.split(":") ?? [];
+  return { target: Number(parts.at(-1)), published: parts.length > 1 ? parts.slice(0, -1).join(":") : "" };
+}
+
+export interface ScrapeTarget {
+  job: string;
+  host: string;
+  port: number;
+  /** Found through DNS service discovery (every replica), not a fixed address. */
+  dns: boolean;
+}
+
+/** The hosts and ports a Prometheus configuration scrapes (static_configs and dns_sd_configs of type A). */
+export function scrapeTargets(prometheus: Doc): ScrapeTarget[] {
+  return ((prometheus.scrape_configs ?? []) as Doc[]).flatMap((job) => [
+    ...((job.static_configs ?? []) as Doc[]).flatMap((sc) => (sc.targets as string[]).map((t) => {
+      const [host = "", port = ""] = t.split(":");
+      return { job: job.job_name, host, port: Number(port), dns: false };
+    })),
+    ...((job.dns_sd_configs ?? []) as Doc[]).filter((sd) => (sd.type ?? "SRV") === "A")
+      .flatMap((sd) => (sd.names as string[]).map((host) => ({ job: job.job_name, host, port: Number(sd.port), dns: true }))),
+  ]);
 }

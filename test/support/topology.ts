@@ -1,31 +1,17 @@
-// Runs the production topology as plain processes on this machine: gateways, routers and AMP
-// workers, each its own `node` process, against real NATS, Redis and Postgres. Every run gets
-// its own cluster name (subjects, Redis keys, JetStream stream) and its own database.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, createWriteStream, readFileSync } from "node:fs";
+// Runs the production topology as plain processes on this machine for the end-to-end tests:
+// gateways, routers and AMP workers, each its own `node` process, against real NATS, Redis and
+// Postgres. Every run gets its own cluster name (subjects, Redis keys, JetStream stream) and its
+// own database. The processes themselves are managed by scripts/cluster/processes.ts, which
+// `npm run cluster` uses too.
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { ensureServices, freePort, tempDatabase, uniqueId, waitFor } from "@xmppd/testkit";
+import { join } from "node:path";
+import { ensureServices, tempDatabase, uniqueId } from "@xmppd/testkit";
 import { createPgClient, createUserStore, migrate } from "@xmppd/storage";
 import { hashPassword } from "@xmppd/sasl";
+import { clusterEnv, createProcessSet, type Kind, type Proc } from "../../scripts/cluster/processes.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const ENTRY = {
-  gateway: "services/connection-gateway/src/main.ts",
-  router: "services/session-router/src/main.ts",
-  amp: "services/amp-worker/src/main.ts",
-} as const;
-type Kind = keyof typeof ENTRY;
-
-export interface Proc {
-  kind: Kind;
-  name: string;
-  child: ChildProcess;
-  httpPort: number;
-  c2sPort: number;
-  logFile: string;
-  exited: Promise<number | null>;
-}
+export type { Proc };
 
 export interface TopologyOptions {
   gateways?: number;
@@ -42,6 +28,8 @@ export interface TopologyOptions {
 export interface Topology {
   cluster: string;
   domain: string;
+  /** The throwaway database of this run (core and amp schemas), for tests that seed or inspect rows. */
+  databaseUrl: string;
   procs: Proc[];
   of(kind: Kind): Proc[];
   addUser(username: string, password: string): Promise<void>;
@@ -59,66 +47,29 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   const db = await tempDatabase();
   const dir = mkdtempSync(join(tmpdir(), `xmppd-${cluster}-`));
   const domain = "localhost";
-  const baseEnv: Record<string, string> = {
+  const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
-    NATS_URL: svc.natsUrl,
-    REDIS_URL: svc.redisUrl,
-    DATABASE_URL: db.url,
-    LOG_LEVEL: "info",
-    XMPPD__cluster: cluster,
-    XMPPD__dataDir: dir,
-    XMPPD__domains: JSON.stringify([domain]),
+    ...clusterEnv({ natsUrl: svc.natsUrl, redisUrl: svc.redisUrl, databaseUrl: db.url, cluster, dir, domain, tlsRequired: opts.tlsRequired ?? false }),
     XMPPD__heartbeat__intervalMs: "250",
     XMPPD__heartbeat__deadAfterMs: "1500",
-    XMPPD__gateway__tls__required: String(opts.tlsRequired ?? false),
     ...opts.env,
   };
   const sql = await createPgClient({ url: db.url });
   await migrate(sql, "core");
   const users = createUserStore(sql);
-  const procs: Proc[] = [];
-  let counter = 0;
+  const set = createProcessSet({ cluster, dir, env, inspect: opts.inspect, nodeArgs: opts.nodeArgs });
 
-  async function start(kind: Kind): Promise<Proc> {
-    const name = `${kind}-${++counter}`;
-    const httpPort = await freePort();
-    const c2sPort = kind === "gateway" ? await freePort() : 0;
-    const env: Record<string, string> = { ...baseEnv };
-    if (kind === "gateway") {
-      env.XMPPD__gateway__id = `gw${counter}-${cluster}`.slice(0, 60);
-      env.XMPPD__gateway__httpPort = String(httpPort);
-      env.XMPPD__gateway__c2sPort = String(c2sPort);
-    } else if (kind === "router") {
-      env.XMPPD__router__id = `rt${counter}-${cluster}`.slice(0, 60);
-      env.XMPPD__router__httpPort = String(httpPort);
-    } else {
-      env.XMPPD__amp__httpPort = String(httpPort);
-    }
-    const logFile = join(dir, `${name}.log`);
-    const out = createWriteStream(logFile);
-    const args = [...(opts.inspect ? ["--inspect=127.0.0.1:0"] : []), ...(opts.nodeArgs ?? []), "--import", "tsx", ENTRY[kind]];
-    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout!.pipe(out);
-    child.stderr!.pipe(out);
-    const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
-    const proc: Proc = { kind, name, child, httpPort, c2sPort, logFile, exited };
-    procs.push(proc);
-    await waitFor(async () => child.exitCode === null && (await isReady(httpPort)), { timeoutMs: 30_000, intervalMs: 100 }).catch((err: unknown) => {
-      throw new Error(`${name} did not become ready:\n${readLog(logFile)}`, { cause: err });
-    });
-    return proc;
-  }
-
-  for (let i = 0; i < (opts.routers ?? 1); i++) await start("router");
-  for (let i = 0; i < (opts.ampWorkers ?? 1); i++) await start("amp");
-  for (let i = 0; i < (opts.gateways ?? 1); i++) await start("gateway");
+  for (let i = 0; i < (opts.routers ?? 1); i++) await set.start("router");
+  for (let i = 0; i < (opts.ampWorkers ?? 1); i++) await set.start("amp");
+  for (let i = 0; i < (opts.gateways ?? 1); i++) await set.start("gateway");
 
   return {
     cluster,
     domain,
-    procs,
-    of: (kind) => procs.filter((p) => p.kind === kind && p.child.exitCode === null && p.child.signalCode === null),
-    start,
+    databaseUrl: db.url,
+    procs: set.procs,
+    of: set.of,
+    start: set.start,
     async addUser(username, password) {
       await users.create({ domain, username, scram: hashPassword(password, { iterations: 4096 }) });
     },
@@ -128,39 +79,12 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
         await Promise.all(usernames.slice(i, i + 50).map((username) => users.create({ domain, username, scram })));
       }
     },
-    async kill(proc, signal = "SIGKILL") {
-      proc.child.kill(signal);
-      await proc.exited;
-    },
-    logs: (proc) => readLog(proc.logFile),
+    kill: set.kill,
+    logs: set.logs,
     async stop() {
-      await Promise.all(procs.map(async (p) => {
-        if (p.child.exitCode === null && p.child.signalCode === null) {
-          p.child.kill("SIGTERM");
-          const timer = setTimeout(() => p.child.kill("SIGKILL"), 5000);
-          await p.exited;
-          clearTimeout(timer);
-        }
-      }));
+      await set.stopAll(5000);
       await sql.close();
       await db.drop();
     },
   };
-}
-
-async function isReady(port: number): Promise<boolean> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-    return res.status === 200;
-  } catch {
-    return false;
-  }
-}
-
-function readLog(file: string): string {
-  try {
-    return readFileSync(file, "utf8").split("\n").slice(-60).join("\n");
-  } catch {
-    return "(no log)";
-  }
 }

@@ -5,7 +5,7 @@ declare module "@xmpp/client" {
   export interface XmppClient {
     reconnect: { stop(): void };
     iqCaller: { request(el: Element, timeoutMs?: number): Promise<Element> };
-    on(event: "stanza", fn: (el: Element) => void): void;
+    on(event: "stanza" | "nonza", fn: (el: Element) => void): void;
     on(event: "error" | "offline" | "online", fn: (arg: unknown) => void): void;
     start(): Promise<{ toString(): string }>;
     stop(): Promise<void>;

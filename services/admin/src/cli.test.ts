@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDatabase, uniqueId } from "@xmppd/testkit";
 import type { TempDatabase } from "@xmppd/testkit";
+import { createOfflineStore, createPgClient, migrate } from "@xmppd/storage";
 import { runCli } from "./cli.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
@@ -50,6 +51,34 @@ describe("admin CLI process against Postgres", () => {
     const gone = await admin("unregister", "bob", "localhost");
     expect(gone.code).toBe(1);
     expect(gone.stderr).toBe("xmppd-admin: no such user: bob@localhost\n");
+  });
+});
+
+describe("admin CLI: XEP-0079 stored messages", () => {
+  it("lists an account's stored messages with their expiry and rules, and purges the expirable ones, then the rest", async () => {
+    await admin("register", "dora", "localhost", "pw");
+    const sql = createPgClient({ url: db.url });
+    await migrate(sql, "amp");
+    const offline = createOfflineStore(sql);
+    const rules = { amp: { rules: [{ condition: "deliver", action: "notify", value: "stored" }, { condition: "expire-at", action: "alert", value: "2030-01-01T00:00:00Z" }], fired: [true, false] } };
+    await offline.store({ key: "k1", owner: "dora@localhost", sender: "eve@localhost/pad", stanza: "<message id='m1'/>", orderKey: "1", expiresAt: new Date("2030-01-01T00:00:00Z"), meta: rules }, 100);
+    await offline.store({ key: "k2", owner: "dora@localhost", sender: "eve@localhost/pad", stanza: "<message id='m2'/>", orderKey: "2", expiresAt: null, meta: null }, 100);
+    await sql.close();
+
+    const listed = await admin("amp-messages", "dora", "localhost");
+    expect(listed.code).toBe(0);
+    const lines = listed.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^ID +STORED AT +FROM +EXPIRES AT +RULES$/);
+    expect(lines[1]).toMatch(/eve@localhost\/pad +2030-01-01T00:00:00.000Z +deliver=stored:notify \(fired\), expire-at=2030-01-01T00:00:00Z:alert$/);
+    expect(lines[2]).toMatch(/eve@localhost\/pad +- +-$/);
+    expect(lines[3]).toBe("2 stored messages, 1 with an expiry");
+    const json = JSON.parse((await admin("--json", "amp-messages", "dora", "localhost")).stdout);
+    expect(json.messages.map((m: { expiresAt: string | null }) => m.expiresAt)).toEqual(["2030-01-01T00:00:00.000Z", null]);
+
+    expect(await admin("amp-purge", "dora", "localhost", "--expirable-only")).toMatchObject({ code: 0, stdout: "deleted 1 stored messages\n" });
+    expect(JSON.parse((await admin("--json", "amp-purge", "dora", "localhost")).stdout)).toEqual({ ok: true, deleted: 1 });
+    expect((await admin("amp-messages", "dora", "localhost")).stdout).toBe("0 stored messages, 0 with an expiry\n");
+    expect((await admin("amp-messages", "dora", "elsewhere.example")).stderr).toMatch(/domain elsewhere\.example is not served/);
   });
 });
 

@@ -1,18 +1,36 @@
 // The admin command line (in the style of prosodyctl / ejabberdctl). Exit codes: 0 ok,
-// 1 operational error (one line on stderr), 2 usage error.
-import { Command, CommanderError, InvalidArgumentError } from "commander";
+// 1 operational error (one line on stderr), 2 usage error. Tables for people, --json for scripts.
+import { Command, CommanderError } from "commander";
+import { addAccountCommands } from "./account-commands.ts";
+import { addAmpCommands } from "./amp-commands.ts";
+import { addClusterCommands } from "./cluster-commands.ts";
+import type { ClusterOps } from "./cluster-ops.ts";
 import { AdminError } from "./ops.ts";
 import type { AdminOps } from "./ops.ts";
-import { sessionsTable } from "./format.ts";
+import type { ProgressSink } from "./progress.ts";
 
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
   /** Opens the backend lazily, after the arguments are known to be valid. */
   open(): Promise<AdminOps>;
+  /** Opens the running cluster's servers (NATS, Redis, Postgres) lazily. */
+  openCluster?(): Promise<ClusterOps>;
+  /** Environment for check-config; the loader reads process.env when absent. */
+  env?: Record<string, string | undefined>;
+  /** Where long commands draw their progress (stderr); none when absent. */
+  progress?: ProgressSink;
 }
 
-type Action = (ops: AdminOps, json: boolean) => Promise<string>;
+export interface Backends {
+  ops(): Promise<AdminOps>;
+  cluster(): Promise<ClusterOps>;
+}
+
+/** What a command prints; `code` 1 with `error` for a command that ran but did not fully succeed. */
+export type Outcome = string | { text: string; code: 1; error: string };
+export type Action = (backends: Backends, json: boolean) => Promise<Outcome>;
+export type Select = (action: Action) => void;
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let action: Action | null = null;
@@ -28,56 +46,43 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function execute(action: Action, json: boolean, io: CliIo): Promise<number> {
-  let ops: AdminOps | null = null;
+  let ops: Promise<AdminOps> | undefined;
+  let cluster: Promise<ClusterOps> | undefined;
+  const backends: Backends = {
+    ops: () => (ops ??= io.open()),
+    cluster: () => (cluster ??= io.openCluster?.() ?? Promise.reject(new AdminError("cluster operations are not available here", "unavailable"))),
+  };
   try {
-    ops = await io.open();
-    io.out(await action(ops, json));
-    return 0;
+    const outcome = await action(backends, json);
+    if (typeof outcome === "string") {
+      io.out(outcome);
+      return 0;
+    }
+    io.out(outcome.text);
+    io.err(`xmppd-admin: ${outcome.error}`);
+    return outcome.code;
   } catch (err) {
     const message = err instanceof Error ? err.message.split("\n").join("; ") : String(err);
     if (json) io.out(JSON.stringify({ ok: false, error: { code: err instanceof AdminError ? err.code : "error", message } }));
     io.err(`xmppd-admin: ${message}`);
     return 1;
   } finally {
-    await ops?.close().catch(() => {});
+    await Promise.all([
+      ops?.then((o) => o.close(), () => {}).catch(() => {}),
+      cluster?.then((c) => c.close(), () => {}).catch(() => {}),
+    ]);
   }
 }
 
-function buildProgram(io: CliIo, select: (a: Action) => void): Command {
+function buildProgram(io: CliIo, select: Select): Command {
   const program = new Command("xmppd-admin")
-    .description("Administer an xmppd cluster: accounts and sessions")
+    .description("Administer an xmppd cluster: accounts, sessions, the AMP queue, the database and the configuration")
     .option("--json", "machine-readable JSON output")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError();
-  const done = (verb: string, json: boolean, jid: string): string => (json ? JSON.stringify({ ok: true, jid }) : `${verb} ${jid}`);
-
-  program.command("register <user> <domain> <password>").description("create an account")
-    .action((user: string, domain: string, password: string) =>
-      select(async (ops, json) => done("registered", json, await ops.register(user, domain, password))));
-  program.command("unregister <user> <domain>").description("delete an account")
-    .action((user: string, domain: string) => select(async (ops, json) => done("unregistered", json, await ops.unregister(user, domain))));
-  program.command("passwd <user> <domain> <password>").description("set an account's password")
-    .action((user: string, domain: string, password: string) =>
-      select(async (ops, json) => done("password changed for", json, await ops.passwd(user, domain, password))));
-  program.command("users <domain>").description("list the accounts of a domain")
-    .action((domain: string) =>
-      select(async (ops, json) => {
-        const users = await ops.users(domain);
-        return json ? JSON.stringify({ ok: true, domain, users }) : users.join("\n") || `no users in ${domain}`;
-      }));
-  program.command("sessions").description("list bound sessions")
-    .option("--limit <n>", "sessions to show", parseLimit, 100)
-    .action((opts: { limit: number }) =>
-      select(async (ops, json) => {
-        const page = await ops.sessions(opts.limit);
-        return json ? JSON.stringify({ ok: true, ...page }) : sessionsTable(page);
-      }));
+  addAccountCommands(program, select, io);
+  addAmpCommands(program, select);
+  addClusterCommands(program, select, io);
   return program;
-}
-
-function parseLimit(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new InvalidArgumentError("expected an integer from 1 to 100000");
-  return n;
 }

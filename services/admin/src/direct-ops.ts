@@ -2,7 +2,8 @@
 import { parseJid } from "@xmppd/jid";
 import { hashPassword } from "@xmppd/sasl";
 import { UserExistsError } from "@xmppd/storage";
-import type { SessionStore, UserStore } from "@xmppd/storage";
+import type { AmpStore, OfflineStore, SessionStore, UserStore } from "@xmppd/storage";
+import { describeRules } from "./stored-messages.ts";
 import { AdminError } from "./ops.ts";
 import type { AdminOps } from "./ops.ts";
 
@@ -10,12 +11,15 @@ export interface DirectOpsOptions {
   /** Absent when this backend has no user database (the error says which variable to set). */
   users?: UserStore;
   sessions?: SessionStore;
+  /** Offline storage (the amp schema, perhaps in its own database). */
+  offline?: OfflineStore;
+  amp?: AmpStore;
   /** PBKDF2 iterations for new credentials (config.scramIterations). */
   iterations: number;
   /** Domains served; accounts are refused for any other. */
   domains: readonly string[];
   /** Why a store is missing, e.g. "set REDIS_URL". */
-  missing?: { users?: string; sessions?: string };
+  missing?: { users?: string; sessions?: string; offline?: string };
   /** Releases the stores' connections. */
   close?: () => Promise<void>;
 }
@@ -29,6 +33,8 @@ interface Account {
 export function createDirectAdminOps(o: DirectOpsOptions): AdminOps {
   const users = (): UserStore => o.users ?? fail("unavailable", o.missing?.users ?? "no user database configured");
   const sessions = (): SessionStore => o.sessions ?? fail("unavailable", o.missing?.sessions ?? "no session store configured");
+  const offline = (): { offline: OfflineStore; amp: AmpStore } =>
+    o.offline && o.amp ? { offline: o.offline, amp: o.amp } : fail("unavailable", o.missing?.offline ?? "no offline storage configured");
   const served = new Set(o.domains.map((d) => parseJid(d).domain));
   const account = (user: string, domain: string): Account => {
     const a = prepareAccount(user, domain);
@@ -65,6 +71,18 @@ export function createDirectAdminOps(o: DirectOpsOptions): AdminOps {
       const store = sessions();
       const [total, page] = await Promise.all([store.count(), store.list(limit)]);
       return { total, sessions: page };
+    },
+    async ampMessages(user, domain) {
+      const a = account(user, domain);
+      const rows = await offline().offline.list(a.jid);
+      return rows.map((r) => ({
+        id: r.id, storedAt: r.storedAt.toISOString(), sender: r.sender, expiresAt: r.expiresAt?.toISOString() ?? null,
+        rules: describeRules(r.meta), stanza: r.stanza,
+      }));
+    },
+    async ampPurge(user, domain, expirableOnly) {
+      const a = account(user, domain);
+      return offline().amp.purge(a.jid, { expirableOnly });
     },
     async close() {
       await o.close?.();

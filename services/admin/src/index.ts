@@ -10,3 +10,6 @@ export type { AdminFile } from "./admin-file.ts";
 export { openAdminOps } from "./backend.ts";
 export { runCli } from "./cli.ts";
 export type { CliIo } from "./cli.ts";
+export { openClusterOps } from "./cluster-ops.ts";
+export type { ClusterOps, ClusterStats, MigrationReport, QueueStatus } from "./cluster-ops.ts";
+export type { ConsumerStatus } from "./queue-status.ts";

@@ -7,6 +7,18 @@ export interface SessionsPage {
   sessions: SessionRecord[];
 }
 
+/** A message waiting in an account's offline queue, as the admin sees it. */
+export interface StoredMessage {
+  id: string;
+  storedAt: string;
+  sender: string;
+  /** The earliest unfired XEP-0079 expire-at, ISO 8601; null when the message never expires. */
+  expiresAt: string | null;
+  /** The XEP-0079 rules kept with it ("condition=value:action", fired ones marked), or "". */
+  rules: string;
+  stanza: string;
+}
+
 export interface AdminOps {
   /** Creates the account; returns its bare JID. */
   register(user: string, domain: string, password: string): Promise<string>;
@@ -15,6 +27,10 @@ export interface AdminOps {
   /** Usernames (prepared localparts) of one domain. */
   users(domain: string): Promise<string[]>;
   sessions(limit: number): Promise<SessionsPage>;
+  /** The account's stored (offline) messages, oldest first, with their XEP-0079 expiry and rules. */
+  ampMessages(user: string, domain: string): Promise<StoredMessage[]>;
+  /** Deletes the account's stored messages (only those with an expire-at pending, if asked); returns how many. */
+  ampPurge(user: string, domain: string, expirableOnly: boolean): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -32,5 +48,5 @@ export class AdminError extends Error {
   }
 }
 
-export const OP_NAMES = ["register", "unregister", "passwd", "users", "sessions"] as const;
+export const OP_NAMES = ["register", "unregister", "passwd", "users", "sessions", "ampMessages", "ampPurge"] as const;
 export type OpName = (typeof OP_NAMES)[number];

@@ -1,6 +1,6 @@
 // AdminOps as a client of a running standalone's admin endpoint (see endpoint.ts).
 import { AdminError } from "./ops.ts";
-import type { AdminErrorCode, AdminOps, OpName, SessionsPage } from "./ops.ts";
+import type { AdminErrorCode, AdminOps, OpName, SessionsPage, StoredMessage } from "./ops.ts";
 
 export function createRemoteAdminOps(endpoint: { url: string; token: string }): AdminOps {
   const call = async <T>(op: OpName, ...args: unknown[]): Promise<T> => {
@@ -24,6 +24,8 @@ export function createRemoteAdminOps(endpoint: { url: string; token: string }): 
     passwd: (user, domain, password) => call<string>("passwd", user, domain, password),
     users: (domain) => call<string[]>("users", domain),
     sessions: (limit) => call<SessionsPage>("sessions", limit),
+    ampMessages: (user, domain) => call<StoredMessage[]>("ampMessages", user, domain),
+    ampPurge: (user, domain, expirableOnly) => call<number>("ampPurge", user, domain, expirableOnly),
     close: async () => {},
   };
 }

@@ -7,7 +7,7 @@ import { createGateway } from "@xmppd/connection-gateway";
 import { startHttp } from "@xmppd/observability";
 import type { Logger, Metrics, OpsHttp } from "@xmppd/observability";
 import { createRouter } from "@xmppd/session-router";
-import { createOfflineStore, createUserStore } from "@xmppd/storage";
+import { createAccountXmlStore, createAmpStore, createBlockStore, createLastActivityStore, createOfflineStore, createRosterStore, createUserStore } from "@xmppd/storage";
 import { openInfra } from "./infra.ts";
 import type { Infra } from "./infra.ts";
 
@@ -38,16 +38,23 @@ export async function startStandalone(config: Config, log: Logger): Promise<Stan
 async function startServices(config: Config, log: Logger, infra: Infra): Promise<Standalone> {
   const users = createUserStore(infra.core);
   const { bus, sessions } = infra;
-  const router = await createRouter({ config, bus, sessions, users, log: log.child({ component: "session-router" }) });
-  const worker = await createAmpWorker({ config, bus, sessions, users, offline: createOfflineStore(infra.amp), log: log.child({ component: "amp-worker" }) });
+  const accounts = { blocks: createBlockStore(infra.core), xml: createAccountXmlStore(infra.core), last: createLastActivityStore(infra.core) };
+  const router = await createRouter({ config, bus, sessions, users, rosters: createRosterStore(infra.core), accounts, log: log.child({ component: "session-router" }) });
+  const worker = await createAmpWorker({
+    config, bus, sessions, users, roster: createRosterStore(infra.core),
+    offline: createOfflineStore(infra.amp), amp: createAmpStore(infra.amp), log: log.child({ component: "amp-worker" }),
+  });
   const gateway = await createGateway({ config, bus, log: log.child({ component: "connection-gateway" }), dataDir: config.dataDir });
   // Consumers first, listeners last: by the time a client can connect, its stanzas have a home.
   await router.start();
   await worker.start();
   await gateway.start();
-  const serve = (s: Service, host: string, port: number): Promise<OpsHttp> => startHttp({ host, port, registry: s.registry, isReady: () => s.isReady(), log });
+  type Extra = Pick<Parameters<typeof startHttp>[0], "onUpgrade" | "onRequest">;
+  const serve = (s: Service, host: string, port: number, extra: Extra = {}): Promise<OpsHttp> =>
+    startHttp({ host, port, registry: s.registry, isReady: () => s.isReady(), log, ...extra });
   const http = await Promise.all([
-    serve(gateway, config.gateway.host, config.gateway.httpPort),
+    // The gateway's HTTP port also serves WebSocket (RFC 7395) and BOSH (XEP-0206) clients.
+    serve(gateway, config.gateway.host, config.gateway.httpPort, { onUpgrade: gateway.upgrade, onRequest: gateway.request }),
     serve(router, config.router.host, config.router.httpPort),
     serve(worker, config.amp.host, config.amp.httpPort),
   ]);
@@ -69,7 +76,10 @@ async function startServices(config: Config, log: Logger, infra: Infra): Promise
 
 /** PGlite allows one process, so the admin CLI reaches the database through this endpoint. */
 async function startAdminEndpoint(config: Config, infra: Infra, users: ReturnType<typeof createUserStore>, log: Logger): Promise<() => Promise<void>> {
-  const ops = createDirectAdminOps({ users, sessions: infra.sessions, iterations: config.scramIterations, domains: config.domains });
+  const ops = createDirectAdminOps({
+    users, sessions: infra.sessions, offline: createOfflineStore(infra.amp), amp: createAmpStore(infra.amp),
+    iterations: config.scramIterations, domains: config.domains,
+  });
   const endpoint = await serveAdminOps(ops, (err) => log.error({ err }, "admin request failed"));
   writeAdminFile(config.dataDir, { url: endpoint.url, token: endpoint.token, pid: process.pid });
   return async () => {

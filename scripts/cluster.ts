@@ -1,0 +1,132 @@
+// `npm run cluster -- --gateways 2 --routers 2 --amp-workers 3`: the docker-compose topology as
+// plain processes on this machine, against local NATS, Redis and Postgres. By default it makes a
+// throwaway database and cluster name and removes the database on exit; --database-url and
+// --cluster reuse given ones (kept on exit). Stops every child on Ctrl-C or SIGTERM.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { createNatsBus, subjects } from "@xmppd/bus";
+import { createPgClient, migrate } from "@xmppd/storage";
+import { ensureServices, tempDatabase, uniqueId } from "@xmppd/testkit";
+import { clusterEnv, createProcessSet, type Proc } from "./cluster/processes.ts";
+
+interface Options {
+  gateways: number;
+  routers: number;
+  ampWorkers: number;
+  cluster?: string;
+  domain: string;
+  natsUrl?: string;
+  redisUrl?: string;
+  databaseUrl?: string;
+  tlsOptional?: boolean;
+}
+
+const count = (min: number) => (text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > 64) throw new InvalidArgumentError(`expected an integer from ${min} to 64`);
+  return n;
+};
+
+const opts = new Command("cluster")
+  .description("Run gateways, routers and AMP workers as local processes against NATS, Redis and Postgres")
+  .option("--gateways <n>", "connection gateways", count(1), 1)
+  .option("--routers <n>", "session routers", count(1), 1)
+  .option("--amp-workers <n>", "AMP workers", count(1), 1)
+  .option("--cluster <name>", "cluster name (bus subjects, Redis keys, JetStream stream); default: a fresh one")
+  .option("--domain <domain>", "XMPP domain served", "localhost")
+  .option("--nats-url <url>", "NATS server (default nats://127.0.0.1:4222, started if not running)")
+  .option("--redis-url <url>", "Redis server (default redis://127.0.0.1:6379)")
+  .option("--database-url <url>", "Postgres database to use and keep (default: a throwaway one, dropped on exit)")
+  .option("--tls-optional", "let clients authenticate without STARTTLS (gateway.tls.required=false)")
+  .parse()
+  .opts<Options>();
+
+const local = opts.natsUrl && opts.redisUrl && opts.databaseUrl ? undefined : await ensureServices();
+const cluster = opts.cluster ?? uniqueId("dev");
+const db = opts.databaseUrl ? undefined : await tempDatabase();
+const databaseUrl = opts.databaseUrl ?? (db?.url as string);
+const dir = mkdtempSync(join(tmpdir(), `xmppd-${cluster}-`));
+const env = {
+  ...(process.env as Record<string, string>),
+  ...clusterEnv({
+    natsUrl: opts.natsUrl ?? (local?.natsUrl as string),
+    redisUrl: opts.redisUrl ?? (local?.redisUrl as string),
+    databaseUrl,
+    cluster,
+    dir,
+    domain: opts.domain,
+    tlsRequired: !opts.tlsOptional,
+  }),
+};
+// Migrate once up front so that several processes starting together do not race on it.
+const sql = await createPgClient({ url: databaseUrl });
+await migrate(sql, "core");
+await migrate(sql, "amp");
+await sql.close();
+
+const set = createProcessSet({ cluster, dir, env });
+let stopping: Promise<void> | undefined;
+const stop = (why: string): Promise<void> => {
+  stopping ??= (async () => {
+    console.log(`\n${why}: stopping ${set.procs.filter((p) => p.child.exitCode === null).length} processes`);
+    await set.stopAll(10_000);
+    await db?.drop();
+    if (!opts.cluster) await deleteStream();
+    console.log("stopped");
+  })();
+  return stopping;
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    stop(signal).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`stopping failed: ${(err as Error).message}`);
+        process.exit(1);
+      },
+    );
+  });
+}
+
+try {
+  for (let i = 0; i < opts.routers; i++) watch(await set.start("router"));
+  for (let i = 0; i < opts.ampWorkers; i++) watch(await set.start("amp"));
+  for (let i = 0; i < opts.gateways; i++) watch(await set.start("gateway"));
+} catch (err) {
+  console.error((err as Error).message);
+  await stop("start-up failed");
+  process.exit(1);
+}
+printSummary();
+
+/** A throwaway cluster's JetStream stream goes with it, like its database. */
+async function deleteStream(): Promise<void> {
+  const bus = await createNatsBus({ url: env.NATS_URL as string, name: "cluster-runner" });
+  const names = subjects(cluster);
+  await bus.deleteWorkQueue({ stream: names.ampStream(), subjectPrefix: names.ampSubjectPrefix(), durable: names.ampDurable() }).catch(() => {});
+  await bus.close();
+}
+
+/** A child that dies on its own is reported, with where to read why; the rest keep running. */
+function watch(proc: Proc): void {
+  void proc.exited.then((code) => {
+    if (!stopping) console.error(`${proc.name} (pid ${proc.child.pid}) exited with ${code ?? proc.child.signalCode}; log: ${proc.logFile}`);
+  });
+}
+
+function printSummary(): void {
+  const rows = set.procs.map((p) => {
+    const c2s = p.kind === "gateway" ? `c2s 127.0.0.1:${p.c2sPort}  tls 127.0.0.1:${p.tlsPort}  ws ws://127.0.0.1:${p.httpPort}/xmpp-websocket  ` : "";
+    return `  ${p.name.padEnd(10)} pid ${String(p.child.pid).padEnd(8)} ${c2s}http http://127.0.0.1:${p.httpPort}/metrics`;
+  });
+  console.log([
+    `cluster ${cluster}, domain ${opts.domain}, database ${databaseUrl}${db ? " (dropped on exit)" : ""}`,
+    ...rows,
+    `logs in ${dir}`,
+    "for the admin CLI (npm run admin -- register alice localhost secret; sessions; stats):",
+    `  export NATS_URL=${env.NATS_URL} REDIS_URL=${env.REDIS_URL} DATABASE_URL=${databaseUrl} XMPPD__cluster=${cluster} XMPPD__domains='${env.XMPPD__domains}'`,
+    "ready; Ctrl-C stops every process",
+  ].join("\n"));
+}

@@ -1,0 +1,149 @@
+// The production topology as plain processes on this machine: gateways, routers and AMP workers,
+// each its own `node` process with its own ports and log file, against real NATS, Redis and
+// Postgres. Shared by `npm run cluster` (scripts/cluster.ts) and the end-to-end tests
+// (test/support/topology.ts).
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { freePort, waitFor } from "@xmppd/testkit";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const ENTRY = {
+  gateway: "services/connection-gateway/src/main.ts",
+  router: "services/session-router/src/main.ts",
+  amp: "services/amp-worker/src/main.ts",
+} as const;
+export type Kind = keyof typeof ENTRY;
+
+export interface Proc {
+  kind: Kind;
+  name: string;
+  child: ChildProcess;
+  httpPort: number;
+  c2sPort: number;
+  /** Direct TLS (XEP-0368) port of a gateway; 0 for other kinds. WebSocket is on httpPort. */
+  tlsPort: number;
+  logFile: string;
+  exited: Promise<number | null>;
+}
+
+export interface ClusterEnvOptions {
+  natsUrl: string;
+  redisUrl: string;
+  databaseUrl: string;
+  cluster: string;
+  /** dataDir of every process (generated certificates) and where the logs go. */
+  dir: string;
+  domain: string;
+  tlsRequired: boolean;
+}
+
+/** The environment every process of one cluster shares (packages/config/src/env.ts). */
+export function clusterEnv(o: ClusterEnvOptions): Record<string, string> {
+  return {
+    NATS_URL: o.natsUrl,
+    REDIS_URL: o.redisUrl,
+    DATABASE_URL: o.databaseUrl,
+    LOG_LEVEL: "info",
+    XMPPD__cluster: o.cluster,
+    XMPPD__dataDir: o.dir,
+    XMPPD__domains: JSON.stringify([o.domain]),
+    XMPPD__gateway__tls__required: String(o.tlsRequired),
+  };
+}
+
+export interface ProcessSetOptions {
+  cluster: string;
+  dir: string;
+  env: Record<string, string>;
+  /** Start every process with the V8 inspector on a random loopback port. */
+  inspect?: boolean;
+  /** Extra node flags for every process, e.g. ["--cpu-prof"]. */
+  nodeArgs?: string[];
+}
+
+export interface ProcessSet {
+  procs: Proc[];
+  /** Live processes of a kind, in start order. */
+  of(kind: Kind): Proc[];
+  /** Starts one more process of a kind on free ports and waits for its /readyz. */
+  start(kind: Kind): Promise<Proc>;
+  kill(proc: Proc, signal?: NodeJS.Signals): Promise<void>;
+  logs(proc: Proc): string;
+  /** SIGTERM to every live process, SIGKILL to any still there after graceMs; resolves when all have exited. */
+  stopAll(graceMs?: number): Promise<void>;
+}
+
+export function createProcessSet(o: ProcessSetOptions): ProcessSet {
+  const procs: Proc[] = [];
+  let counter = 0;
+  const isLive = (p: Proc) => p.child.exitCode === null && p.child.signalCode === null;
+
+  async function start(kind: Kind): Promise<Proc> {
+    const name = `${kind}-${++counter}`;
+    const httpPort = await freePort();
+    const c2sPort = kind === "gateway" ? await freePort() : 0;
+    const tlsPort = kind === "gateway" ? await freePort() : 0;
+    const env: Record<string, string> = { ...o.env };
+    if (kind === "gateway") {
+      env.XMPPD__gateway__id = `gw${counter}-${o.cluster}`.slice(0, 60);
+      env.XMPPD__gateway__httpPort = String(httpPort);
+      env.XMPPD__gateway__c2sPort = String(c2sPort);
+      env.XMPPD__gateway__tlsPort = String(tlsPort);
+    } else if (kind === "router") {
+      env.XMPPD__router__id = `rt${counter}-${o.cluster}`.slice(0, 60);
+      env.XMPPD__router__httpPort = String(httpPort);
+    } else {
+      env.XMPPD__amp__httpPort = String(httpPort);
+    }
+    const logFile = join(o.dir, `${name}.log`);
+    const out = createWriteStream(logFile);
+    const args = [...(o.inspect ? ["--inspect=127.0.0.1:0"] : []), ...(o.nodeArgs ?? []), "--import", "tsx", ENTRY[kind]];
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout!.pipe(out);
+    child.stderr!.pipe(out);
+    const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
+    const proc: Proc = { kind, name, child, httpPort, c2sPort, tlsPort, logFile, exited };
+    procs.push(proc);
+    await waitFor(async () => isLive(proc) && (await isReady(httpPort)), { timeoutMs: 30_000, intervalMs: 100 }).catch((err: unknown) => {
+      throw new Error(`${name} did not become ready:\n${readLog(logFile)}`, { cause: err });
+    });
+    return proc;
+  }
+
+  return {
+    procs,
+    of: (kind) => procs.filter((p) => p.kind === kind && isLive(p)),
+    start,
+    async kill(proc, signal = "SIGKILL") {
+      proc.child.kill(signal);
+      await proc.exited;
+    },
+    logs: (proc) => readLog(proc.logFile),
+    async stopAll(graceMs = 5000) {
+      await Promise.all(procs.filter(isLive).map(async (p) => {
+        p.child.kill("SIGTERM");
+        const timer = setTimeout(() => p.child.kill("SIGKILL"), graceMs);
+        await p.exited;
+        clearTimeout(timer);
+      }));
+    },
+  };
+}
+
+async function isReady(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+function readLog(file: string): string {
+  try {
+    return readFileSync(file, "utf8").split("\n").slice(-60).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}

@@ -1,0 +1,30 @@
+// check-config: load a configuration the way the services do (file plus environment) and list
+// every problem with its key, the fix and where the value came from.
+import { ConfigError, loadConfig, type ConfigIssue } from "@xmppd/config";
+
+export interface ConfigProblem {
+  key: string;
+  problem: string;
+  fix: string;
+  source?: string;
+}
+
+export type ConfigCheck = { ok: true; domains: readonly string[] } | { ok: false; problems: ConfigProblem[] };
+
+export function checkConfig(file: string | undefined, env?: Record<string, string | undefined>): ConfigCheck {
+  try {
+    return { ok: true, domains: loadConfig({ file, env }).domains };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return { ok: false, problems: err.issues.map(toProblem) };
+  }
+}
+
+function toProblem(issue: ConfigIssue): ConfigProblem {
+  const key = issue.label ?? issue.at.reduce<string>((text, s) => (typeof s === "number" ? `${text}[${s}]` : text ? `${text}.${s}` : s), "");
+  return { key, problem: issue.problem, fix: issue.fix, ...(issue.source ? { source: issue.source } : {}) };
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  return `${p.key}: ${p.problem} (${p.fix})${p.source ? ` [from ${p.source}]` : ""}`;
+}

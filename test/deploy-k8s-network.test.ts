@@ -1,0 +1,96 @@
+// The NetworkPolicies of every k8s overlay, evaluated (test/support/deploy-netpol.ts) for the
+// tier rules: only the gateway is reachable from outside; the gateway reaches NATS and nothing
+// else (ARCHITECTURE.md invariant 5: no path to the data even if it is compromised); only the
+// router and the AMP workers reach Redis and Postgres.
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT, configFrom, resolveEnv, type Doc } from "./support/deploy-checks.ts";
+import { HTTP_PORT } from "./support/deploy-facts.ts";
+import { kustomizeBuild } from "./support/deploy-kustomize.ts";
+import { OUTSIDE, createNetwork, type Pod } from "./support/deploy-netpol.ts";
+
+const BUILDS = ["k8s/base", ...readdirSync(join(ROOT, "k8s/overlays")).sort().map((o) => `k8s/overlays/${o}`)];
+
+/** The backends as the base kustomization expects them (labels, ports). */
+const BACKENDS: Pod[] = [
+  { name: "nats", namespace: "xmppd-private", labels: { "app.kubernetes.io/name": "nats" }, ports: [{ name: "client", containerPort: 4222 }, { name: "monitor", containerPort: 8222 }] },
+  { name: "redis", namespace: "xmppd-private", labels: { "app.kubernetes.io/name": "redis" }, ports: [{ containerPort: 6379 }] },
+  { name: "postgres", namespace: "xmppd-private", labels: { "app.kubernetes.io/name": "postgres" }, ports: [{ containerPort: 5432 }] },
+];
+const OTHERS: Pod[] = [
+  OUTSIDE,
+  { name: "prometheus", namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus" } },
+  { name: "keda-operator", namespace: "keda", labels: { app: "keda-operator" } },
+  { name: "ingress-controller", namespace: "ingress-nginx", labels: { "app.kubernetes.io/name": "ingress-nginx" } },
+  { name: "stranger", namespace: "default", labels: { app: "other" } },
+  { name: "kube-dns", namespace: "kube-system", labels: { "k8s-app": "kube-dns" }, ports: [{ containerPort: 53 }] },
+];
+
+describe.each(BUILDS)("%s network policies", (dir) => {
+  const { docs } = kustomizeBuild(dir);
+  const net = createNetwork(docs);
+  const ours: Pod[] = docs.filter((d) => d.kind === "Deployment").map((d: Doc) => ({
+    name: d.metadata.name,
+    namespace: d.metadata.namespace,
+    labels: d.spec.template.metadata.labels,
+    ports: d.spec.template.spec.containers[0].ports,
+  }));
+  const all = [...ours, ...BACKENDS, ...OTHERS];
+  const gatewayDoc = docs.find((d) => d.kind === "Deployment" && d.metadata.name === "connection-gateway") as Doc;
+  const gatewayConfig = configFrom(resolveEnv(docs, "xmppd-dmz", gatewayDoc.spec.template.spec.containers[0]).env);
+  const behindProxy = gatewayConfig.gateway.websocket.tlsTerminatedByProxy;
+  const pod = (name: string) => all.find((p) => p.name === name) as Pod;
+  const portsOf = (p: Pod) => (p.ports ?? []).map((x) => x.containerPort);
+  /** Who may connect to any port of the server. */
+  const clientsOf = (server: string): string[] =>
+    all.filter((c) => c.name !== server && portsOf(pod(server)).some((port) => net.allows(c, pod(server), port))).map((c) => c.name).sort();
+
+  it("from outside, only the gateway's ports are reachable (not its HTTP port where wss:// ends in the ingress)", () => {
+    const reachable = [...ours, ...BACKENDS].flatMap((p) => portsOf(p).filter((port) => net.allows(OUTSIDE, p, port)).map((port) => `${p.name}:${port}`));
+    const http = HTTP_PORT["connection-gateway"];
+    const open = portsOf(pod("connection-gateway")).filter((port) => !(behindProxy && port === http));
+    expect(reachable.sort()).toEqual(open.map((port) => `connection-gateway:${port}`).sort());
+    // The gateway takes ws:// on its HTTP port as secure then: only the TLS-terminating ingress may send it.
+    if (behindProxy) {
+      expect(net.allows(pod("ingress-controller"), pod("connection-gateway"), http as number)).toBe(true);
+      expect(net.allows(pod("stranger"), pod("connection-gateway"), http as number)).toBe(false);
+    }
+  });
+
+  it("the gateway reaches NATS's client port and DNS, nothing else, by its own egress policy alone", () => {
+    const gateway = pod("connection-gateway");
+    for (const check of [net.allows, net.egressAllows]) {
+      const reached = all.flatMap((p) => [...portsOf(p), 443, 80].filter((port) => p !== gateway && check(gateway, p, port)).map((port) => `${p.name}:${port}`));
+      expect(reached.sort()).toEqual(["kube-dns:53", "nats:4222"]);
+    }
+  });
+
+  it("only the router and the AMP workers reach Redis and Postgres, by their ingress policy alone", () => {
+    for (const backend of ["redis", "postgres"]) {
+      expect(clientsOf(backend), backend).toEqual(["amp-worker", "session-router"]);
+      const port = portsOf(pod(backend))[0] as number;
+      expect(all.filter((c) => c.name !== backend && net.ingressAllows(c, pod(backend), port)).map((c) => c.name).sort(), backend).toEqual(["amp-worker", "session-router"]);
+    }
+  });
+
+  it("the router and the AMP workers reach NATS, Redis and Postgres", () => {
+    for (const name of ["session-router", "amp-worker"]) {
+      for (const [backend, port] of [["nats", 4222], ["redis", 6379], ["postgres", 5432]] as const) {
+        expect(net.allows(pod(name), pod(backend), port), `${name} -> ${backend}`).toBe(true);
+      }
+    }
+  });
+
+  it("NATS's client port takes the three tiers only; KEDA reads its monitoring port", () => {
+    const clients = all.filter((c) => net.allows(c, pod("nats"), 4222)).map((c) => c.name).sort();
+    expect(clients).toEqual(["amp-worker", "connection-gateway", "session-router"]);
+    expect(net.allows(pod("keda-operator"), pod("nats"), 8222)).toBe(true);
+    expect(net.allows(pod("stranger"), pod("nats"), 8222)).toBe(false);
+  });
+
+  it("Prometheus in namespace monitoring can scrape every service's HTTP port", () => {
+    for (const name of Object.keys(HTTP_PORT)) expect(net.allows(pod("prometheus"), pod(name), HTTP_PORT[name] as number), name).toBe(true);
+    expect(net.allows(pod("stranger"), pod("session-router"), HTTP_PORT["session-router"] as number)).toBe(false);
+  });
+});
