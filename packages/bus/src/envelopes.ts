@@ -3,15 +3,38 @@
 
 /** Gateway -> router. `seq` increases by one per envelope of a connection. */
 export type ToRouter =
-  | { t: "open"; gw: string; conn: string; seq: number; domain: string; ip: string; secure: boolean }
+  /** `sm`: the connection's XEP-0198 session, replayed to a router that takes the connection over. */
+  | { t: "open"; gw: string; conn: string; seq: number; domain: string; ip: string; secure: boolean; sm?: string }
   | { t: "sasl"; gw: string; conn: string; seq: number; xml: string; cb?: ChannelBinding }
   /**
    * After authentication; `jid` is the bare JID before bind and the full JID after it. The
    * gateway, which parsed the stanza, also sends its name, `to` and `type`, so that a router can
    * route an ordinary message without parsing it again.
    */
-  | { t: "stanza"; gw: string; conn: string; seq: number; jid: string; xml: string; name?: string; to?: string; type?: string }
-  | { t: "closed"; gw: string; conn: string; seq: number; jid?: string; reason: string };
+  | { t: "stanza"; gw: string; conn: string; seq: number; jid: string; xml: string; name?: string; to?: string; type?: string; smh?: number }
+  /** `resumable`: an XEP-0198 session that stays for resumption (the stream was not closed cleanly). */
+  | { t: "closed"; gw: string; conn: string; seq: number; jid?: string; reason: string; resumable?: true }
+  | ({ t: "sm"; gw: string; conn: string; seq: number; jid: string } & SmRequest);
+
+/**
+ * XEP-0198 requests from a gateway (stream-management.md). `smh` on a stanza envelope is the
+ * client's inbound count of that stanza (unwrapped), stored by the router before it acknowledges.
+ */
+export type SmRequest =
+  | { op: "enable" }
+  /** `jid` is the bare JID; `h` is the client's count as sent (mod 2^32). */
+  | { op: "resume"; id: string; h: number }
+  /** The client acknowledged every outbound stanza up to `upTo` (unwrapped sequence number). */
+  | { op: "ack"; upTo: number }
+  /** A delivery reached the gateway without a sequence number: number it and send it back. */
+  | { op: "seq"; xml: string };
+
+/** XEP-0198 answers to a gateway. */
+export type SmReply =
+  | { op: "enabled"; id: string; max: number }
+  /** `h`: client stanzas handled; `acked`: outbound stanzas the client has; redelivery follows as numbered "deliver"s. */
+  | { op: "resumed"; id: string; jid: string; h: number; acked: number }
+  | { op: "failed"; condition: string; h?: number };
 
 export interface ChannelBinding {
   type: "tls-exporter" | "tls-server-end-point";
@@ -20,14 +43,16 @@ export interface ChannelBinding {
 
 /** Router or AMP worker -> gateway. */
 export type ToGateway =
-  | { t: "deliver"; conn: string; xml: string }
+  /** `sm`: the stanza's XEP-0198 sequence number when the session has resumption enabled. */
+  | { t: "deliver"; conn: string; xml: string; sm?: number }
   /** A SASL reply; `user` (bare JID) is set on success so the gateway may restart the stream. */
   | { t: "sasl"; conn: string; xml: string; user?: string; failed?: boolean }
   /** The resource is bound: from now on the gateway stamps `from` with this full JID. */
   | { t: "bound"; conn: string; jid: string; xml: string }
   /** The router has handed off every envelope of conn up to and including seq. */
   | { t: "ack"; conn: string; seq: number }
-  | { t: "close"; conn: string; condition: string; text?: string };
+  | { t: "close"; conn: string; condition: string; text?: string }
+  | ({ t: "sm"; conn: string } & SmReply);
 
 export interface RouterHeartbeat { id: string; ts: number; draining?: boolean }
 export interface GatewayHeartbeat { id: string; ts: number; connections: number }

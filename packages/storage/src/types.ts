@@ -21,6 +21,8 @@ export interface SessionRecord {
   blocklist?: true;
   /** Message Carbons are enabled for the resource (XEP-0280 §4). */
   carbons?: true;
+  /** The resource's resumable XEP-0198 session (SmStore): deliveries to it are numbered and kept. */
+  sm?: string;
 }
 
 /** Changes to a session's annotations (SessionStore.annotate); an empty directed list clears it. */

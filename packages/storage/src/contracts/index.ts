@@ -8,3 +8,4 @@ export { runSqlClientContract, type SqlDatabaseFixture } from "./sql-client-cont
 export { createThrowawayDatabase, type ThrowawayDatabase } from "./throwaway-database.ts";
 export { runAmpStoreContract, type AmpStoreFixture } from "./amp-store-contract.ts";
 export { runAccountStoresContract, type AccountStoresFixture } from "./account-stores-contract.ts";
+export { runSmStoreContract } from "./sm-store-contract.ts";

@@ -15,6 +15,7 @@ export function encodeRecord(rec: SessionRecord): string {
   if (directed && directed.length > 0) out.directed = directed;
   if (blocklist) out.blocklist = true;
   if (carbons) out.carbons = true;
+  if (rec.sm !== undefined) out.sm = rec.sm;
   return JSON.stringify(out);
 }
 
@@ -30,6 +31,7 @@ export function decodeRecord(json: string): SessionRecord {
   if (Array.isArray(o.directed) && o.directed.length > 0) rec.directed = o.directed.map(String);
   if (o.blocklist === true) rec.blocklist = true;
   if (o.carbons === true) rec.carbons = true;
+  if (typeof o.sm === "string") rec.sm = o.sm;
   return rec;
 }
 

@@ -1,0 +1,97 @@
+// The SmStore in process, for the single-process mode; the same semantics as the Redis adapter
+// (both pass runSmStoreContract). One difference: a process that dies takes these sessions with
+// it, so detachGateway has no session-store keys to keep (standalone gateways die with it).
+import { unwrapH, type SmQueued, type SmStore } from "./types.ts";
+
+interface State {
+  jid: string;
+  gateway: string;
+  conn: string;
+  state: "a" | "d" | "e";
+  out: number;
+  acked: number;
+  handled: number;
+  bytes: number;
+  queue: string[];
+  due: number | null;
+}
+
+export function createMemorySmStore(): SmStore {
+  const states = new Map<string, State>();
+
+  function trim(s: State, n: number): void {
+    for (const x of s.queue.splice(0, Math.max(0, n))) s.bytes -= Buffer.byteLength(x);
+  }
+  const items = (s: State): SmQueued[] => s.queue.map((xml, i) => ({ seq: s.acked + 1 + i, xml }));
+
+  return {
+    async create({ id, jid, gateway, conn }) {
+      states.set(id, { jid, gateway, conn, state: "a", out: 0, acked: 0, handled: 0, bytes: 0, queue: [], due: null });
+    },
+    async append(id, xml, limits) {
+      const s = states.get(id);
+      if (!s || s.state === "e") return { ok: false, reason: "gone" };
+      const size = Buffer.byteLength(xml);
+      if (s.queue.length >= limits.maxStanzas || s.bytes + size > limits.maxBytes) return { ok: false, reason: "full" };
+      s.out += 1;
+      s.queue.push(xml);
+      s.bytes += size;
+      return s.state === "a" ? { ok: true, seq: s.out, to: { gateway: s.gateway, conn: s.conn } } : { ok: true, seq: s.out };
+    },
+    async ack(id, upTo) {
+      const s = states.get(id);
+      if (!s) return;
+      const to = Math.min(upTo, s.out);
+      trim(s, to - s.acked);
+      s.acked = Math.max(s.acked, to);
+    },
+    async handled(counts) {
+      for (const [id, h] of counts) {
+        const s = states.get(id);
+        if (s) s.handled = h;
+      }
+    },
+    async resume(id, bare, h, to) {
+      const s = states.get(id);
+      if (!s || s.state === "e" || !s.jid.startsWith(`${bare}/`)) return { ok: false, reason: "unknown" };
+      const upTo = unwrapH(h, s.acked);
+      if (upTo > s.out) return { ok: false, reason: "too-high", handled: s.handled };
+      trim(s, upTo - s.acked);
+      s.acked = upTo;
+      const previous = s.state === "a" ? { previous: { gateway: s.gateway, conn: s.conn } } : {};
+      Object.assign(s, { state: "a", gateway: to.gateway, conn: to.conn, due: null });
+      return { ok: true, jid: s.jid, handled: s.handled, acked: s.acked, items: items(s), ...previous };
+    },
+    async detach(id, conn, deadline) {
+      const s = states.get(id);
+      if (!s || s.state !== "a" || s.conn !== conn) return false;
+      Object.assign(s, { state: "d", due: deadline });
+      return true;
+    },
+    async detachGateway(gateway, deadline) {
+      const out: string[] = [];
+      for (const [id, s] of states) {
+        if (s.state !== "a" || s.gateway !== gateway) continue;
+        Object.assign(s, { state: "d", due: deadline });
+        out.push(id);
+      }
+      return out;
+    },
+    async end(id, conn, leaseUntil) {
+      const s = states.get(id);
+      if (!s) return null;
+      if (conn !== null ? s.state !== "a" || s.conn !== conn : s.state === "a") return null;
+      Object.assign(s, { state: "e", due: leaseUntil });
+      return { jid: s.jid, conn: s.conn, items: items(s) };
+    },
+    async claimDue(now, leaseUntil, limit) {
+      const due = [...states].filter(([, s]) => s.due !== null && s.due <= now).sort(([, a], [, b]) => a.due! - b.due!).slice(0, limit);
+      for (const [, s] of due) s.due = leaseUntil;
+      return due.map(([id]) => id);
+    },
+    async remove(id) {
+      states.delete(id);
+    },
+    async close() {},
+  };
+}
