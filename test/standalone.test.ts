@@ -27,6 +27,7 @@ beforeAll(async () => {
     XMPPD__dataDir: dataDir,
     XMPPD__gateway__c2sPort: String(port),
     XMPPD__gateway__tlsPort: "0",
+    XMPPD__gateway__httpsPort: "0",
     XMPPD__gateway__httpPort: String(ports[0]),
     XMPPD__router__httpPort: String(ports[1]),
     XMPPD__amp__httpPort: String(ports[2]),

@@ -23,6 +23,8 @@ export interface Proc {
   c2sPort: number;
   /** Direct TLS (XEP-0368) port of a gateway; 0 for other kinds. WebSocket is on httpPort. */
   tlsPort: number;
+  /** HTTPS port of a gateway (wss:// and BOSH over TLS); 0 for other kinds. */
+  httpsPort: number;
   logFile: string;
   exited: Promise<number | null>;
 }
@@ -84,12 +86,14 @@ export function createProcessSet(o: ProcessSetOptions): ProcessSet {
     const httpPort = await freePort();
     const c2sPort = kind === "gateway" ? await freePort() : 0;
     const tlsPort = kind === "gateway" ? await freePort() : 0;
+    const httpsPort = kind === "gateway" ? await freePort() : 0;
     const env: Record<string, string> = { ...o.env };
     if (kind === "gateway") {
       env.XMPPD__gateway__id = `gw${counter}-${o.cluster}`.slice(0, 60);
       env.XMPPD__gateway__httpPort = String(httpPort);
       env.XMPPD__gateway__c2sPort = String(c2sPort);
       env.XMPPD__gateway__tlsPort = String(tlsPort);
+      env.XMPPD__gateway__httpsPort = String(httpsPort);
     } else if (kind === "router") {
       env.XMPPD__router__id = `rt${counter}-${o.cluster}`.slice(0, 60);
       env.XMPPD__router__httpPort = String(httpPort);
@@ -103,7 +107,7 @@ export function createProcessSet(o: ProcessSetOptions): ProcessSet {
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);
     const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
-    const proc: Proc = { kind, name, child, httpPort, c2sPort, tlsPort, logFile, exited };
+    const proc: Proc = { kind, name, child, httpPort, c2sPort, tlsPort, httpsPort, logFile, exited };
     procs.push(proc);
     await waitFor(async () => isLive(proc) && (await isReady(httpPort)), { timeoutMs: 30_000, intervalMs: 100 }).catch((err: unknown) => {
       throw new Error(`${name} did not become ready:\n${readLog(logFile)}`, { cause: err });

@@ -17,6 +17,7 @@ export const KEY_DOCS: Readonly<Record<string, string>> = {
   "gateway.tlsPort": "Direct TLS c2s port (XEP-0368, ALPN xmpp-client).",
   "gateway.websocket.tlsTerminatedByProxy": "An ingress terminates TLS for the HTTP port, so ws:// and BOSH streams count as secure.",
   "gateway.httpPort": "HTTP port: WebSocket, BOSH, /metrics, /healthz, /readyz.",
+  "gateway.httpsPort": "HTTPS port: WebSocket (wss://) and BOSH over TLS, with the direct TLS certificate (reloaded on SIGHUP).",
   "gateway.bosh.maxWaitSeconds": "Longest time a BOSH request is held before an empty answer (XEP-0124 wait).",
   "gateway.bosh.inactivitySeconds": "A BOSH session with no request open for this long is closed (XEP-0124 inactivity).",
   "gateway.bosh.maxPauseSeconds": "Longest pause a BOSH client may ask for (XEP-0124 maxpause).",

@@ -84,6 +84,8 @@ export const configSchema = z
         /** Direct TLS c2s port (XEP-0368); 0 picks a free one. */
         tlsPort: port.default(5223),
         httpPort: port.default(5280),
+        /** HTTPS port: WebSocket (wss://) and BOSH over TLS, with the direct TLS certificate; 0 picks a free one. */
+        httpsPort: port.default(5281),
         tls,
         websocket: z
           .object({

@@ -1,4 +1,4 @@
-// BOSH (XEP-0124, XEP-0206) on the gateway's HTTP port at /http-bind: POST bodies, the CORS
+// BOSH (XEP-0124, XEP-0206) on the gateway's HTTP and HTTPS ports at /http-bind: POST bodies, the CORS
 // preflight, session creation and the routing of later requests to their session by sid.
 // Each session is one transport for the shared protocol phases, admitted like any connection.
 import { isUtf8 } from "node:buffer";
@@ -11,6 +11,7 @@ import { readBody, replyPreflight, replyStatus, replyXml } from "./bosh-http.ts"
 import { bodyLimits } from "./bosh-input.ts";
 import { BoshTransport, type SessionParams } from "./bosh-transport.ts";
 import type { GatewayContext } from "./context.ts";
+import { isTlsRequest } from "./https-listener.ts";
 
 export const BOSH_PATH = "/http-bind";
 /** XEP-0124 §7.1: we hold at most one request; requests = hold + 1. */
@@ -74,8 +75,8 @@ export function boshEndpoint(ctx: GatewayContext, accept: Accept): BoshEndpoint 
       {
         params, rid, reply: replyXml,
         remoteIp: req.socket.remoteAddress ?? "unknown",
-        // The HTTP port is plain; an ingress may terminate TLS for it (same rule as WebSocket).
-        isSecure: websocket.tlsTerminatedByProxy,
+        // Secure on the HTTPS port, or on the plain one when an ingress terminates TLS for it (as WebSocket).
+        isSecure: isTlsRequest(req, websocket.tlsTerminatedByProxy),
         onFinished: (id) => sessions.delete(id),
       },
       text,

@@ -1,5 +1,5 @@
 // The composition root of a connection gateway: TLS material, router pool, upstream relay,
-// the listeners (c2s TCP, direct TLS, WebSocket upgrades, BOSH requests) and the bus link. The gateway talks
+// the listeners (c2s TCP, direct TLS, HTTPS, WebSocket upgrades, BOSH requests) and the bus link. The gateway talks
 // only to the bus (ARCHITECTURE: NATS only).
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -13,6 +13,8 @@ import { boshEndpoint } from "./bosh-endpoint.ts";
 import { linkToCluster, type ClusterLink } from "./cluster-link.ts";
 import type { Connection } from "./connection.ts";
 import type { GatewayContext } from "./context.ts";
+import { serveHostMeta } from "./host-meta.ts";
+import { listenHttps, type HttpsListener } from "./https-listener.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { RouterPool } from "./router-pool.ts";
 import { SaslThrottle } from "./sasl-throttle.ts";
@@ -41,9 +43,16 @@ export interface Gateway {
   c2sPort(): number;
   /** The bound direct TLS port (XEP-0368). */
   tlsPort(): number;
+  /**
+   * Opens the HTTPS port (gateway.httpsPort): wss:// and BOSH over TLS with the direct TLS
+   * certificate. Separate from start() because the process entry points own the HTTP ports.
+   */
+  listenHttps(): Promise<void>;
+  /** The bound HTTPS port; 0 before listenHttps. */
+  httpsPort(): number;
   /** The HTTP server's upgrade handler: WebSocket on /xmpp-websocket (RFC 7395). */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** The HTTP server's request handler for BOSH on /http-bind (XEP-0124, XEP-0206); false: not ours. */
+  /** The HTTP server's request handler for BOSH on /http-bind (XEP-0124, XEP-0206) and XEP-0156 host-meta; false: not ours. */
   request(req: IncomingMessage, res: ServerResponse): boolean;
   /** Re-reads the certificate (SIGHUP): new TLS connections get it, open ones keep theirs. */
   reloadTls(): Promise<void>;
@@ -78,7 +87,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const accept = createAccept(ctx, connections);
   const websocket = websocketEndpoint(ctx, accept);
   const bosh = boshEndpoint(ctx, accept);
+  const handleRequest = (req: IncomingMessage, res: ServerResponse): boolean =>
+    serveHostMeta(req, res, config.gateway.websocket.tlsTerminatedByProxy) || bosh.handle(req, res);
   let listeners: { c2s: Listener; tls: Listener } | null = null;
+  let https: HttpsListener | null = null;
   let link: ClusterLink | null = null;
   let stopping = false;
 
@@ -95,7 +107,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       stopping = true;
       websocket.close();
       bosh.close();
-      await drain(listeners ? [listeners.c2s, listeners.tls] : [], connections, config.gateway.drainMs);
+      await drain([...(listeners ? [listeners.c2s, listeners.tls] : []), ...(https ? [https] : [])], connections, config.gateway.drainMs);
       link?.stop();
       await bus.flush();
       upstream.dispose();
@@ -104,10 +116,15 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     isReady: () => listeners !== null && !stopping && pool.hasLive(),
     c2sPort: () => listeners?.c2s.port() ?? 0,
     tlsPort: () => listeners?.tls.port() ?? 0,
+    async listenHttps() {
+      https ??= await listenHttps(ctx, config.gateway.httpsPort, { upgrade: websocket.upgrade, request: handleRequest });
+    },
+    httpsPort: () => https?.port() ?? 0,
     upgrade: (req, socket, head) => websocket.upgrade(req, socket, head),
-    request: (req, res) => bosh.handle(req, res),
+    request: handleRequest,
     async reloadTls() {
       await material.reload();
+      https?.reload();
       log.info("TLS certificate reloaded");
     },
   };

@@ -1,6 +1,6 @@
 // The connection gateway as a process: configuration, bus, logs, the HTTP port (ops endpoint,
-// WebSocket upgrades and BOSH) and signals. It needs NATS only: no database or Redis credentials
-// ever reach the DMZ.
+// WebSocket upgrades and BOSH), the HTTPS port (the same over TLS) and signals. It needs NATS
+// only: no database or Redis credentials ever reach the DMZ.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
 import { exitWhenBusLost, openBus, requireUrls, runProcess } from "@xmppd/runtime";
@@ -17,6 +17,8 @@ runProcess("connection-gateway", async () => {
     gateway.reloadTls().catch((err: unknown) => log.error({ err }, "TLS reload failed; keeping the previous certificate"));
   });
   await gateway.start();
+  // wss:// and BOSH over TLS on gateway.httpsPort, with the certificate SIGHUP reloads.
+  await gateway.listenHttps();
   const http = await startHttp({
     host: config.gateway.host, port: config.gateway.httpPort, registry: gateway.registry, isReady: gateway.isReady, log,
     onUpgrade: gateway.upgrade,

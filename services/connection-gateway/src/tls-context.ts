@@ -6,7 +6,7 @@
 import { constants } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createSecureContext, type SecureContext } from "node:tls";
+import { createSecureContext, type SecureContext, type SecureContextOptions } from "node:tls";
 import { generate } from "selfsigned";
 
 export interface TlsSource {
@@ -22,13 +22,17 @@ export interface PemPair {
 }
 
 /** TLS 1.2 or newer, no renegotiation, no compression (ARCHITECTURE "Limits"). */
-export function secureContextFor(pem: PemPair): SecureContext {
-  return createSecureContext({
+export function secureOptionsFor(pem: PemPair): SecureContextOptions {
+  return {
     cert: pem.cert,
     key: pem.key,
     minVersion: "TLSv1.2",
     secureOptions: constants.SSL_OP_NO_RENEGOTIATION | constants.SSL_OP_NO_COMPRESSION,
-  });
+  };
+}
+
+export function secureContextFor(pem: PemPair): SecureContext {
+  return createSecureContext(secureOptionsFor(pem));
 }
 
 /** The certificate new TLS handshakes use; `reload` re-reads the files. */
@@ -36,19 +40,28 @@ export class TlsMaterial {
   private constructor(
     private readonly source: TlsSource,
     private current: SecureContext,
+    private currentOptions: SecureContextOptions,
   ) {}
 
   static async load(source: TlsSource): Promise<TlsMaterial> {
-    return new TlsMaterial(source, secureContextFor(await loadPem(source)));
+    const options = secureOptionsFor(await loadPem(source));
+    return new TlsMaterial(source, createSecureContext(options), options);
   }
 
   get context(): SecureContext {
     return this.current;
   }
 
+  /** The same certificate as options, for servers that build their own context (node:https). */
+  get options(): SecureContextOptions {
+    return this.currentOptions;
+  }
+
   /** Reads the PEM files again; on any error the previous certificate stays in use. */
   async reload(): Promise<void> {
-    this.current = secureContextFor(await loadPem(this.source));
+    const options = secureOptionsFor(await loadPem(this.source));
+    this.current = createSecureContext(options);
+    this.currentOptions = options;
   }
 }
 

@@ -1,4 +1,4 @@
-// XMPP over WebSocket (RFC 7395) on the gateway's HTTP port: the upgrade handler for
+// XMPP over WebSocket (RFC 7395) on the gateway's HTTP and HTTPS ports: the upgrade handler for
 // /xmpp-websocket. The `xmpp` subprotocol is required (§3.1); messages are capped at about
 // twice the stanza limit (ARCHITECTURE "Limits"), the framing then applies the exact limits.
 import type { IncomingMessage } from "node:http";
@@ -6,6 +6,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { Accept } from "./accept.ts";
 import type { GatewayContext } from "./context.ts";
+import { isTlsRequest } from "./https-listener.ts";
 import { WsTransport } from "./ws-transport.ts";
 
 export const WEBSOCKET_PATH = "/xmpp-websocket";
@@ -35,7 +36,9 @@ export function websocketEndpoint(ctx: GatewayContext, accept: Accept): WebSocke
       const refusal = refusalFor(req, closed);
       if (refusal !== null) return void socket.end(refusal);
       const ip = req.socket.remoteAddress ?? "unknown";
-      wss.handleUpgrade(req, socket, head, (ws) => accept(new WsTransport(ws, ip, websocket.tlsTerminatedByProxy)));
+      // wss:// on the HTTPS port, or ws:// behind an ingress that terminated TLS: no STARTTLS, secure.
+      const isSecure = isTlsRequest(req, websocket.tlsTerminatedByProxy);
+      wss.handleUpgrade(req, socket, head, (ws) => accept(new WsTransport(ws, ip, isSecure)));
     },
     close() {
       closed = true;

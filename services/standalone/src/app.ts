@@ -13,7 +13,7 @@ import type { Infra } from "./infra.ts";
 
 export interface Standalone {
   /** Ports actually bound (0 in config picks a free one): c2s and each service's ops HTTP. */
-  readonly ports: { c2s: number; gateway: number; router: number; amp: number };
+  readonly ports: { c2s: number; gateway: number; router: number; amp: number; https: number };
   readonly isEmbeddedDatabase: boolean;
   /** Stops gateway, router and worker in that order, then the infrastructure. */
   stop(): Promise<void>;
@@ -49,6 +49,7 @@ async function startServices(config: Config, log: Logger, infra: Infra): Promise
   await router.start();
   await worker.start();
   await gateway.start();
+  await gateway.listenHttps();
   type Extra = Pick<Parameters<typeof startHttp>[0], "onUpgrade" | "onRequest">;
   const serve = (s: Service, host: string, port: number, extra: Extra = {}): Promise<OpsHttp> =>
     startHttp({ host, port, registry: s.registry, isReady: () => s.isReady(), log, ...extra });
@@ -61,7 +62,7 @@ async function startServices(config: Config, log: Logger, infra: Infra): Promise
   const closeAdmin = infra.isEmbeddedDatabase ? await startAdminEndpoint(config, infra, users, log) : async () => {};
 
   return {
-    ports: { c2s: gateway.c2sPort(), gateway: http[0].port, router: http[1].port, amp: http[2].port },
+    ports: { c2s: gateway.c2sPort(), gateway: http[0].port, router: http[1].port, amp: http[2].port, https: gateway.httpsPort() },
     isEmbeddedDatabase: infra.isEmbeddedDatabase,
     async stop() {
       await closeAdmin();

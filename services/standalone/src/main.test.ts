@@ -31,6 +31,7 @@ describe("standalone process", () => {
       XMPPD__gateway__host: "127.0.0.1",
       XMPPD__gateway__c2sPort: String(c2s),
       XMPPD__gateway__tlsPort: "0",
+      XMPPD__gateway__httpsPort: "0",
       XMPPD__gateway__httpPort: String(gw),
       XMPPD__router__host: "127.0.0.1",
       XMPPD__router__httpPort: String(router),
