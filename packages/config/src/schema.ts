@@ -111,6 +111,17 @@ export const configSchema = z
         pingIntervalMs: ms.default(60_000),
         /** Grace period for open connections on SIGTERM. */
         drainMs: ms.default(5000),
+        /** XEP-0198 stream management (docs/stream-management.md). */
+        streamManagement: z
+          .object({
+            enabled: z.boolean().default(true),
+            /** How long a resumable session waits for its client after the connection is lost (advertised as max). */
+            resumeTimeoutSeconds: positive.default(300),
+          })
+          .strict()
+          .prefault({}),
+        /** On SIGTERM, TCP clients are sent <see-other-host/> with this host[:port]; without it, <system-shutdown/>. */
+        seeOtherHost: z.string().min(1).optional(),
       })
       .strict()
       .prefault({}),

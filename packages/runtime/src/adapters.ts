@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { createMemoryBus, createNatsBus, type Bus } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
 import { createMemorySessionStore, createPgClient, createPgliteClient, createRedisSessionStore, migrate } from "@xmppd/storage";
-import type { SessionStore, SqlClient } from "@xmppd/storage";
+import type { SessionStore, SmStore, SqlClient } from "@xmppd/storage";
+import { createMemorySmStore, createRedisSmStore } from "@xmppd/storage";
 
 export async function openBus(config: Config, name: string): Promise<Bus> {
   return config.nats.url ? createNatsBus({ url: config.nats.url, name }) : createMemoryBus();
@@ -15,6 +16,13 @@ export function openSessions(config: Config): SessionStore {
   return config.redis.url
     ? createRedisSessionStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix ?? `${config.cluster}:` })
     : createMemorySessionStore();
+}
+
+/** XEP-0198 resumption state beside the sessions (same Redis, same prefix), or in process. */
+export function openSm(config: Config): SmStore {
+  return config.redis.url
+    ? createRedisSmStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix ?? `${config.cluster}:` })
+    : createMemorySmStore();
 }
 
 export interface Databases {

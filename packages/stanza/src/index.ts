@@ -9,4 +9,5 @@ export {
   type StreamErrorCondition,
 } from "./conditions.ts";
 export { streamError } from "./stream-error.ts";
+export { NS_SM, SM_ID, parseH, unwrapH, wrapH } from "./sm-count.ts";
 export { errorReply, iqResult, isError, type ErrorReplyOptions } from "./replies.ts";

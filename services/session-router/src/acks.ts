@@ -13,7 +13,11 @@ export interface AckBatcher {
   flush(): Promise<void>;
 }
 
-export function createAckBatcher(bus: Bus, s: Subjects, delayMs = 5, onError: (err: unknown) => void = () => {}): AckBatcher {
+/**
+ * `prepare` runs before each batch is acknowledged: what the acknowledged envelopes caused must
+ * be stored first (XEP-0198 appends and handled counts, sm-delivery.ts).
+ */
+export function createAckBatcher(bus: Bus, s: Subjects, delayMs = 5, onError: (err: unknown) => void = () => {}, prepare?: () => Promise<void>): AckBatcher {
   let dirty = new Set<ConnState>();
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> = Promise.resolve();
@@ -29,6 +33,7 @@ export function createAckBatcher(bus: Bus, s: Subjects, delayMs = 5, onError: (e
     if (dirty.size === 0) return;
     const batch = dirty;
     dirty = new Set();
+    if (prepare) await prepare();
     await bus.flush();
     for (const state of batch) {
       const seq = state.doneSeq;

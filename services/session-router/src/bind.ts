@@ -8,6 +8,7 @@ import type { ConnState } from "./connections.ts";
 import { replyTo, sendToGateway, type RouterContext } from "./context.ts";
 import { blocklistOf } from "./blocking.ts";
 import { sessionGone } from "./presence-broadcast.ts";
+import { smReplaced } from "./sm-lifecycle.ts";
 
 /** True for the bind request <iq type="set"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"/></iq>. */
 export function isBindRequest(el: Element): boolean {
@@ -37,6 +38,7 @@ export async function handleBind(ctx: RouterContext, state: ConnState, account: 
     sendToGateway(ctx, old.gateway, { t: "close", conn: old.conn, condition: "conflict", text: "Replaced by new connection" });
     // The replaced session ends here (its own close will find nothing to unbind): RFC 6121 §4.5.2.
     await sessionGone(ctx, old);
+    await smReplaced(ctx, old);
   }
   state.available = false;
   state.priority = 0;

@@ -23,6 +23,8 @@ export interface ConnState {
   priority: number;
   /** XEP-0280 carbons of this resource: false after bind, undefined (unknown) after a failover. */
   carbons?: boolean;
+  /** The connection's resumable XEP-0198 session (sm-requests.ts), also after a failover ("open"). */
+  sm?: string;
 }
 
 export interface ConnectionTable {

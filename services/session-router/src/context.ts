@@ -8,6 +8,7 @@ import type { Element } from "@xmppd/xml";
 import type { ConnState } from "./connections.ts";
 import type { RouterMetrics } from "./metrics.ts";
 import type { SessionLookup } from "./session-lookup.ts";
+import type { SmRouter } from "./sm-delivery.ts";
 
 export interface RouterContext {
   readonly id: string;
@@ -37,6 +38,8 @@ export interface RouterContext {
   readonly order: () => string;
   /** Cluster-wide key for the fake SCRAM salts of unknown users (same on every router). */
   readonly fakeSaltKey: Buffer;
+  /** XEP-0198: resumable sessions' numbered deliveries and state. */
+  readonly sm: SmRouter;
 }
 
 /** One publish to a gateway's inbox. */
@@ -46,5 +49,11 @@ export function sendToGateway(ctx: RouterContext, gw: string, env: ToGateway): v
 
 /** Sends a stanza back to the connection it came from (replies and errors). */
 export function replyTo(ctx: RouterContext, state: ConnState, el: Element | null): void {
-  if (el) sendToGateway(ctx, state.gw, { t: "deliver", conn: state.conn, xml: el.toString() });
+  if (el) deliverTo(ctx, { gateway: state.gw, conn: state.conn, sm: state.sm }, el.toString());
+}
+
+/** One stanza to one session: numbered and kept first when it is resumable (XEP-0198). */
+export function deliverTo(ctx: RouterContext, target: { gateway: string; conn: string; sm?: string | undefined }, xml: string): void {
+  if (target.sm !== undefined) return ctx.sm.deliver({ gateway: target.gateway, conn: target.conn, sm: target.sm }, xml);
+  sendToGateway(ctx, target.gateway, { t: "deliver", conn: target.conn, xml });
 }

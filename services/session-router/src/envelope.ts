@@ -18,6 +18,25 @@ export function isToRouter(v: unknown): v is ToRouter {
       return typeof e.xml === "string" && typeof e.jid === "string" && optionalString(e.name) && optionalString(e.to) && optionalString(e.type);
     case "closed":
       return e.jid === undefined || typeof e.jid === "string";
+    case "sm":
+      return typeof e.jid === "string" && isSmRequest(e);
+    default:
+      return false;
+  }
+}
+
+/** XEP-0198 requests (bus SmRequest): numbers are what the gateway computed, checked anyway. */
+function isSmRequest(e: Record<string, unknown>): boolean {
+  const count = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+  switch (e.op) {
+    case "enable":
+      return true;
+    case "resume":
+      return typeof e.id === "string" && count(e.h);
+    case "ack":
+      return count(e.upTo);
+    case "seq":
+      return typeof e.xml === "string";
     default:
       return false;
   }

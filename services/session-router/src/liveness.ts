@@ -7,6 +7,7 @@ import { decode, encode, type GatewayGone, type GatewayHeartbeat, type RouterHea
 import type { SessionRecord } from "@xmppd/storage";
 import type { RouterContext } from "./context.ts";
 import { sessionGone } from "./presence-broadcast.ts";
+import { smGatewayGone, smSweep } from "./sm-lifecycle.ts";
 
 /** Sessions of a dead gateway whose unavailable presence is broadcast at once. */
 const ANNOUNCE_BATCH = 32;
@@ -52,6 +53,8 @@ export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) =
     sweeping = true;
     try {
       for (const gw of await ctx.sessions.deadGateways()) {
+        // XEP-0198 §5: resumable sessions stay (detached) until their resumption timeout.
+        await smGatewayGone(ctx, gw);
         const removed = await ctx.sessions.removeGateway(gw);
         if (removed.length === 0) continue; // another router got there first
         ctx.log.warn({ gw, sessions: removed.length }, "gateway heartbeat lapsed; its sessions were removed");
@@ -73,6 +76,7 @@ export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) =
       beat(false);
       timers.push(setInterval(() => beat(draining), intervalMs));
       timers.push(setInterval(() => void sweep(), intervalMs));
+      timers.push(setInterval(() => void smSweep(ctx).catch((err: unknown) => ctx.log.warn({ err }, "XEP-0198 expiry sweep failed")), intervalMs));
     },
     beat,
     stop() {

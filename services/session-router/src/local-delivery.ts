@@ -9,7 +9,7 @@ import type { SessionRecord } from "@xmppd/storage";
 import { blockVerdict, refuseBlocked, verdictOf } from "./blocking.ts";
 import { sendCarbons, sentCopyTargets, withoutPrivate } from "./carbons.ts";
 import type { ConnState } from "./connections.ts";
-import { sendToGateway, type RouterContext } from "./context.ts";
+import { deliverTo, type RouterContext } from "./context.ts";
 import { bareOf } from "./presence-delivery.ts";
 import { answerIq, bounce, type Routed, type StanzaKind } from "./replies.ts";
 import type { RoutedStanza } from "./routed-stanza.ts";
@@ -39,7 +39,7 @@ export async function deliverLocal(ctx: RouterContext, state: ConnState, stanza:
       // path; delivered now, this one would overtake them, so it lines up behind them.
       if (queued > 0 && isQueueable(kind, type) && ctx.config.offline.enabled) return storeOffline(ctx, state, stanza, to, seq, ownSessions);
       const text = kind === "message" ? withoutPrivate(stanza).xml : stanza.xml;
-      for (const t of decision.targets) sendToGateway(ctx, t.gateway, { t: "deliver", conn: t.conn, xml: text });
+      for (const t of decision.targets) deliverTo(ctx, t, text);
       if (kind === "message") sendCarbons(ctx, stanza, toBare, decision.targets, sessions, ownSessions);
       return "deliver";
     }

@@ -1,7 +1,7 @@
 // The session router process: configuration, real adapters, HTTP endpoints, signals.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
-import { exitWhenBusLost, openBus, openDatabases, openSessions, requireUrls, runProcess } from "@xmppd/runtime";
+import { exitWhenBusLost, openBus, openDatabases, openSessions, openSm, requireUrls, runProcess } from "@xmppd/runtime";
 import { createAccountXmlStore, createBlockStore, createLastActivityStore, createRosterStore, createUserStore } from "@xmppd/storage";
 import { createRouter } from "./router.ts";
 
@@ -12,8 +12,9 @@ runProcess("session-router", async () => {
   const db = await openDatabases(config, { amp: false });
   const bus = await openBus(config, "session-router");
   const sessions = openSessions(config);
+  const sm = openSm(config);
   const accounts = { blocks: createBlockStore(db.core), xml: createAccountXmlStore(db.core), last: createLastActivityStore(db.core) };
-  const router = await createRouter({ config, bus, sessions, users: createUserStore(db.core), rosters: createRosterStore(db.core), accounts, log });
+  const router = await createRouter({ config, bus, sessions, users: createUserStore(db.core), rosters: createRosterStore(db.core), accounts, log, sm });
   const http = await startHttp({ host: config.router.host, port: config.router.httpPort, registry: router.registry, isReady: router.isReady, log });
   exitWhenBusLost(bus, log);
   await router.start();
@@ -22,7 +23,7 @@ runProcess("session-router", async () => {
       log.info({ router: router.id }, "draining");
       await router.stop();
       await http.close();
-      await Promise.all([bus.close(), sessions.close(), db.close()]);
+      await Promise.all([bus.close(), sessions.close(), sm.close(), db.close()]);
     },
   };
 });

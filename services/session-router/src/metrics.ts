@@ -10,6 +10,8 @@ export interface RouterMetrics {
   bound(): void;
   /** XEP-0079 messages refused by validation (DP-03 a-c), by error category. */
   ampRejected(kind: string): void;
+  /** XEP-0198 session events: enabled, resumed, resume_unknown, detached, expired, queue_full ... */
+  sm(event: string): void;
 }
 
 export function createRouterMetrics(): RouterMetrics {
@@ -19,8 +21,10 @@ export function createRouterMetrics(): RouterMetrics {
   const auth = m.counter("auth_total", "SASL authentication results, by mechanism", ["mechanism", "result"]);
   const bound = m.counter("sessions_bound_total", "Resources bound");
   const ampRejected = m.counter("amp_rejected_total", "XEP-0079 messages refused by validation before enqueueing, by category", ["category"]);
+  const sm = m.counter("sm_events_total", "XEP-0198 stream management events, by event", ["event"]);
   return {
     registry: m.registry,
+    sm: (event) => sm.inc({ event }),
     routed(kind, outcome, startedAt) {
       stanzas.inc({ kind, outcome });
       latency.observe({ kind }, Number(process.hrtime.bigint() - startedAt) / 1e9);

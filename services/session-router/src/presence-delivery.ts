@@ -5,7 +5,7 @@ import type { SessionRecord } from "@xmppd/storage";
 import { parseElement, xml, type Element } from "@xmppd/xml";
 import { blockingCore } from "@xmppd/modules";
 import { blocklistOf } from "./blocking.ts";
-import { sendToGateway, type RouterContext } from "./context.ts";
+import { deliverTo, type RouterContext } from "./context.ts";
 
 /** Accounts looked up in one store call (roster broadcasts of big rosters go in slices). */
 const BATCH = 256;
@@ -20,8 +20,8 @@ export function isLocal(ctx: RouterContext, bare: string): boolean {
   return ctx.domains.has(bare.slice(bare.indexOf("@") + 1));
 }
 
-export function toSession(ctx: RouterContext, rec: Pick<SessionRecord, "gateway" | "conn">, el: Element): void {
-  sendToGateway(ctx, rec.gateway, { t: "deliver", conn: rec.conn, xml: el.toString() });
+export function toSession(ctx: RouterContext, rec: Pick<SessionRecord, "gateway" | "conn" | "sm">, el: Element): void {
+  deliverTo(ctx, rec, el.toString());
 }
 
 /**
@@ -49,7 +49,7 @@ export async function toAvailable(ctx: RouterContext, bares: readonly string[], 
       }
       el.attrs.to = bare;
       const text = el.toString();
-      for (const t of targets) sendToGateway(ctx, t.gateway, { t: "deliver", conn: t.conn, xml: text });
+      for (const t of targets) deliverTo(ctx, t, text);
     }
   }
 }

@@ -5,9 +5,13 @@ import type { Config } from "@xmppd/config";
 import { parseJid, tryParseJid } from "@xmppd/jid";
 import { blocking, carbons, createModuleHost, defaultModules, lastActivity, privateStorage, roster, vcard, type AccountDataCapability, type ModuleCapabilities } from "@xmppd/modules";
 import type { Logger } from "@xmppd/observability";
-import type { AccountXmlStore, BlockStore, LastActivityStore, RosterStore, SessionStore, UserStore } from "@xmppd/storage";
+import type { AccountXmlStore, BlockStore, LastActivityStore, RosterStore, SessionStore, SmStore, UserStore } from "@xmppd/storage";
+import { createMemorySmStore } from "@xmppd/storage";
 import type { Registry } from "prom-client";
 import { createAckBatcher } from "./acks.ts";
+import { createSmRouter } from "./sm-delivery.ts";
+import { smClosed } from "./sm-lifecycle.ts";
+import { handleSmRequest } from "./sm-requests.ts";
 import { createConnectionTable, type ConnState } from "./connections.ts";
 import type { RouterContext } from "./context.ts";
 import { isToRouter } from "./envelope.ts";
@@ -37,6 +41,8 @@ export interface RouterDeps {
   accounts?: AccountStores;
   /** Unique per process ([a-z0-9_-]); default config.router.id, else generated. */
   id?: string;
+  /** XEP-0198 resumption state (createRedisSmStore with the session store's prefix); default in process. */
+  sm?: SmStore;
 }
 
 export interface AccountStores {
@@ -77,9 +83,10 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
     lastActivity: deps.accounts?.last ?? null, log: log.child({ router: id }),
     metrics, modules, work, ampQueue: amp, lookup: createSessionLookup(deps.sessions), domains, order: createOrderKeys(),
     fakeSaltKey: await deps.users.serverSecret("scram-fake-salt"),
+    sm: createSmRouter(deps.sm ?? createMemorySmStore(), () => ctx),
   };
   const table = createConnectionTable((err, st) => ctx.log.error({ err, gw: st.gw, conn: st.conn }, "envelope failed"));
-  const acks = createAckBatcher(bus, s, 5, (err) => ctx.log.warn({ err }, "acknowledgements not sent"));
+  const acks = createAckBatcher(bus, s, 5, (err) => ctx.log.warn({ err }, "acknowledgements not sent"), () => ctx.sm.flush());
   const liveness = createLiveness(ctx, (gw) => table.forgetGateway(gw));
   let inbox: Subscription | null = null;
   let phase: "new" | "running" | "stopping" | "stopped" = "new";
@@ -96,6 +103,8 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
     const st = table.get(env.gw, env.conn);
     const taken = table.enqueue(st, env.seq, () => handle(st, env, startedAt), (done, seq) => {
       acks.done(done, seq);
+      // XEP-0198: the client's count of this stanza, stored before the ack (acks.ts prepare).
+      if (env.t === "stanza" && env.smh !== undefined && done.sm) ctx.sm.handled(done.sm, env.smh);
       if (env.t === "closed") table.forget(done);
     });
     // A resend of something already taken: acknowledge again once done (the ack may be lost).
@@ -107,12 +116,17 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
       case "open":
         st.domain = env.domain;
         st.sasl = undefined;
+        // Replayed to a router that takes the connection over: its XEP-0198 session comes along.
+        if (env.sm !== undefined) st.sm = env.sm;
         return;
       case "sasl":
         return handleSasl(ctx, st, env.xml);
       case "stanza":
         return handleStanza(ctx, st, env, startedAt);
+      case "sm":
+        return handleSmRequest(ctx, st, env.jid, env);
       case "closed": {
+        if (st.sm) return smClosed(ctx, st, env.resumable === true);
         const jid = env.jid ? tryParseJid(env.jid) : null;
         if (!jid || jid.isBare()) return;
         const removed = await ctx.sessions.unbind(jid.toString(), env.conn);

@@ -73,9 +73,6 @@ export interface SmStore {
   close(): Promise<void>;
 }
 
-/** Resumption ids: 18 random bytes, base64url. Anything else from a client is unknown at once. */
-export const SM_ID = /^[A-Za-z0-9_-]{24}$/;
-
 /**
  * The client's h (mod 2^32) as an unwrapped count, given the last acknowledged one (XEP-0198 §4).
  * The same arithmetic as unwrapH in @xmppd/stanza (storage depends on no protocol package) and

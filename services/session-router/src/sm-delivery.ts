@@ -1,0 +1,61 @@
+// XEP-0198 on the router's delivery path (docs/stream-management.md). A stanza for a resumable
+// session is numbered and kept in the SmStore (one scripted round trip) before it is published,
+// to wherever the store says the session is attached now; while it is detached, it waits there.
+// The envelope that caused it is acknowledged to its gateway only after these appends and the
+// batched handled counts are stored (flush(), called by the ack batcher).
+import type { SessionRecord, SmStore } from "@xmppd/storage";
+import { sendToGateway, type RouterContext } from "./context.ts";
+import { undeliverable } from "./sm-undeliverable.ts";
+
+export type SmTarget = Pick<SessionRecord, "gateway" | "conn"> & { sm: string };
+
+export interface SmRouter {
+  readonly store: SmStore;
+  /** Numbers, keeps and publishes a stanza for a resumable session. */
+  deliver(target: SmTarget, xml: string): void;
+  /** A client stanza of a resumable session was handled: its inbound count (unwrapped). */
+  handled(id: string, h: number): void;
+  /** Resolves when every append so far is stored and published and the handled counts are stored. */
+  flush(): Promise<void>;
+}
+
+export function createSmRouter(store: SmStore, ctx: () => RouterContext): SmRouter {
+  const pending = new Set<Promise<void>>();
+  let counts = new Map<string, number>();
+
+  function track(work: Promise<void>): void {
+    const p = work.catch((err: unknown) => ctx().log.warn({ err }, "XEP-0198 delivery failed")).finally(() => pending.delete(p));
+    pending.add(p);
+  }
+
+  async function deliver(target: SmTarget, xml: string): Promise<void> {
+    const c = ctx();
+    const { outboundStanzas, outboundBytes } = c.config.gateway.limits;
+    const r = await store.append(target.sm, xml, { maxStanzas: outboundStanzas, maxBytes: outboundBytes });
+    if (r.ok) {
+      if (r.to) sendToGateway(c, r.to.gateway, { t: "deliver", conn: r.to.conn, xml, sm: r.seq });
+      return;
+    }
+    c.metrics.sm(r.reason === "full" ? "queue_full" : "gone");
+    // "gone": the session ended and its record is on its way out; the gateway (if the stream is
+    // still there) decides. "full": ARCHITECTURE "Limits": the unacked queue holds 1000 stanzas /
+    // 2 MiB; past that a message takes the undeliverable path instead of being lost.
+    if (r.reason === "gone") sendToGateway(c, target.gateway, { t: "deliver", conn: target.conn, xml });
+    else await undeliverable(c, `full:${target.sm}`, [{ seq: Date.now(), xml }]);
+  }
+
+  return {
+    store,
+    deliver: (target, xml) => track(deliver(target, xml)),
+    handled(id, h) {
+      if (h > (counts.get(id) ?? 0)) counts.set(id, h);
+    },
+    async flush() {
+      while (pending.size > 0) await Promise.all([...pending]);
+      if (counts.size === 0) return;
+      const batch = counts;
+      counts = new Map();
+      await store.handled(batch);
+    },
+  };
+}
