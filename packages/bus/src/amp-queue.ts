@@ -1,13 +1,13 @@
 // The AMP work queue as routers and workers both see it: its spec (with its ordered partitions)
 // and the subject of an account's work, so both sides agree on where an account's work goes.
 import { partitionOf } from "./partition.ts";
-import type { Subjects } from "./subjects.ts";
+import type { AmpWorkKind, Subjects } from "./subjects.ts";
 import type { WorkQueueSpec } from "./types.ts";
 
 export interface AmpQueue {
   readonly spec: WorkQueueSpec;
   /** The subject for work about `owner` (a bare JID): its partition keeps that account's order. */
-  subject(kind: "message" | "flush", owner: string): string;
+  subject(kind: AmpWorkKind, owner: string): string;
 }
 
 export function ampQueue(s: Subjects, partitions: number): AmpQueue {

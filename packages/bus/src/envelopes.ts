@@ -75,7 +75,12 @@ export type AmpWork =
       /** The stanza carries a valid XEP-0079 <amp/> (checked by the router, DP-03 a-c): evaluate its rules. */
       amp?: true;
     }
-  | { t: "flush"; jid: string; gw: string; conn: string };
+  | { t: "flush"; jid: string; gw: string; conn: string }
+  /**
+   * XEP-0013: a flexible offline retrieval IQ of `jid` (full JID, bound on gw/conn), checked by
+   * the router; the worker answers it, and sends any messages it asks for, to that connection.
+   */
+  | { t: "offline"; jid: string; gw: string; conn: string; xml: string };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -20,6 +20,9 @@ function partitionToken(n: number): string {
   return `p${n}`;
 }
 
+/** The kinds of AMP work, the last token of their subject. */
+export type AmpWorkKind = "message" | "flush" | "offline";
+
 export interface Subjects {
   readonly prefix: string;
   /** Gateway -> router: one connection's ordered stream of SASL steps and stanzas. */
@@ -35,7 +38,7 @@ export interface Subjects {
   ampStream(): string;
   ampSubjectPrefix(): string;
   /** Work of one kind for one ordered partition (see ampPartitions). */
-  ampWork(kind: "message" | "flush", partition: number): string;
+  ampWork(kind: AmpWorkKind, partition: number): string;
   ampDurable(): string;
   /** The work queue's ordered partitions: subject filter and durable consumer of each. */
   ampPartitions(count: number): WorkPartition[];
@@ -53,7 +56,7 @@ export function subjects(prefix = "xmpp"): Subjects {
     gatewayGone: () => `${p}.gateway-gone`,
     ampStream: () => `${prefix.toUpperCase().replace(/-/g, "_")}_AMP`,
     ampSubjectPrefix: () => `${p}.amp`,
-    ampWork: (kind: "message" | "flush", partition: number) => `${p}.amp.${partitionToken(partition)}.${kind}`,
+    ampWork: (kind: AmpWorkKind, partition: number) => `${p}.amp.${partitionToken(partition)}.${kind}`,
     ampDurable: () => "amp-workers",
     ampPartitions: (count: number) =>
       Array.from({ length: partitionCount(count) }, (_, n) => ({ filter: `${p}.amp.${partitionToken(n)}.>`, durable: `amp-workers-${partitionToken(n)}` })),

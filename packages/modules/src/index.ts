@@ -1,10 +1,12 @@
-export type { DiscoIdentity, IqContext, IqRegistration, IqReply, ModuleCapabilities, ModuleContext, Registrations, XmppModule } from "./host/types.ts";
+export type { DiscoIdentity, IqContext, IqRegistration, IqReply, ModuleCapabilities, ModuleContext, OfflineCapability, Registrations, XmppModule } from "./host/types.ts";
+export { FORWARDED } from "./host/types.ts";
 export { createModuleHost, iqKey, type ModuleHost, type ModuleHostOptions } from "./host/module-host.ts";
 export { ping } from "./ping/ping.ts";
 export { disco } from "./disco/disco.ts";
 export { version, serverVersion } from "./version/version.ts";
 export { session } from "./session/session.ts";
 export { offline } from "./offline/offline.ts";
+export * as flexibleOffline from "./offline/flexible.ts";
 // RFC 6121: the roster module (loaded by the router with its capabilities, not a default module),
 // and the pure parts the router's presence path shares with it.
 export { roster, rosterVersioningFeature } from "./roster/roster.ts";

@@ -28,3 +28,5 @@ export const NS_PRIVATE = "jabber:iq:private"; // XEP-0049
 export const NS_LAST = "jabber:iq:last"; // XEP-0012
 export const NS_TIME = "urn:xmpp:time"; // XEP-0202
 export const NS_CAPS = "http://jabber.org/protocol/caps"; // XEP-0115
+export const NS_OFFLINE = "http://jabber.org/protocol/offline"; // XEP-0013
+export const NS_DATA_FORMS = "jabber:x:data"; // XEP-0004

@@ -23,6 +23,8 @@ export interface SessionRecord {
   carbons?: true;
   /** The resource's resumable XEP-0198 session (SmStore): deliveries to it are numbered and kept. */
   sm?: string;
+  /** The resource used flexible offline retrieval: no offline flood for the account (XEP-0013 §2.2). */
+  flexOffline?: true;
 }
 
 /** Changes to a session's annotations (SessionStore.annotate); an empty directed list clears it. */
@@ -31,6 +33,7 @@ export interface SessionAnnotations {
   directed?: string[];
   blocklist?: boolean;
   carbons?: boolean;
+  flexOffline?: boolean;
 }
 
 /** What the router needs to route a message to one account. */

@@ -12,6 +12,7 @@ import type { HandlerTable, WorkContext } from "./context.ts";
 import { createDispatcher } from "./consumer.ts";
 import { handleFlush } from "./handlers/flush.ts";
 import { handleMessage } from "./handlers/message.ts";
+import { handleOffline } from "./handlers/offline.ts";
 import { createAmpMetrics } from "./metrics.ts";
 
 export interface AmpWorkerDeps {
@@ -33,7 +34,7 @@ export interface AmpWorker {
   readonly registry: Metrics["registry"];
 }
 
-export const DEFAULT_HANDLERS: HandlerTable = { message: handleMessage, flush: handleFlush };
+export const DEFAULT_HANDLERS: HandlerTable = { message: handleMessage, flush: handleFlush, offline: handleOffline };
 
 /** How often the queue's pending count is sampled into the gauge. */
 const PENDING_POLL_MS = 5000;

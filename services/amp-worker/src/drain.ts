@@ -18,6 +18,8 @@ type Row = OfflineMessage & { id: string };
 
 /** Returns how many rows left storage (delivered, or bounced because their resource is gone). */
 export async function drainToSessions(ctx: WorkContext, owner: string): Promise<number> {
+  // XEP-0013 §2.2: while a resource retrieves flexibly, stored messages wait for its requests.
+  if (isFlexible(await ctx.sessions.get(owner))) return 0;
   return drainExpiring(ctx, owner, async () => {
     let expired = false;
     const n = await ctx.offline.drain(owner, async (rows) => {
@@ -33,6 +35,11 @@ export async function drainToSessions(ctx: WorkContext, owner: string): Promise<
     await releaseQueued(ctx, owner, n);
     return { n, expired };
   });
+}
+
+/** A resource of the account used XEP-0013 this session: no automatic delivery from storage. */
+export function isFlexible(sessions: readonly SessionRecord[]): boolean {
+  return sessions.some((s) => s.flexOffline === true);
 }
 
 /** false: the row has no resource to go to now, and stays (with everything after it). */

@@ -37,7 +37,9 @@ export async function deliverLocal(ctx: RouterContext, state: ConnState, stanza:
     case "deliver": {
       // Invariant 2: earlier chat/normal messages for this account are still on the offline
       // path; delivered now, this one would overtake them, so it lines up behind them.
-      if (queued > 0 && isQueueable(kind, type) && ctx.config.offline.enabled) return storeOffline(ctx, state, stanza, to, seq, ownSessions);
+      // Not while a resource retrieves stored messages flexibly (XEP-0013 §2.2): they wait for
+      // its requests, and in-session messages are delivered as usual.
+      if (queued > 0 && isQueueable(kind, type) && ctx.config.offline.enabled && !sessions.some((s) => s.flexOffline)) return storeOffline(ctx, state, stanza, to, seq, ownSessions);
       const text = kind === "message" ? withoutPrivate(stanza).xml : stanza.xml;
       for (const t of decision.targets) deliverTo(ctx, t, text);
       if (kind === "message") sendCarbons(ctx, stanza, toBare, decision.targets, sessions, ownSessions);

@@ -17,7 +17,8 @@ export async function handleOwnPresence(ctx: RouterContext, state: ConnState, el
   const jid = sender.toString();
   // RFC 6120 §8.3.3.1: a presence type the RFC does not define is a bad request.
   if (!isPresenceType(type)) return badRequest(ctx, state, el);
-  const self = (await ctx.sessions.get(sender.bareString())).find((s) => s.jid === jid && s.conn === state.conn);
+  const own = await ctx.sessions.get(sender.bareString());
+  const self = own.find((s) => s.jid === jid && s.conn === state.conn);
   if (type === "unavailable") {
     state.available = false;
     await ctx.sessions.setPresence(jid, state.conn, { available: false, priority: state.priority });
@@ -44,8 +45,9 @@ export async function handleOwnPresence(ctx: RouterContext, state: ConnState, el
   await broadcast(ctx, jid, el);
   if (!wasAvailable) await initialPresence(ctx, self);
   // Initial presence (RFC 6121 §4.2), or a raise from a negative priority: the resource now
-  // receives bare-JID messages (§8.5.2.1.1), so stored ones are due.
-  if (!couldReceive && priority >= 0) await requestFlush(ctx, state, sender, seq);
+  // receives bare-JID messages (§8.5.2.1.1), so stored ones are due. Not while a resource of the
+  // account retrieves them flexibly (XEP-0013 §2.2): it asks for them itself.
+  if (!couldReceive && priority >= 0 && !own.some((s) => s.flexOffline)) await requestFlush(ctx, state, sender, seq);
   return "presence";
 }
 

@@ -23,6 +23,7 @@ import { createSessionLookup } from "./session-lookup.ts";
 import { handleStanza } from "./stanza.ts";
 import { sessionGone } from "./presence-broadcast.ts";
 import { rosterCapabilities } from "./roster-capabilities.ts";
+import { offlineCapability } from "./offline-capability.ts";
 import { blockingCapability } from "./block-changes.ts";
 import { carbonsCapability } from "./carbons.ts";
 
@@ -169,6 +170,8 @@ function capabilities(deps: RouterDeps, ctx: () => RouterContext, connection: (g
   return {
     ...rosterCapabilities(deps.rosters, ctx),
     carbons: carbonsCapability(ctx, connection),
+    // XEP-0013 needs offline storage.
+    ...(deps.config.offline.enabled ? { offline: offlineCapability(ctx) } : {}),
     ...(deps.accounts ? { blocking: blockingCapability(deps.accounts.blocks, ctx), accountData: accountData(deps, deps.accounts, ctx) } : {}),
   };
 }

@@ -3,26 +3,26 @@
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, errorReply, iqResult } from "@xmppd/stanza";
 import { xml, type Element } from "@xmppd/xml";
 import { SERVER_CAPS_NODE, capsVerification } from "../caps/caps.ts";
-import type { IqContext, ModuleContext, XmppModule } from "../host/types.ts";
+import type { IqContext, IqReply, ModuleContext, XmppModule } from "../host/types.ts";
 
 export const disco: XmppModule = {
   name: "disco",
   xeps: ["XEP-0030"],
   setup: (ctx) => ({
     iq: [
-      { type: "get", xmlns: NS_DISCO_INFO, name: "query", handler: (iq, iqCtx) => answer(iq, iqCtx, (node) => (node === undefined ? info(ctx) : node === capsNode(ctx) ? info(ctx, node) : ctx.discoNode(node))) },
-      { type: "get", xmlns: NS_DISCO_ITEMS, name: "query", handler: (iq, iqCtx) => answer(iq, iqCtx, (node) => (node === undefined ? xml("query", { xmlns: NS_DISCO_ITEMS }) : null)) },
+      { type: "get", xmlns: NS_DISCO_INFO, name: "query", handler: (iq, iqCtx) => answer(ctx, iq, iqCtx, (node) => (node === undefined ? info(ctx) : node === capsNode(ctx) ? info(ctx, node) : ctx.discoNode(node))) },
+      { type: "get", xmlns: NS_DISCO_ITEMS, name: "query", handler: (iq, iqCtx) => answer(ctx, iq, iqCtx, (node) => (node === undefined ? xml("query", { xmlns: NS_DISCO_ITEMS }) : null)) },
     ],
     discoIdentities: [{ category: "server", type: "im" }],
     discoFeatures: [NS_DISCO_INFO, NS_DISCO_ITEMS],
   }),
 };
 
-function answer(iq: Element, iqCtx: IqContext, build: (node: string | undefined) => Element | null): Element | null {
-  // Accounts' own disco (XEP-0030 §3 on a bare JID) is not offered yet: declining yields
-  // service-unavailable from the host.
-  if (!iqCtx.isServer) return null;
+function answer(ctx: ModuleContext, iq: Element, iqCtx: IqContext, build: (node: string | undefined) => Element | null): IqReply {
   const node = iq.getChild("query")?.attrs.node as string | undefined;
+  // An account's disco (XEP-0030 §3 on a bare JID) answers only the nodes a module publishes for
+  // accounts (XEP-0013's offline node); otherwise declining yields service-unavailable.
+  if (!iqCtx.isServer) return node === undefined ? null : (ctx.accountDiscoNode(node)?.(iq, iqCtx) ?? null);
   // XEP-0030 §3.2: a node nobody publishes is item-not-found.
   const query = build(node);
   return query ? iqResult(iq, query) : errorReply(iq, "item-not-found");

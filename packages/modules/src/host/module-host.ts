@@ -3,7 +3,7 @@
 // unhandled case gets the RFC default in exactly one place.
 import type { Element } from "@xmppd/xml";
 import { errorReply } from "@xmppd/stanza";
-import type { DiscoIdentity, IqContext, IqRegistration, ModuleCapabilities, ModuleContext, Registrations, XmppModule } from "./types.ts";
+import { FORWARDED, type DiscoIdentity, type IqContext, type IqRegistration, type ModuleCapabilities, type ModuleContext, type Registrations, type XmppModule } from "./types.ts";
 
 export interface ModuleHost {
   /** Applies a module's registrations; throws if the name is loaded or an IQ key is taken. */
@@ -41,6 +41,12 @@ export function createModuleHost(opts: ModuleHostOptions): ModuleHost {
       for (const regs of modules.values()) {
         const build = regs.discoNodes && Object.hasOwn(regs.discoNodes, node) ? regs.discoNodes[node] : undefined;
         if (build) return build();
+      }
+      return null;
+    },
+    accountDiscoNode: (node) => {
+      for (const regs of modules.values()) {
+        if (regs.accountDiscoNodes && Object.hasOwn(regs.accountDiscoNodes, node)) return regs.accountDiscoNodes[node] ?? null;
       }
       return null;
     },
@@ -82,7 +88,8 @@ export function createModuleHost(opts: ModuleHostOptions): ModuleHost {
     // RFC 6120 §8.4: an unsupported IQ gets service-unavailable.
     if (!reg) return errorReply(iq, "service-unavailable");
     try {
-      return (await reg.handler(iq, iqCtx)) ?? errorReply(iq, "service-unavailable");
+      const reply = await reg.handler(iq, iqCtx);
+      return reply === FORWARDED ? null : (reply ?? errorReply(iq, "service-unavailable"));
     } catch (err) {
       opts.onHandlerError?.(err, key);
       return errorReply(iq, "internal-server-error");

@@ -28,6 +28,18 @@ export interface ModuleCapabilities {
   readonly carbons?: CarbonsCapability;
   /** XEP-0054, XEP-0049, XEP-0012: XML and last activity kept per account, and roster lookups. */
   readonly accountData?: AccountDataCapability;
+  /** XEP-0013: offline messages live with the AMP worker; the router forwards requests to it. */
+  readonly offline?: OfflineCapability;
+}
+
+/** Flexible offline retrieval (XEP-0013), answered where the offline store lives. */
+export interface OfflineCapability {
+  /**
+   * Marks the requesting session as retrieving flexibly (no offline flood at its initial
+   * presence, §2.2) and hands the request to the offline store's owner, which answers the
+   * requester itself.
+   */
+  forward(iq: Element, from: string): Promise<void>;
 }
 
 /** What a module may ask of its host. Modules get capabilities here, never from drivers. */
@@ -40,6 +52,8 @@ export interface ModuleContext {
   discoIdentities(): DiscoIdentity[];
   /** The disco#info <query/> a module publishes for a node (XEP-0030 §3.2), or null when none does. */
   discoNode(node: string): Element | null;
+  /** Who answers disco#info and disco#items for a node of an account (XEP-0030 §3 on its behalf). */
+  accountDiscoNode(node: string): IqRegistration["handler"] | null;
 }
 
 /** Facts about one IQ being answered. */
@@ -52,7 +66,10 @@ export interface IqContext {
   readonly from: string;
 }
 
-export type IqReply = Element | null | Promise<Element | null>;
+/** A handler's answer meaning "another process answers this IQ": the host sends nothing. */
+export const FORWARDED: unique symbol = Symbol("forwarded");
+
+export type IqReply = Element | null | typeof FORWARDED | Promise<Element | null | typeof FORWARDED>;
 
 export interface IqRegistration {
   type: "get" | "set";
@@ -69,6 +86,8 @@ export interface Registrations {
   discoIdentities?: DiscoIdentity[];
   /** disco#info nodes of the server, each answered by its builder (the <query/> with its node attribute). */
   discoNodes?: Record<string, () => Element>;
+  /** disco#info and disco#items requests for a node of an account, by node (e.g. XEP-0013's). */
+  accountDiscoNodes?: Record<string, IqRegistration["handler"]>;
 }
 
 export interface XmppModule {

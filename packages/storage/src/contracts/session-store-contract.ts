@@ -99,6 +99,11 @@ export function runSessionStoreContract(label: string, factory: () => SessionSto
       expect(await s.annotate(r.jid, "c1", { carbons: false })).toBe(true);
       const [after] = await s.get("fay@example.com");
       expect([after?.blocklist, after?.carbons]).toEqual([true, undefined]);
+      // XEP-0013: flexible offline retrieval is a flag too, and leaves the others alone.
+      expect(await s.annotate(r.jid, "c1", { flexOffline: true })).toBe(true);
+      expect((await s.lookup(["fay@example.com"])).get("fay@example.com")?.sessions[0]).toMatchObject({ flexOffline: true, blocklist: true });
+      expect(await s.annotate(r.jid, "c1", { flexOffline: false })).toBe(true);
+      expect((await s.get("fay@example.com"))[0]?.flexOffline).toBeUndefined();
       expect((await s.removeGateway(r.gateway)).map((x) => x.jid)).toEqual([r.jid]);
       expect(await s.get("fay@example.com")).toEqual([]);
     });

@@ -73,6 +73,8 @@ export function createMemorySessionStore(): SessionStore {
     else if (a.blocklist === false) delete rec.blocklist;
     if (a.carbons === true) rec.carbons = true;
     else if (a.carbons === false) delete rec.carbons;
+    if (a.flexOffline === true) rec.flexOffline = true;
+    else if (a.flexOffline === false) delete rec.flexOffline;
     if (a.directed !== undefined) {
       if (a.directed.length > 0) rec.directed = [...a.directed];
       else delete rec.directed;

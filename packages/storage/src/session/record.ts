@@ -8,7 +8,7 @@ export function splitFullJid(jid: string): { bare: string; resource: string } {
 }
 
 export function encodeRecord(rec: SessionRecord): string {
-  const { jid, gateway, conn, available, priority, presence, boundAt, interested, directed, blocklist, carbons } = rec;
+  const { jid, gateway, conn, available, priority, presence, boundAt, interested, directed, blocklist, carbons, flexOffline } = rec;
   const out: Record<string, unknown> = { jid, gateway, conn, available, priority, boundAt };
   if (presence !== undefined) out.presence = presence;
   if (interested) out.interested = true;
@@ -16,6 +16,7 @@ export function encodeRecord(rec: SessionRecord): string {
   if (blocklist) out.blocklist = true;
   if (carbons) out.carbons = true;
   if (rec.sm !== undefined) out.sm = rec.sm;
+  if (flexOffline) out.flexOffline = true;
   return JSON.stringify(out);
 }
 
@@ -32,6 +33,7 @@ export function decodeRecord(json: string): SessionRecord {
   if (o.blocklist === true) rec.blocklist = true;
   if (o.carbons === true) rec.carbons = true;
   if (typeof o.sm === "string") rec.sm = o.sm;
+  if (o.flexOffline === true) rec.flexOffline = true;
   return rec;
 }
 

@@ -50,7 +50,7 @@ redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(rec))
 return 1`);
 
 /** KEYS: sess hash. ARGV: p, resource, conn, interested 1|0|'' (unchanged), directed JSON array|'' (unchanged),
- * blocklist 1|0|'', carbons 1|0|'', bare JID. */
+ * blocklist 1|0|'', carbons 1|0|'', bare JID, flexOffline 1|0|''. */
 export const ANNOTATE = new LuaScript(String.raw`${LUA_KEYS}
 local old = redis.call('HGET', KEYS[1], ARGV[2])
 if not old then return 0 end
@@ -66,6 +66,7 @@ local had = rec.carbons == true
 if ARGV[7] == '1' then rec.carbons = true elseif ARGV[7] == '0' then rec.carbons = nil end
 if rec.carbons and not had then redis.call('INCR', carbonsKey(ARGV[8])) end
 if had and not rec.carbons then carbonsOff(ARGV[8]) end
+if ARGV[9] == '1' then rec.flexOffline = true elseif ARGV[9] == '0' then rec.flexOffline = nil end
 redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(rec))
 return 1`);
 

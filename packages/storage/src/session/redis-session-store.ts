@@ -58,7 +58,7 @@ export function createRedisSessionStore(opts: RedisSessionStoreOptions): Session
   async function annotate(jid: string, conn: string, a: SessionAnnotations) {
     const { bare, resource } = splitFullJid(jid);
     const flag = (v: boolean | undefined) => (v === undefined ? "" : v ? "1" : "0");
-    const args = [p, resource, conn, flag(a.interested), a.directed === undefined ? "" : JSON.stringify(a.directed), flag(a.blocklist), flag(a.carbons), bare];
+    const args = [p, resource, conn, flag(a.interested), a.directed === undefined ? "" : JSON.stringify(a.directed), flag(a.blocklist), flag(a.carbons), bare, flag(a.flexOffline)];
     return (await ANNOTATE.run(redis, [keys.sess(bare)], args)) === 1;
   }
 

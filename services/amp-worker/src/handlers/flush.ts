@@ -8,6 +8,7 @@ import { PoisonWorkError } from "../context.ts";
 import type { Outcome, WorkContext } from "../context.ts";
 import { withDelay } from "../delay.ts";
 import { deliverTo, findSession } from "../delivery.ts";
+import { isFlexible } from "../drain.ts";
 import { releaseQueued } from "../queued.ts";
 import { drainExpiring, isDue } from "../amp/flush-expiry.ts";
 
@@ -21,6 +22,9 @@ export async function handleFlush(work: FlushWork, ctx: WorkContext): Promise<Ou
   if (!jid || jid.isBare()) throw new PoisonWorkError(`flush for a JID without resource: ${work.jid}`);
   const owner = jid.bareString();
   const target = { gateway: work.gw, conn: work.conn };
+  // XEP-0013 §2.2: no flood while a resource of the account retrieves flexibly (the router does
+  // not ask then; this covers a resource that started doing so while the flush was queued).
+  if (isFlexible(await ctx.sessions.get(owner))) return "flexible";
   let stale = false;
   const delivered = await drainExpiring(ctx, owner, async () => {
     let expired = false;

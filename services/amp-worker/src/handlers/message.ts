@@ -15,7 +15,7 @@ import { bounce } from "../bounce.ts";
 import { PoisonWorkError } from "../context.ts";
 import type { Outcome, WorkContext, WorkMeta } from "../context.ts";
 import { deliverTo } from "../delivery.ts";
-import { drainToSessions } from "../drain.ts";
+import { drainToSessions, isFlexible } from "../drain.ts";
 import { releaseQueued } from "../queued.ts";
 import { receiveAmp } from "../amp/receive.ts";
 
@@ -50,6 +50,9 @@ async function handleQueued(work: MessageWork, p: Parsed, ctx: WorkContext, deli
     const outcome = await bounce(ctx, { stanza: p.stanza, condition: decision.condition, from: p.owner, to: work.from, reason: "routing" });
     return released(ctx, p.owner, outcome);
   }
+  // XEP-0013 §2.2: with a resource retrieving flexibly, stored messages wait for its requests and
+  // in-session messages are delivered as usual, so this one does not line up behind them.
+  if (decision.action === "deliver" && isFlexible(sessions)) return released(ctx, p.owner, await deliverNow(work, decision.targets, ctx));
   let result = await store(work, p, ctx);
   if (result === "quota" && decision.action === "deliver") {
     // Full, but the account is online: the stored ones go first, which makes room for this one.
