@@ -5,7 +5,10 @@
 export type ToRouter =
   /** `sm`: the connection's XEP-0198 session, replayed to a router that takes the connection over. */
   | { t: "open"; gw: string; conn: string; seq: number; domain: string; ip: string; secure: boolean; sm?: string }
-  | { t: "sasl"; gw: string; conn: string; seq: number; xml: string; cb?: ChannelBinding }
+  /** A SASL step; the <auth/> carries the connection's channel bindings when -PLUS is offered on it. */
+  | { t: "sasl"; gw: string; conn: string; seq: number; xml: string; cb?: ChannelBinding[] }
+  /** An IQ before authentication: XEP-0077 registration or XEP-0078 legacy authentication. */
+  | { t: "preauth"; gw: string; conn: string; seq: number; xml: string }
   /**
    * After authentication; `jid` is the bare JID before bind and the full JID after it. The
    * gateway, which parsed the stanza, also sends its name, `to` and `type`, so that a router can
@@ -48,7 +51,12 @@ export type ToGateway =
   /** A SASL reply; `user` (bare JID) is set on success so the gateway may restart the stream. */
   | { t: "sasl"; conn: string; xml: string; user?: string; failed?: boolean }
   /** The resource is bound: from now on the gateway stamps `from` with this full JID. */
-  | { t: "bound"; conn: string; jid: string; xml: string }
+  | { t: "bound"; conn: string; jid: string; xml: string; legacyAuth?: true }
+  /**
+   * The answer to a "preauth" IQ; `failed` marks a failed legacy authentication (counted like a
+   * SASL failure). A legacy authentication that succeeds is answered with "bound" + legacyAuth.
+   */
+  | { t: "preauth"; conn: string; xml: string; failed?: boolean }
   /** The router has handed off every envelope of conn up to and including seq. */
   | { t: "ack"; conn: string; seq: number }
   | { t: "close"; conn: string; condition: string; text?: string }

@@ -60,6 +60,11 @@ export const KEY_DOCS: Readonly<Record<string, string>> = {
   "amp.expiryIntervalMs": "How often each AMP worker fires due expire-at rules (at most 1000).",
   "offline.enabled": "Store messages for users who are offline.",
   "offline.quota": "Stored messages per recipient.",
-  "sasl.mechanisms": "Mechanisms offered and accepted, in order of preference.",
+  "sasl.mechanisms": "Mechanisms offered and accepted, in order of preference; -PLUS only on TLS streams.",
+  "sasl.channelBindings": "Channel-binding types for -PLUS (XEP-0440); tls-exporter needs TLS 1.3.",
+  "sasl.accountBackoffMaxMs": "Longest delay of a failure answer for an account with repeated failures (per router); 0: none.",
+  "registration.enabled": "Allow XEP-0077 in-band registration, password change and cancellation.",
+  "registration.maxPerIpPerHour": "Registration requests accepted per IP per hour (per gateway).",
+  "legacyAuth.enabled": "Allow XEP-0078 non-SASL authentication (password only, TLS streams only).",
   scramIterations: "PBKDF2 iterations for new SCRAM credentials.",
 };

@@ -113,6 +113,17 @@ describe("loadConfig errors", () => {
     expect(problems({ file: list, env: {} })).toEqual([`config file ${list}: top level is not a mapping (write the configuration as key: value pairs)`]);
   });
 
+  it("names bad SASL, registration and legacy-auth settings", () => {
+    const file = yamlFile("auth.yaml", "sasl:\n  mechanisms: [SCRAM-SHA-512-PLUS]\n  channelBindings: [tls-unique]\n  accountBackoffMaxMs: 10000\nregistration:\n  enabled: yes please\n  maxPerIpPerHour: 0\nlegacyAuth:\n  digest: true\n");
+    const lines = problems({ file, env: {} });
+    expect(lines.find((l) => l.startsWith("sasl.mechanisms[0]:"))).toMatch(/expected one of SCRAM-SHA-256-PLUS, SCRAM-SHA-1-PLUS, SCRAM-SHA-256, SCRAM-SHA-1, PLAIN, got "SCRAM-SHA-512-PLUS"/);
+    expect(lines.find((l) => l.startsWith("sasl.channelBindings[0]:"))).toMatch(/expected one of tls-exporter, tls-server-end-point, got "tls-unique"/);
+    expect(lines.find((l) => l.startsWith("sasl.accountBackoffMaxMs:"))).toMatch(/expected integer 0..9000, got 10000/);
+    expect(lines.find((l) => l.startsWith("registration.enabled:"))).toMatch(/boolean/);
+    expect(lines.find((l) => l.startsWith("registration.maxPerIpPerHour:"))).toMatch(/expected integer >= 1, got 0/);
+    expect(lines.find((l) => l.startsWith("legacyAuth.digest:"))).toMatch(/unknown key \(remove it; valid keys: enabled\)/);
+  });
+
   it("treats an empty file as no settings", () => {
     expect(loadConfig({ file: yamlFile("empty.yaml", ""), env: {} }).cluster).toBe("xmpp");
   });

@@ -168,9 +168,37 @@ export const configSchema = z
       .prefault({}),
     sasl: z
       .object({
-        /** Mechanisms offered by gateways and accepted by routers, in order of preference. */
-        mechanisms: z.array(z.enum(["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"])).min(1).default(["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"]),
+        /**
+         * Mechanisms offered by gateways and accepted by routers, in order of preference. The
+         * -PLUS ones are offered only on TLS streams; they are not in the default because some
+         * clients (slixmpp 1.8) then insist on tls-unique, which is not offered (RFC 9266 §1).
+         */
+        mechanisms: z
+          .array(z.enum(["SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"]))
+          .min(1)
+          .default(["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"]),
+        /** Channel-binding types for -PLUS (XEP-0440); tls-exporter needs TLS 1.3 (RFC 9266). */
+        channelBindings: z.array(z.enum(["tls-exporter", "tls-server-end-point"])).min(1).default(["tls-exporter", "tls-server-end-point"]),
+        /**
+         * Longest delay before a failure is answered to an account with repeated recent failures
+         * (per router; grows 0.5 s, 1 s, 2 s ... after 3 failures in 15 minutes); 0: none.
+         */
+        accountBackoffMaxMs: z.number().int().min(0).max(9000).default(4000),
       })
+      .strict()
+      .prefault({}),
+    /** XEP-0077 in-band registration: new accounts, password changes, cancellation. */
+    registration: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** Registration requests accepted per IP per hour (per gateway). */
+        maxPerIpPerHour: positive.default(5),
+      })
+      .strict()
+      .prefault({}),
+    /** XEP-0078 non-SASL authentication (obsolete; password only, on TLS streams). */
+    legacyAuth: z
+      .object({ enabled: z.boolean().default(false) })
       .strict()
       .prefault({}),
     /** PBKDF2 iterations for new SCRAM credentials. */

@@ -26,6 +26,9 @@ export { privateStorage } from "./private/private.ts";
 export { lastActivity } from "./last/last.ts";
 export { time } from "./time/time.ts";
 export { SERVER_CAPS_NODE, capsFeature, capsVerification } from "./caps/caps.ts";
+// XEP-0077: the module (after authentication) and the forms the router's registration path shares.
+export { register, type RegistrationCapability } from "./register/register.ts";
+export { accountFor, parseRegisterQuery, registeredForm, registrationForm, type RegisterRequest } from "./register/form.ts";
 import type { XmppModule } from "./host/types.ts";
 import { ping } from "./ping/ping.ts";
 import { disco } from "./disco/disco.ts";

@@ -26,7 +26,7 @@ export function scramClient(
   name: ScramName,
   username: string,
   password: string,
-  opts: { nonce?: string; gs2Header?: string } = {},
+  opts: { nonce?: string; gs2Header?: string; cbindData?: Buffer } = {},
 ): ScramClient {
   const spec = HASHES[name];
   const gs2Header = opts.gs2Header ?? "n,,";
@@ -39,7 +39,9 @@ export function scramClient(
       const attrs = attributes(text);
       const salt = Buffer.from(attrs.get("s") ?? "", "base64");
       const salted = pbkdf2Sync(prepareSecret(password) ?? password, salt, Number(attrs.get("i")), spec.length, spec.algorithm);
-      const withoutProof = `c=${Buffer.from(gs2Header).toString("base64")},r=${attrs.get("r")}`;
+      // RFC 5802 §7: c= is base64(gs2-header + cbind-data); data only with gs2 flag "p".
+      const cbindInput = Buffer.concat([Buffer.from(gs2Header), opts.cbindData ?? Buffer.alloc(0)]);
+      const withoutProof = `c=${cbindInput.toString("base64")},r=${attrs.get("r")}`;
       const authMessage = `${bare},${text},${withoutProof}`;
       const clientKey = hmac(spec, salted, "Client Key");
       const proof = xor(clientKey, hmac(spec, hash(spec, clientKey), authMessage));

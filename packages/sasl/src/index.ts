@@ -1,4 +1,5 @@
-export { MECHANISMS, createMechanism, isMechanismName } from "./mechanism.ts";
+export { MECHANISMS, createMechanism, isMechanismName, isPlusMechanism } from "./mechanism.ts";
+export { expectedCbindInput } from "./channel-binding.ts";
 export { hashPassword } from "./hash-password.ts";
 export { deriveCredential } from "./scram-crypto.ts";
 export { scramClient, type ScramClient } from "./client.ts";
@@ -12,4 +13,5 @@ export type {
   SaslStep,
   ScramCredentials,
   ScramName,
+  ScramPlusName,
 } from "./types.ts";

@@ -1,9 +1,14 @@
 import { PlainServer } from "./plain.ts";
 import { ScramServer } from "./scram-server.ts";
-import type { CredentialLookup, MechanismName, MechanismOptions, SaslMechanism } from "./types.ts";
+import type { CredentialLookup, MechanismName, MechanismOptions, SaslMechanism, ScramName } from "./types.ts";
 
 /** Every mechanism this package implements, strongest first. */
-export const MECHANISMS: readonly MechanismName[] = Object.freeze(["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"]);
+export const MECHANISMS: readonly MechanismName[] = Object.freeze(["SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"]);
+
+/** The channel-binding variants (RFC 5802 §4): offered only on a TLS stream with binding data. */
+export function isPlusMechanism(name: string): boolean {
+  return name.endsWith("-PLUS");
+}
 
 export function isMechanismName(name: string): name is MechanismName {
   return (MECHANISMS as readonly string[]).includes(name);
@@ -15,12 +20,13 @@ const invalidMechanism: SaslMechanism = {
 };
 
 /**
- * A server-side state machine for one authentication attempt. An unknown name (including the
- * -PLUS variants, not offered yet) gives a mechanism whose first step fails with
- * invalid-mechanism, so callers can pass the client's choice straight through.
+ * A server-side state machine for one authentication attempt. An unknown name gives a
+ * mechanism whose first step fails with invalid-mechanism, so callers can pass the client's
+ * choice straight through.
  */
 export function createMechanism(name: string, lookup: CredentialLookup, opts: MechanismOptions = {}): SaslMechanism {
   if (!isMechanismName(name)) return invalidMechanism;
   if (name === "PLAIN") return new PlainServer(lookup, opts);
-  return new ScramServer(name, lookup, opts);
+  if (name === "SCRAM-SHA-256-PLUS" || name === "SCRAM-SHA-1-PLUS") return new ScramServer(name.slice(0, -5) as ScramName, true, lookup, opts);
+  return new ScramServer(name, false, lookup, opts);
 }

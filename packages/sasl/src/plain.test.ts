@@ -23,8 +23,8 @@ describe("PLAIN server", () => {
   });
 
   it("refuses a wrong password and an unknown user alike", async () => {
-    expect(await plain("\0juliet\0romeo")).toEqual({ kind: "failure", condition: "not-authorized" });
-    expect(await plain("\0ghost\0r0m30")).toEqual({ kind: "failure", condition: "not-authorized" });
+    expect(await plain("\0juliet\0romeo")).toEqual({ kind: "failure", condition: "not-authorized", username: "juliet" });
+    expect(await plain("\0ghost\0r0m30")).toEqual({ kind: "failure", condition: "not-authorized", username: "ghost" });
   });
 
   it("SASLpreps username and password", async () => {

@@ -63,7 +63,7 @@ export class PlainServer implements SaslMechanism {
       stored?.["SCRAM-SHA-256"] ?? fakeCredential("SCRAM-SHA-256", username, this.opts.fakeSaltKey, this.opts.fakeIterations);
     const candidate = await storedKeyFor("SCRAM-SHA-256", password, credential);
     if (stored === null || !safeEqual(candidate, Buffer.from(credential.storedKey, "base64"))) {
-      return { kind: "failure", condition: "not-authorized" };
+      return { kind: "failure", condition: "not-authorized", username };
     }
     // RFC 6120 §6.4.6: the caller decides whether this authzid may be used.
     return { kind: "success", username, ...(authzid === "" ? {} : { authzid }) };

@@ -1,8 +1,9 @@
-// Server side of SCRAM-SHA-1 and SCRAM-SHA-256 (RFC 5802 §5, RFC 7677), without channel
-// binding for now: gs2 flags "n" and "y" are accepted, "p" fails.
+// Server side of SCRAM-SHA-1 and SCRAM-SHA-256 (RFC 5802 §5, RFC 7677) and their -PLUS variants
+// with channel binding (RFC 5802 §6; types tls-exporter, RFC 9266, and tls-server-end-point, RFC 5929).
 import { randomBytes } from "node:crypto";
 import { fakeCredential } from "./fake-credential.ts";
 import { HASHES, hash, hmac, safeEqual, xor } from "./scram-crypto.ts";
+import { expectedCbindInput } from "./channel-binding.ts";
 import { parseClientFinal, parseClientFirst, serverFirstMessage, type ClientFirst } from "./scram-messages.ts";
 import { prepareSecret } from "./text.ts";
 import type { CredentialLookup, MechanismOptions, SaslMechanism, SaslStep, ScramCredential, ScramName } from "./types.ts";
@@ -16,6 +17,8 @@ interface Exchange {
   known: boolean;
   nonce: string;
   serverFirst: string;
+  /** What c= of the client-final message must decode to (RFC 5802 §7 cbind-input). */
+  cbindInput: Buffer;
 }
 
 function randomNonce(): string {
@@ -29,6 +32,8 @@ export class ScramServer implements SaslMechanism {
 
   constructor(
     private readonly name: ScramName,
+    /** The -PLUS variant: the client must bind to the channel (gs2 flag "p"). */
+    private readonly isPlus: boolean,
     private readonly lookup: CredentialLookup,
     private readonly opts: MechanismOptions = {},
   ) {}
@@ -41,7 +46,10 @@ export class ScramServer implements SaslMechanism {
       if (phase === "final") return this.#final(input);
       return { kind: "failure", condition: "malformed-request" };
     } catch (err) {
-      if (err instanceof StepFailure) return { kind: "failure", condition: err.condition };
+      if (err instanceof StepFailure) {
+        const username = phase === "final" && err.condition === "not-authorized" ? this.#exchange?.username : undefined;
+        return { kind: "failure", condition: err.condition, ...(username === undefined ? {} : { username }) };
+      }
       throw err;
     }
   }
@@ -55,7 +63,7 @@ export class ScramServer implements SaslMechanism {
       return { kind: "challenge", data: Buffer.alloc(0) };
     }
     const first = parseClientFirst(input);
-    this.#checkBindingFlag(first);
+    const cbindInput = expectedCbindInput(first, this.isPlus, this.opts.channelBindings);
     // RFC 5802 §5.1: the username is SASLprep-ed; failure or an empty result aborts.
     const username = prepareSecret(first.username);
     if (username === null) throw new StepFailure("malformed-request", "username fails SASLprep");
@@ -64,25 +72,16 @@ export class ScramServer implements SaslMechanism {
     const credential = stored?.[this.name] ?? fakeCredential(this.name, username, this.opts.fakeSaltKey, this.opts.fakeIterations);
     const nonce = first.clientNonce + (this.opts.serverNonce ?? randomNonce)();
     const serverFirst = serverFirstMessage(nonce, credential.salt, credential.iterations);
-    this.#exchange = { first, username, credential, known, nonce, serverFirst };
+    this.#exchange = { first, username, credential, known, nonce, serverFirst, cbindInput };
     this.#phase = "final";
     return { kind: "challenge", data: Buffer.from(serverFirst) };
-  }
-
-  /** RFC 5802 §6 channel binding negotiation. */
-  #checkBindingFlag(first: ClientFirst): void {
-    // "p" is for the -PLUS mechanisms only, which this server does not offer yet.
-    if (first.cbindFlag === "p") throw new StepFailure("malformed-request", "channel binding requested without -PLUS");
-    // "y" means the client could bind but thinks we cannot: if we offer -PLUS (we hold binding
-    // data for this connection) someone removed it from our feature list: a downgrade.
-    if (first.cbindFlag === "y" && this.opts.channelBinding) throw new StepFailure("not-authorized", "channel binding downgrade");
   }
 
   #final(input: Buffer): SaslStep {
     const ex = this.#exchange as Exchange;
     const final = parseClientFinal(input);
-    // c= carries the gs2-header again (no binding data without "p"), r= the whole nonce.
-    if (!safeEqual(final.channelBinding, Buffer.from(ex.first.gs2Header))) throw new StepFailure("not-authorized", "channel binding mismatch");
+    // c= carries the gs2-header again plus, with "p", the connection's binding data; r= the whole nonce.
+    if (!safeEqual(final.channelBinding, ex.cbindInput)) throw new StepFailure("not-authorized", "channel binding mismatch");
     if (final.nonce !== ex.nonce) throw new StepFailure("not-authorized", "nonce mismatch");
     const spec = HASHES[this.name];
     if (final.proof.length !== spec.length) throw new StepFailure("malformed-request", "proof has the wrong length");

@@ -22,14 +22,16 @@ export type SaslFailureCondition =
 export type SaslStep =
   | { kind: "challenge"; data: Buffer }
   | { kind: "success"; username: string; authzid?: string; data?: Buffer }
-  | { kind: "failure"; condition: SaslFailureCondition };
+  /** `username`: the account whose credentials were wrong (per-account back-off), when known. */
+  | { kind: "failure"; condition: SaslFailureCondition; username?: string };
 
 export interface SaslMechanism {
   step(input: Buffer): Promise<SaslStep>;
 }
 
 export type ScramName = "SCRAM-SHA-1" | "SCRAM-SHA-256";
-export type MechanismName = ScramName | "PLAIN";
+export type ScramPlusName = `${ScramName}-PLUS`;
+export type MechanismName = ScramPlusName | ScramName | "PLAIN";
 
 /** Both credentials of one user, as stored (UserRecord["scram"]). */
 export type ScramCredentials = UserRecord["scram"];
@@ -38,7 +40,7 @@ export type { ScramCredential };
 /** Finds a user's credentials by SASLprep-ed username; null when there is no such user. */
 export type CredentialLookup = (username: string) => Promise<ScramCredentials | null>;
 
-/** Channel binding data of the connection (RFC 5056), e.g. type "tls-exporter". */
+/** Channel binding data of the connection (RFC 5056): type "tls-exporter" or "tls-server-end-point". */
 export interface ChannelBinding {
   type: string;
   data: Buffer;
@@ -46,11 +48,11 @@ export interface ChannelBinding {
 
 export interface MechanismOptions {
   /**
-   * The connection's channel binding. Pass it only when the server offers the -PLUS variants
-   * on this connection: a client that then answers gs2 flag "y" is being downgraded and fails
-   * (RFC 5802 §6).
+   * The connection's channel bindings, one per type. Pass them only when the server offers the
+   * -PLUS variants on this connection: a client that then answers gs2 flag "y" is being
+   * downgraded and fails (RFC 5802 §6); a -PLUS client must bind to one of these types.
    */
-  channelBinding?: ChannelBinding;
+  channelBindings?: readonly ChannelBinding[];
   /** Server part of the SCRAM nonce; random by default. Tests inject fixed values. */
   serverNonce?: () => string;
   /** Secret mixed into the fake salt of unknown users; share one across the cluster. */

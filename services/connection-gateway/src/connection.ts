@@ -138,6 +138,11 @@ export class Connection {
     else this.parser.restart();
   }
 
+  /** Authenticated without a new stream (XEP-0078): the post-authentication limits apply now. */
+  authenticatedInPlace(): void {
+    this.parser.setLimits(this.limits());
+  }
+
   /** Sends <proceed/> and wraps the socket in TLS (RFC 6120 §5.4.2.3, §5.4.3.3). */
   upgradeTls(proceed: string, secureContext: SecureContext): void {
     this.write(proceed);

@@ -4,6 +4,7 @@ import { NS_TLS } from "@xmppd/stanza";
 import { handleBindPhase } from "./bind-relay.ts";
 import type { Connection, StreamHandlers } from "./connection.ts";
 import { handleEstablished } from "./established.ts";
+import { preauthKind, relayPreauth } from "./preauth-relay.ts";
 import { isSaslStep, relaySasl } from "./sasl-relay.ts";
 import { isTopLevel } from "./stanza-kind.ts";
 import { handleStartTls } from "./starttls.ts";
@@ -22,6 +23,8 @@ function dispatchElement(conn: Connection, el: Element): void {
     return conn.fail("policy-violation", "STARTTLS is required");
   }
   if (isSaslStep(el)) return relaySasl(conn, el);
+  const preauth = preauthKind(conn, el);
+  if (preauth) return relayPreauth(conn, el, preauth);
   // RFC 6120 §4.9.3.17: stanzas before the stream is authenticated.
   conn.fail("not-authorized", "authenticate first");
 }

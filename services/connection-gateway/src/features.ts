@@ -1,6 +1,7 @@
 // Stream features for the current stage of negotiation (RFC 6120 §4.3.2).
 import { xml, type Element } from "@xmppd/xml";
-import { NS_AMP_FEATURE, NS_BIND, NS_ROSTER_VER, NS_SASL, NS_SESSION, NS_TLS } from "@xmppd/stanza";
+import { NS_AMP_FEATURE, NS_BIND, NS_ROSTER_VER, NS_SESSION, NS_TLS } from "@xmppd/stanza";
+import { authFeatures } from "./auth-features.ts";
 import type { Connection } from "./connection.ts";
 import { NS_CSI } from "./csi.ts";
 
@@ -23,8 +24,7 @@ export function streamFeatures(conn: Connection): Element {
   // RFC 6120 §5.3.1: while TLS is mandatory-to-negotiate, offer nothing else before it, so no
   // mechanism (PLAIN least of all) is ever offered on a plain stream unless TLS is optional.
   if (conn.secure || !tls.required) {
-    const mechanisms = conn.ctx.config.sasl.mechanisms.map((name) => xml("mechanism", {}, name));
-    features.append(xml("mechanisms", { xmlns: NS_SASL }, ...mechanisms));
+    features.append(...authFeatures(conn));
   }
   return features;
 }

@@ -5,6 +5,7 @@ import { STREAM_ERROR_CONDITIONS, type StreamErrorCondition } from "@xmppd/stanz
 import { onBound } from "./bind-relay.ts";
 import type { Connection } from "./connection.ts";
 import type { GatewayContext } from "./context.ts";
+import { onLegacyBound, onPreauthReply } from "./preauth-relay.ts";
 import { onSaslReply } from "./sasl-relay.ts";
 
 const KIND = /^<([A-Za-z][\w.-]*)/;
@@ -35,7 +36,9 @@ function apply(conn: Connection, msg: Exclude<ToGateway, { t: "ack" }>): void {
     case "sasl":
       return onSaslReply(conn, msg);
     case "bound":
-      return onBound(conn, msg);
+      return msg.legacyAuth ? onLegacyBound(conn, msg) : onBound(conn, msg);
+    case "preauth":
+      return onPreauthReply(conn, msg);
     case "close":
       return conn.fail(streamCondition(msg.condition), msg.text);
     default:

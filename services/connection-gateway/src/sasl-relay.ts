@@ -4,6 +4,7 @@
 import { tryParseJid } from "@xmppd/jid";
 import { xml, type Element } from "@xmppd/xml";
 import { NS_SASL } from "@xmppd/stanza";
+import { offeredBindings } from "./auth-features.ts";
 import type { Connection } from "./connection.ts";
 import { topLevelNs } from "./stanza-kind.ts";
 
@@ -20,7 +21,9 @@ export function relaySasl(conn: Connection, el: Element): void {
     conn.send(xml("failure", { xmlns: NS_SASL }, xml("temporary-auth-failure")));
     return countFailure(conn);
   }
-  conn.relay({ t: "sasl", xml: el.toString() });
+  // SCRAM-*-PLUS: TLS ends here, so the binding data goes with the <auth/> (ARCHITECTURE "Notes").
+  const cb = el.name === "auth" ? offeredBindings(conn).map((b) => ({ type: b.type, data: b.data.toString("base64") })) : [];
+  conn.relay({ t: "sasl", xml: el.toString(), ...(cb.length > 0 ? { cb } : {}) });
 }
 
 export interface SaslReply {
@@ -49,7 +52,7 @@ function authenticated(conn: Connection, user: string): void {
   conn.restartStream();
 }
 
-function countFailure(conn: Connection): void {
+export function countFailure(conn: Connection): void {
   conn.ctx.metrics.authResults.inc({ result: "failure" });
   conn.saslFailures += 1;
   // RFC 6120 §6.4.5: allow a configurable number of retries, then return a stream error,

@@ -13,4 +13,14 @@ describe("SaslThrottle", () => {
     t = 5 * 60_000;
     expect(throttle.isThrottled("10.0.0.1")).toBe(false);
   });
+
+  it("counts over another window when given one (registrations per hour)", () => {
+    let t = 0;
+    const perHour = new SaslThrottle(1, () => t, 60 * 60_000);
+    perHour.recordFailure("10.0.0.1");
+    t = 59 * 60_000;
+    expect(perHour.isThrottled("10.0.0.1")).toBe(true);
+    t = 60 * 60_000;
+    expect(perHour.isThrottled("10.0.0.1")).toBe(false);
+  });
 });

@@ -3,6 +3,7 @@
 import type { Socket } from "node:net";
 import { TLSSocket, type SecureContext } from "node:tls";
 import { StreamParser, STREAM_CLOSE, type StreamParserOptions } from "@xmppd/xml";
+import { channelBindings, type ChannelBindingData, type ChannelBindingType } from "./channel-binding.ts";
 import { streamHeader } from "./stream-text.ts";
 import type { StreamInput, Transport, TransportSink } from "./transport.ts";
 
@@ -59,6 +60,10 @@ export class SocketTransport implements Transport {
 
   isWritable(): boolean {
     return !this.socket.destroyed;
+  }
+
+  channelBindings(types: readonly ChannelBindingType[]): ChannelBindingData[] {
+    return this.socket instanceof TLSSocket ? channelBindings(this.socket, types) : [];
   }
 
   startTls(context: SecureContext): void {

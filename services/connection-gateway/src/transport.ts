@@ -3,6 +3,7 @@
 // inbound delivery) see only this interface and the parser it supplies, so they exist once.
 import type { SecureContext } from "node:tls";
 import type { StreamParserOptions, XmlLimits } from "@xmppd/xml";
+import type { ChannelBindingData, ChannelBindingType } from "./channel-binding.ts";
 import type { Pausable } from "./read-gate.ts";
 
 export type TransportKind = "tcp" | "tls" | "websocket" | "bosh";
@@ -41,6 +42,8 @@ export interface Transport extends Pausable {
   /** Bytes written and not yet taken by the peer. */
   buffered(): number;
   isWritable(): boolean;
+  /** Channel-binding data of this connection's TLS among `types` (SCRAM-*-PLUS); none without TLS. */
+  channelBindings?(types: readonly ChannelBindingType[]): ChannelBindingData[];
   /** Wraps the stream in TLS (STARTTLS); only when canStartTls. */
   startTls(context: SecureContext): void;
   /** Ends after our close: the peer gets `graceMs` to close its side, then the connection is cut. */

@@ -15,8 +15,12 @@ export function isBindRequest(el: Element): boolean {
   return el.is("iq") && el.attrs.type === "set" && el.getChild("bind", NS_BIND) !== undefined;
 }
 
-export async function handleBind(ctx: RouterContext, state: ConnState, account: Jid, iq: Element): Promise<void> {
-  const requested = iq.getChild("bind", NS_BIND)?.getChildText("resource");
+/**
+ * Binds the resource of a bind request, or with `legacy` the resource of an XEP-0078
+ * authentication (`iq` is then its jabber:iq:auth set, answered with an empty result).
+ */
+export async function handleBind(ctx: RouterContext, state: ConnState, account: Jid, iq: Element, legacy?: { resource: string }): Promise<void> {
+  const requested = legacy ? legacy.resource : iq.getChild("bind", NS_BIND)?.getChildText("resource");
   // RFC 6120 §7.6: no (or an empty) resource: the server generates one; 12 random bytes give
   // 16 characters, unguessable and unique in practice.
   const resource = requested ? requested : randomBytes(12).toString("base64url");
@@ -47,6 +51,11 @@ export async function handleBind(ctx: RouterContext, state: ConnState, account: 
   // too), so its first messages find it beside the sessions.
   await blocklistOf(ctx, account.bareString(), (await ctx.lookup(account.bareString(), true)).blocked);
   ctx.metrics.bound();
+  if (legacy) {
+    // XEP-0078 §2.2: authenticated and bound at once; the result is empty.
+    const result = xml("iq", { type: "result", id: iq.attrs.id });
+    return sendToGateway(ctx, state.gw, { t: "bound", conn: state.conn, jid, xml: result.toString(), legacyAuth: true });
+  }
   const reply = xml("iq", { type: "result", id: iq.attrs.id }, xml("bind", { xmlns: NS_BIND }, xml("jid", {}, jid)));
   sendToGateway(ctx, state.gw, { t: "bound", conn: state.conn, jid, xml: reply.toString() });
 }

@@ -13,6 +13,8 @@ export function isToRouter(v: unknown): v is ToRouter {
     case "open":
       return typeof e.domain === "string";
     case "sasl":
+      return typeof e.xml === "string" && (e.cb === undefined || (Array.isArray(e.cb) && e.cb.every(isBinding)));
+    case "preauth":
       return typeof e.xml === "string";
     case "stanza":
       return typeof e.xml === "string" && typeof e.jid === "string" && optionalString(e.name) && optionalString(e.to) && optionalString(e.type);
@@ -40,6 +42,10 @@ function isSmRequest(e: Record<string, unknown>): boolean {
     default:
       return false;
   }
+}
+
+function isBinding(v: unknown): boolean {
+  return typeof v === "object" && v !== null && typeof (v as { type?: unknown }).type === "string" && typeof (v as { data?: unknown }).data === "string";
 }
 
 function optionalString(v: unknown): boolean {

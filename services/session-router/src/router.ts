@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { ampQueue, decode, subjects, type Bus, type Subscription, type ToRouter } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
 import { parseJid, tryParseJid } from "@xmppd/jid";
-import { blocking, carbons, createModuleHost, defaultModules, lastActivity, privateStorage, roster, vcard, type AccountDataCapability, type ModuleCapabilities } from "@xmppd/modules";
+import { blocking, carbons, createModuleHost, defaultModules, lastActivity, privateStorage, register, roster, vcard, type AccountDataCapability, type ModuleCapabilities } from "@xmppd/modules";
 import type { Logger } from "@xmppd/observability";
 import type { AccountXmlStore, BlockStore, LastActivityStore, RosterStore, SessionStore, SmStore, UserStore } from "@xmppd/storage";
 import { createMemorySmStore } from "@xmppd/storage";
@@ -18,6 +18,8 @@ import { isToRouter } from "./envelope.ts";
 import { createLiveness } from "./liveness.ts";
 import { createRouterMetrics } from "./metrics.ts";
 import { createOrderKeys } from "@xmppd/routing";
+import { handlePreauth } from "./preauth.ts";
+import { registrationCapability } from "./registration.ts";
 import { handleSasl } from "./sasl.ts";
 import { createSessionLookup } from "./session-lookup.ts";
 import { handleStanza } from "./stanza.ts";
@@ -74,6 +76,8 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
   for (const m of defaultModules) modules.load(m);
   modules.load(roster);
   modules.load(carbons);
+  // XEP-0077: with registration disabled the module answers not-allowed.
+  modules.load(register);
   // Offered in disco only where it works: with the stores behind it.
   if (deps.accounts) for (const m of [blocking, vcard, privateStorage, lastActivity]) modules.load(m);
   const amp = ampQueue(s, config.amp.partitions);
@@ -121,7 +125,9 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
         if (env.sm !== undefined) st.sm = env.sm;
         return;
       case "sasl":
-        return handleSasl(ctx, st, env.xml);
+        return handleSasl(ctx, st, env.xml, env.cb);
+      case "preauth":
+        return handlePreauth(ctx, st, env.xml);
       case "stanza":
         return handleStanza(ctx, st, env, startedAt);
       case "sm":
@@ -170,6 +176,7 @@ function capabilities(deps: RouterDeps, ctx: () => RouterContext, connection: (g
   return {
     ...rosterCapabilities(deps.rosters, ctx),
     carbons: carbonsCapability(ctx, connection),
+    ...(deps.config.registration.enabled ? { registration: registrationCapability(ctx) } : {}),
     // XEP-0013 needs offline storage.
     ...(deps.config.offline.enabled ? { offline: offlineCapability(ctx) } : {}),
     ...(deps.accounts ? { blocking: blockingCapability(deps.accounts.blocks, ctx), accountData: accountData(deps, deps.accounts, ctx) } : {}),

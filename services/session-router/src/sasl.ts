@@ -1,21 +1,27 @@
 // The SASL exchange, relayed by the gateway step by step (RFC 6120 §6.4). Credentials never
 // leave this tier: the gateway only sees challenges, success and failure.
 import { tryParseJid } from "@xmppd/jid";
-import { createMechanism, type SaslStep } from "@xmppd/sasl";
+import type { ChannelBinding as WireBinding } from "@xmppd/bus";
+import { createMechanism, isPlusMechanism, type ChannelBinding, type SaslStep } from "@xmppd/sasl";
 import { NS_SASL } from "@xmppd/stanza";
 import { parseElement, type Element } from "@xmppd/xml";
+import { createAccountBackoff, type AccountBackoff } from "./account-backoff.ts";
 import type { ConnState } from "./connections.ts";
 import { sendToGateway, type RouterContext } from "./context.ts";
 import { decodeSaslData, saslChallenge, saslFailure, saslSuccess } from "./sasl-codec.ts";
 
-export async function handleSasl(ctx: RouterContext, state: ConnState, xmlText: string): Promise<void> {
+/** One back-off table per router (a WeakMap keeps RouterContext free of SASL details). */
+const backoffs = new WeakMap<RouterContext, AccountBackoff>();
+
+/** `cb`: the connection's channel bindings, sent by the gateway with <auth/> when it offers -PLUS. */
+export async function handleSasl(ctx: RouterContext, state: ConnState, xmlText: string, cb?: readonly WireBinding[]): Promise<void> {
   let el: Element;
   try {
     el = parseElement(xmlText);
   } catch {
     return fail(ctx, state, "malformed-request");
   }
-  if (el.is("auth", NS_SASL)) return start(ctx, state, el);
+  if (el.is("auth", NS_SASL)) return start(ctx, state, el, cb ?? []);
   if (el.is("response", NS_SASL)) return respond(ctx, state, el);
   if (el.is("abort", NS_SASL)) {
     // RFC 6120 §6.4.4: the client aborts; the server answers <aborted/>.
@@ -25,10 +31,12 @@ export async function handleSasl(ctx: RouterContext, state: ConnState, xmlText: 
   return fail(ctx, state, "malformed-request");
 }
 
-async function start(ctx: RouterContext, state: ConnState, el: Element): Promise<void> {
+async function start(ctx: RouterContext, state: ConnState, el: Element, cb: readonly WireBinding[]): Promise<void> {
   const name = String(el.attrs.mechanism ?? "");
-  // RFC 6120 §6.5.5: a mechanism we do not offer.
+  const channelBindings = decodeBindings(cb);
+  // RFC 6120 §6.5.5: a mechanism we do not offer; -PLUS is offered only with binding data (TLS).
   if (!(ctx.config.sasl.mechanisms as readonly string[]).includes(name)) return fail(ctx, state, "invalid-mechanism");
+  if (isPlusMechanism(name) && channelBindings.length === 0) return fail(ctx, state, "invalid-mechanism");
   const domain = connectionDomain(ctx, state);
   // An unknown user gets a full exchange with a salt derived from a cluster secret, so neither
   // the salt nor the iteration count tells an attacker whether the account exists.
@@ -36,7 +44,7 @@ async function start(ctx: RouterContext, state: ConnState, el: Element): Promise
     const local = tryParseJid(`${username}@${domain}`)?.local;
     if (!local) return null;
     return (await ctx.users.get(domain, local))?.scram ?? null;
-  }, { fakeSaltKey: ctx.fakeSaltKey, fakeIterations: ctx.config.scramIterations });
+  }, { fakeSaltKey: ctx.fakeSaltKey, fakeIterations: ctx.config.scramIterations, channelBindings });
   state.sasl = { mechanism: name, machine };
   return step(ctx, state, el.getText());
 }
@@ -66,6 +74,7 @@ async function step(ctx: RouterContext, state: ConnState, text: string): Promise
   if (result.kind === "challenge") return void sendToGateway(ctx, state.gw, { t: "sasl", conn: state.conn, xml: saslChallenge(result.data).toString() });
   if (result.kind === "failure") {
     ctx.metrics.auth(sasl.mechanism, "failure");
+    if (result.username !== undefined) await holdBack(ctx, `${result.username}@${connectionDomain(ctx, state)}`);
     return fail(ctx, state, result.condition);
   }
   return succeed(ctx, state, result);
@@ -89,6 +98,19 @@ function succeed(ctx: RouterContext, state: ConnState, result: Extract<SaslStep,
 function fail(ctx: RouterContext, state: ConnState, condition: string): void {
   state.sasl = undefined;
   sendToGateway(ctx, state.gw, { t: "sasl", conn: state.conn, xml: saslFailure(condition).toString(), failed: true });
+}
+
+/** Delays the answer to another failure of an account that keeps failing (account-backoff.ts). */
+export async function holdBack(ctx: RouterContext, account: string): Promise<void> {
+  let backoff = backoffs.get(ctx);
+  if (!backoff) backoffs.set(ctx, (backoff = createAccountBackoff(ctx.config.sasl.accountBackoffMaxMs)));
+  const ms = backoff.failed(account);
+  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Binding data from the gateway; malformed entries are dropped (no -PLUS for them). */
+function decodeBindings(cb: readonly WireBinding[]): ChannelBinding[] {
+  return cb.filter((b) => typeof b?.type === "string" && typeof b.data === "string" && b.data !== "").map((b) => ({ type: b.type, data: Buffer.from(b.data, "base64") }));
 }
 
 /** The domain of the stream ("open" envelope); a connection first seen mid-stream uses the default domain. */

@@ -5,6 +5,7 @@ import type { Element } from "@xmppd/xml";
 import type { BlockingCapability } from "../blocking/blocking.ts";
 import type { CarbonsCapability } from "../carbons/carbons.ts";
 import type { AccountDataCapability } from "../account-data.ts";
+import type { RegistrationCapability } from "../register/register.ts";
 
 export interface DiscoIdentity {
   category: string;
@@ -28,6 +29,8 @@ export interface ModuleCapabilities {
   readonly carbons?: CarbonsCapability;
   /** XEP-0054, XEP-0049, XEP-0012: XML and last activity kept per account, and roster lookups. */
   readonly accountData?: AccountDataCapability;
+  /** XEP-0077: password change and cancellation of the account (absent: registration disabled). */
+  readonly registration?: RegistrationCapability;
   /** XEP-0013: offline messages live with the AMP worker; the router forwards requests to it. */
   readonly offline?: OfflineCapability;
 }

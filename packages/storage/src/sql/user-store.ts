@@ -48,7 +48,19 @@ export function createUserStore(sql: SqlClient): UserStore {
       return res.rowCount > 0;
     },
     async delete(domain, username) {
-      const res = await sql.query(`DELETE FROM core.users WHERE domain = $1 AND username = $2`, [domain, username]);
+      // The account's own data goes with it, in the same statement (XEP-0077 §3.2: "all data
+      // associated with the account"); offline messages live in the AMP schema, not here.
+      const res = await sql.query(
+        `WITH owner AS (SELECT $2::text || '@' || $1::text AS jid),
+              r  AS (DELETE FROM core.roster WHERE owner = (SELECT jid FROM owner)),
+              rv AS (DELETE FROM core.roster_versions WHERE owner = (SELECT jid FROM owner)),
+              b  AS (DELETE FROM core.blocklist WHERE owner = (SELECT jid FROM owner)),
+              bv AS (DELETE FROM core.blocklist_versions WHERE owner = (SELECT jid FROM owner)),
+              x  AS (DELETE FROM core.account_xml WHERE owner = (SELECT jid FROM owner)),
+              l  AS (DELETE FROM core.last_activity WHERE owner = (SELECT jid FROM owner))
+         DELETE FROM core.users WHERE domain = $1 AND username = $2`,
+        [domain, username],
+      );
       return res.rowCount > 0;
     },
     async list(domain, limit) {
