@@ -10,6 +10,7 @@ import { CsiBuffer } from "./csi.ts";
 import { Keepalive } from "./keepalive.ts";
 import { NegotiationTimer } from "./negotiation-timer.ts";
 import { ReadGate } from "./read-gate.ts";
+import type { StreamManagement } from "./sm.ts";
 import { TokenBucket } from "./token-bucket.ts";
 import type { StreamInput, Transport } from "./transport.ts";
 import type { RouterBody } from "./upstream.ts";
@@ -43,6 +44,8 @@ export class Connection {
   readonly timer: NegotiationTimer;
   /** Deliveries held back while the client is inactive (XEP-0352). */
   readonly csi: CsiBuffer;
+  /** XEP-0198 stream management, once the client enabled it or asked to resume (sm-nonza.ts). */
+  sm: StreamManagement | null = null;
   /** Server pings when the client is quiet (XEP-0199). */
   readonly keepalive: Keepalive;
   private readonly byteBucket: TokenBucket;
@@ -197,7 +200,10 @@ export class Connection {
     if (!this.opened) return;
     this.opened = false;
     const jid = this.jid ?? this.user;
-    this.ctx.upstream.send(this.id, { t: "closed", reason, ...(jid ? { jid } : {}) }, true);
+    this.sm?.stop();
+    // XEP-0198 §5: a stream lost (not closed by the client) leaves a resumable session waiting.
+    const resumable = this.sm?.staysAfter(reason) === true;
+    this.ctx.upstream.send(this.id, { t: "closed", reason, ...(jid ? { jid } : {}), ...(resumable ? { resumable } : {}) }, true);
     this.ctx.upstream.finish(this.id);
   }
 

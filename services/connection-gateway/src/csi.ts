@@ -41,6 +41,8 @@ export function classify(stanza: string): { hold: true; key: string | null } | {
 
 export class CsiBuffer {
   private active = true;
+  /** Hold but never drop (XEP-0198 counts every stanza written, sm.ts). */
+  keepEvery = false;
   private held: { key: string | null; xml: string }[] = [];
   private bytes = 0;
 
@@ -66,7 +68,7 @@ export class CsiBuffer {
       this.flush();
       return this.write(xml);
     }
-    if (verdict.key !== null) this.dropPresenceOf(verdict.key);
+    if (verdict.key !== null && !this.keepEvery) this.dropPresenceOf(verdict.key);
     this.held.push({ key: verdict.key, xml });
     this.bytes += Buffer.byteLength(xml);
     if (this.held.length >= this.limits.maxStanzas || this.bytes >= this.limits.maxBytes) this.flush();

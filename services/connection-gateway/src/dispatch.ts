@@ -4,6 +4,7 @@ import { NS_TLS } from "@xmppd/stanza";
 import { handleBindPhase } from "./bind-relay.ts";
 import type { Connection, StreamHandlers } from "./connection.ts";
 import { handleEstablished } from "./established.ts";
+import { handleSmElement, isSmElement } from "./sm-nonza.ts";
 import { preauthKind, relayPreauth } from "./preauth-relay.ts";
 import { isSaslStep, relaySasl } from "./sasl-relay.ts";
 import { isTopLevel } from "./stanza-kind.ts";
@@ -13,6 +14,8 @@ import { handleStreamHeader } from "./stream-header.ts";
 export const c2sHandlers: StreamHandlers = { header: handleStreamHeader, element: dispatchElement };
 
 function dispatchElement(conn: Connection, el: Element): void {
+  // XEP-0198 elements are not stanzas: enable, resume, r and a, in any phase after authentication.
+  if (conn.user !== null && isSmElement(el)) return handleSmElement(conn, el);
   if (conn.jid !== null) return handleEstablished(conn, el);
   conn.timer.progress();
   if (isTopLevel(el, "starttls", NS_TLS)) return handleStartTls(conn);

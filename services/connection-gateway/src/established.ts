@@ -16,12 +16,14 @@ export function handleEstablished(conn: Connection, el: Element): void {
   if (!stampFrom(conn, el)) return conn.fail("invalid-from", "from is not your JID");
   throttle(conn);
   // XEP-0199 §4.2: the answer to our own ping stays here.
-  if (conn.keepalive.isAnswer(el)) return;
-  if (isSessionIq(el)) return answerSession(conn, el);
+  if (conn.keepalive.isAnswer(el)) return void conn.sm?.countLocal();
+  if (isSessionIq(el)) return (conn.sm?.countLocal(), answerSession(conn, el));
   conn.ctx.metrics.stanzasIn.inc({ kind: el.name });
   // A missing `to` stays missing: it means the account itself and the router knows that.
   const { to, type } = el.attrs;
-  conn.relay({ t: "stanza", jid: conn.jid!, xml: el.toString(), name: el.name, ...(to === undefined ? {} : { to }), ...(type === undefined ? {} : { type }) });
+  // XEP-0198: the stanza's count goes with it; the router stores it before acknowledging.
+  const smh = conn.sm?.countRelayed();
+  conn.relay({ t: "stanza", jid: conn.jid!, xml: el.toString(), name: el.name, ...(to === undefined ? {} : { to }), ...(type === undefined ? {} : { type }), ...(smh === undefined ? {} : { smh }) });
 }
 
 /**

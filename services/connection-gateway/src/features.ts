@@ -1,9 +1,11 @@
 // Stream features for the current stage of negotiation (RFC 6120 §4.3.2).
 import { xml, type Element } from "@xmppd/xml";
+import { NS_SM } from "@xmppd/stanza";
 import { NS_AMP_FEATURE, NS_BIND, NS_ROSTER_VER, NS_SESSION, NS_TLS } from "@xmppd/stanza";
 import { authFeatures } from "./auth-features.ts";
 import type { Connection } from "./connection.ts";
 import { NS_CSI } from "./csi.ts";
+import { smOffered } from "./sm-nonza.ts";
 
 export function streamFeatures(conn: Connection): Element {
   const features = xml("stream:features");
@@ -17,6 +19,8 @@ export function streamFeatures(conn: Connection): Element {
     features.append(xml("ver", { xmlns: NS_ROSTER_VER }));
     // XEP-0352 §2: client state indication is offered after authentication.
     features.append(xml("csi", { xmlns: NS_CSI }));
+    // XEP-0198 §2: stream management, resumable on any gateway (docs/stream-management.md).
+    if (smOffered(conn)) features.append(xml("sm", { xmlns: NS_SM }));
     return features;
   }
   const tls = conn.ctx.config.gateway.tls;

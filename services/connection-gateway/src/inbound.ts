@@ -7,6 +7,7 @@ import type { Connection } from "./connection.ts";
 import type { GatewayContext } from "./context.ts";
 import { onLegacyBound, onPreauthReply } from "./preauth-relay.ts";
 import { onSaslReply } from "./sasl-relay.ts";
+import { onSmReply } from "./sm-nonza.ts";
 
 const KIND = /^<([A-Za-z][\w.-]*)/;
 
@@ -21,7 +22,11 @@ export function inboxHandler(ctx: GatewayContext, connections: ReadonlyMap<strin
     }
     if (typeof msg?.conn !== "string") return void ctx.log.warn({ t: (msg as { t?: unknown })?.t }, "inbox message without conn");
     // Acks concern the relay buffer, which outlives the socket (a closed connection's last envelopes).
-    if (msg.t === "ack") return ctx.upstream.ack(msg.conn, msg.seq);
+    if (msg.t === "ack") {
+      ctx.upstream.ack(msg.conn, msg.seq);
+      // XEP-0198: the client stanzas of those envelopes are handled now (our <a h/>).
+      return void connections.get(msg.conn)?.sm?.inbound.acked(msg.seq);
+    }
     const conn = connections.get(msg.conn);
     if (!conn || conn.isClosing()) return void ctx.metrics.unknownConnection.inc({ t: msg.t });
     apply(conn, msg);
@@ -32,7 +37,7 @@ function apply(conn: Connection, msg: Exclude<ToGateway, { t: "ack" }>): void {
   switch (msg.t) {
     case "deliver":
       conn.ctx.metrics.stanzasOut.inc({ kind: KIND.exec(msg.xml)?.[1] ?? "unknown" });
-      return conn.deliver(msg.xml);
+      return conn.sm ? conn.sm.deliver(msg.xml, msg.sm) : conn.deliver(msg.xml);
     case "sasl":
       return onSaslReply(conn, msg);
     case "bound":
@@ -41,6 +46,8 @@ function apply(conn: Connection, msg: Exclude<ToGateway, { t: "ack" }>): void {
       return onPreauthReply(conn, msg);
     case "close":
       return conn.fail(streamCondition(msg.condition), msg.text);
+    case "sm":
+      return onSmReply(conn, msg);
     default:
       conn.ctx.log.warn({ t: (msg as { t: unknown }).t }, "unknown inbox message type");
   }

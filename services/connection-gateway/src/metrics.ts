@@ -14,6 +14,7 @@ export interface GatewayMetrics {
   authResults: Counter;
   unacked: Gauge;
   unknownConnection: Counter;
+  smResumptions: Counter;
 }
 
 export function createGatewayMetrics(): GatewayMetrics {
@@ -28,5 +29,6 @@ export function createGatewayMetrics(): GatewayMetrics {
     authResults: base.counter("auth_results_total", "SASL outcomes", ["result"]),
     unacked: base.gauge("bus_unacked_envelopes", "Envelopes sent to routers and not yet acknowledged"),
     unknownConnection: base.counter("inbound_unknown_connection_total", "Bus messages for connections no longer here", ["t"]),
+    smResumptions: base.counter("sm_resumptions_total", "XEP-0198 resumption attempts, by result (success, failed)", ["result"]),
   };
 }

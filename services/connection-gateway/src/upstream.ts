@@ -3,7 +3,7 @@
 // buffered until the router's { t: "ack", seq } covers it. When the connection's router dies
 // or drains, the connection moves to another live router and its unacked envelopes are
 // resent in order with their original seq numbers; while no router is live they wait.
-import { encode } from "@xmppd/bus";
+import { decode, encode } from "@xmppd/bus";
 import type { Bus, Subjects, ToRouter } from "@xmppd/bus";
 import type { RouterPool } from "./router-pool.ts";
 
@@ -61,6 +61,19 @@ export class Upstream {
     if (link.router === null) this.assign(link);
     else this.deps.bus.publish(this.deps.subjects.routerInbox(link.router), data);
     return true;
+  }
+
+  /** The seq of the connection's latest envelope (0 before the first). */
+  lastSeq(conn: string): number {
+    return this.links.get(conn)?.seq ?? 0;
+  }
+
+  /** Adds fields to the connection's "open" envelope, as replayed to a router that takes it over. */
+  amendOpen(conn: string, extra: { sm?: string }): void {
+    const link = this.links.get(conn);
+    if (!link?.open) return;
+    const data = encode({ ...decode<ToRouter>(link.open.data), ...extra });
+    link.open = { seq: link.open.seq, data };
   }
 
   /** The router has handed off everything up to and including seq. */

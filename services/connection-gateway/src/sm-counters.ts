@@ -1,0 +1,82 @@
+// XEP-0198 counting on the gateway, pure (no sockets, no timers): which client stanzas the private
+// tier has handled (h for our <a/>), and which numbered deliveries may be written now, in order.
+
+/** Client stanzas: each gets the next count; it is handled once the router acknowledged its envelope. */
+export class InboundCount {
+  private pending: { upstream: number; h: number }[] = [];
+  private last = 0;
+  handled = 0;
+
+  constructor(start = 0) {
+    this.last = start;
+    this.handled = start;
+  }
+
+  /** The next client stanza; `upstream` is the envelope seq after which it counts as handled. */
+  next(upstream: number): number {
+    this.last += 1;
+    this.pending.push({ upstream, h: this.last });
+    return this.last;
+  }
+
+  /** The router acknowledged every envelope up to `seq`. */
+  acked(seq: number): void {
+    while (this.pending.length > 0 && this.pending[0]!.upstream <= seq) this.handled = this.pending.shift()!.h;
+  }
+}
+
+/**
+ * Numbered deliveries (seq from the SmStore) arrive from several publishers in any order; they
+ * are written strictly in sequence, so the client's h is the sequence number. Also keeps the
+ * sizes of written, unacknowledged stanzas for the queue limit.
+ */
+export class OutboundQueue {
+  private readonly early = new Map<number, string>();
+  private sizes: number[] = [];
+  private bytes = 0;
+
+  /** `written`: the last seq written; `acked`: the client's h (unwrapped). */
+  constructor(public written = 0, public acked = 0) {}
+
+  /** Takes a delivery; returns those that may be written now, in order. */
+  take(seq: number, xml: string): { seq: number; xml: string }[] {
+    if (seq <= this.written || this.early.has(seq)) return []; // already written or waiting: a resend
+    this.early.set(seq, xml);
+    const out: { seq: number; xml: string }[] = [];
+    for (let next = this.written + 1; this.early.has(next); next++) {
+      out.push({ seq: next, xml: this.early.get(next)! });
+      this.early.delete(next);
+      this.wrote(next, Buffer.byteLength(out.at(-1)!.xml));
+    }
+    return out;
+  }
+
+  /** An unnumbered stanza written (a session without resumption counts locally). */
+  wroteNext(size: number): void {
+    this.wrote(this.written + 1, size);
+  }
+
+  /** Deliveries waiting for an earlier one. */
+  waiting(): number {
+    return this.early.size;
+  }
+
+  /** The client acknowledged up to `upTo` (unwrapped); false if that is more than was written. */
+  ack(upTo: number): boolean {
+    if (upTo > this.written) return false;
+    const n = Math.max(0, upTo - this.acked);
+    for (const size of this.sizes.splice(0, n)) this.bytes -= size;
+    this.acked = Math.max(this.acked, upTo);
+    return true;
+  }
+
+  unacked(): { stanzas: number; bytes: number } {
+    return { stanzas: this.sizes.length, bytes: this.bytes };
+  }
+
+  private wrote(seq: number, size: number): void {
+    this.written = seq;
+    this.sizes.push(size);
+    this.bytes += size;
+  }
+}

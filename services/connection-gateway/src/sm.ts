@@ -1,0 +1,140 @@
+// One connection's XEP-0198 state on the gateway (docs/stream-management.md). With resumption
+// the private tier numbers and keeps every delivery; this side writes them in sequence, counts
+// client stanzas, answers <r/> with what the routers have acknowledged, and reports the client's
+// acks upstream in batches. Without resumption everything is counted here and nothing is kept.
+import { NS_SM, unwrapH, wrapH } from "@xmppd/stanza";
+import { xml } from "@xmppd/xml";
+import type { Connection } from "./connection.ts";
+import { InboundCount, OutboundQueue } from "./sm-counters.ts";
+
+/** Client acks are reported to the router at most this often (ARCHITECTURE: acks between tiers are batched). */
+const ACK_REPORT_MS = 50;
+/** After writing, ask the client for an ack this soon (XEP-0198 §4: the server may request at any time). */
+const REQUEST_MS = 250;
+/** A numbered delivery missing this long (its publisher died midway): drop the stream, the client resumes. */
+const GAP_MS = 3000;
+
+/** Stream ends after which the client may resume (not a clean close, not an error of its own). */
+const RESUMABLE_ENDS = new Set(["disconnected", "connection-timeout", "system-shutdown", "see-other-host", "internal-server-error"]);
+
+export class StreamManagement {
+  /** The private tier's session id; null until <enabled/>/<resumed/>, and always without resumption. */
+  id: string | null = null;
+  /** "pending": waiting for the router's answer; deliveries numbered meanwhile wait too. */
+  phase: "pending" | "on" = "pending";
+  inbound = new InboundCount();
+  outbound = new OutboundQueue();
+  private ackTimer: NodeJS.Timeout | null = null;
+  private requestTimer: NodeJS.Timeout | null = null;
+  private gapTimer: NodeJS.Timeout | null = null;
+  private reported = 0;
+  /** Numbered deliveries that came before the router's answer. */
+  private early: { seq: number; xml: string }[] = [];
+
+  constructor(
+    private readonly conn: Connection,
+    readonly resumable: boolean,
+  ) {}
+
+  /** The router's <enabled/> or <resumed/>: from now on deliveries are written by number. */
+  start(id: string | null, counts?: { handled: number; acked: number }): void {
+    this.id = id;
+    this.phase = "on";
+    if (counts) {
+      this.inbound = new InboundCount(counts.handled);
+      this.outbound = new OutboundQueue(counts.acked, counts.acked);
+      this.reported = counts.acked;
+    }
+    // The XEP-0198 session goes with the connection to any router that takes it over.
+    if (id !== null) this.conn.ctx.upstream.amendOpen(this.conn.id, { sm: id });
+    // CSI may hold stanzas but must not drop any: every one is counted (XEP-0198 h).
+    this.conn.csi.keepEvery = true;
+    for (const { seq, xml: text } of this.early.splice(0)) this.put(seq, text);
+  }
+
+  /** A client stanza about to be relayed: its count, handled once the router acknowledges it. */
+  countRelayed(): number {
+    return this.inbound.next(this.conn.ctx.upstream.lastSeq(this.conn.id) + 1);
+  }
+
+  /** A client stanza handled here (a pong, the session iq): handled once everything before it is. */
+  countLocal(): void {
+    this.inbound.next(this.conn.ctx.upstream.lastSeq(this.conn.id));
+  }
+
+  /** <a h/> for the client's <r/>: what the private tier has handled. */
+  answer(): string {
+    return xml("a", { xmlns: NS_SM, h: String(wrapH(this.inbound.handled)) }).toString();
+  }
+
+  /** A delivery from the bus. */
+  deliver(text: string, seq: number | undefined): void {
+    if (!this.resumable) {
+      this.conn.deliver(text);
+      if (this.phase === "on") (this.outbound.wroteNext(Buffer.byteLength(text)), this.wrote());
+      return;
+    }
+    if (seq === undefined) {
+      // Before <enabled/> it is not counted; after, only a number keeps the count right.
+      if (this.phase === "pending") return this.conn.deliver(text);
+      this.conn.relay({ t: "sm", jid: this.conn.jid!, op: "seq", xml: text });
+      return;
+    }
+    if (this.phase === "pending") return void this.early.push({ seq, xml: text });
+    this.put(seq, text);
+  }
+
+  /** The client's <a h/>. False: it acknowledged more than it was sent. */
+  clientAck(h: number): boolean {
+    if (!this.outbound.ack(unwrapH(h, this.outbound.acked))) return false;
+    if (this.resumable && this.id !== null) this.ackTimer ??= setTimeout(() => this.report(), ACK_REPORT_MS);
+    return true;
+  }
+
+  /** Whether the private tier keeps this session after the stream ended this way. */
+  staysAfter(reason: string): boolean {
+    return this.resumable && this.id !== null && RESUMABLE_ENDS.has(reason);
+  }
+
+  /** The stream ends: the last client ack goes upstream before the "closed" envelope. */
+  stop(): void {
+    if (this.ackTimer) this.report();
+    for (const t of [this.requestTimer, this.gapTimer]) if (t) clearTimeout(t);
+    this.requestTimer = this.gapTimer = null;
+  }
+
+  private put(seq: number, text: string): void {
+    const ready = this.outbound.take(seq, text);
+    for (const item of ready) this.conn.deliver(item.xml);
+    if (ready.length > 0) {
+      if (this.gapTimer) clearTimeout(this.gapTimer);
+      this.gapTimer = null;
+      this.wrote();
+    }
+    if (this.outbound.waiting() === 0 || this.gapTimer) return;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = null;
+      if (this.outbound.waiting() > 0) this.conn.destroy();
+    }, GAP_MS);
+  }
+
+  private wrote(): void {
+    const { stanzas, bytes } = this.outbound.unacked();
+    const { outboundStanzas, outboundBytes } = this.conn.ctx.config.gateway.limits;
+    // ARCHITECTURE "Limits": the unacked queue holds 1000 stanzas / 2 MiB like the outbound queue.
+    if (stanzas > outboundStanzas || bytes > outboundBytes) return this.conn.fail("resource-constraint", "too many unacknowledged stanzas");
+    this.requestTimer ??= setTimeout(() => {
+      this.requestTimer = null;
+      if (this.outbound.unacked().stanzas > 0 && !this.conn.isClosing()) this.conn.write(xml("r", { xmlns: NS_SM }).toString());
+    }, REQUEST_MS);
+  }
+
+  private report(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+    const upTo = this.outbound.acked;
+    if (upTo <= this.reported || this.conn.jid === null) return;
+    this.reported = upTo;
+    this.conn.relay({ t: "sm", jid: this.conn.jid, op: "ack", upTo });
+  }
+}
