@@ -1,6 +1,7 @@
 // The everyday server IQs end to end, across two gateway processes and two routers with
 // @xmpp/client: vcard-temp (XEP-0054), private XML storage (XEP-0049), last activity (XEP-0012),
 // entity time (XEP-0202), and the server's disco items and capabilities node (XEP-0030, XEP-0115).
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { Element } from "@xmppd/xml";
 import { useCluster } from "./support/cluster.ts";
@@ -80,12 +81,45 @@ describe("server IQs across two gateway processes", () => {
     const info = (await bob.iq(xml("iq", { type: "get", to: "localhost" }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" })))).getChild("query")!;
     const features = info.getChildren("feature").map((f) => f.attrs.var as string);
     expect(features).toEqual(expect.arrayContaining(["urn:xmpp:blocking", "urn:xmpp:carbons:2", "vcard-temp", "jabber:iq:last", "urn:xmpp:time"]));
-    const { capsVerification } = await import("@xmppd/modules");
-    const identities = info.getChildren("identity").map((i) => ({ category: String(i.attrs.category), type: String(i.attrs.type) }));
-    const node = `urn:xmppd:caps#${capsVerification(identities, features)}`;
+    const node = `urn:xmppd:caps#${recomputeVer(info)}`;
     const capsInfo = (await bob.iq(xml("iq", { type: "get", to: "localhost" }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info", node })))).getChild("query")!;
     expect(capsInfo.attrs.node).toBe(node);
     expect(capsInfo.getChildren("feature").map((f) => f.attrs.var)).toEqual(features);
     await bob.stop();
   });
+
+  it("offers the server's caps as a stream feature after authentication, its ver recomputed from disco#info (XEP-0115 §5, §6.3)", async () => {
+    const bob = await login(0, "bob", { resource: "caps" });
+    const features = bob.nonzas.filter((el) => el.name === "stream:features");
+    // Before authentication the feature is not offered; after it, exactly once.
+    expect(features[0]!.getChild("c", "http://jabber.org/protocol/caps")).toBeUndefined();
+    const after = features.at(-1)!;
+    expect(after.getChild("bind", "urn:ietf:params:xml:ns:xmpp-bind")).toBeDefined();
+    const caps = after.getChildren("c").filter((c) => c.attrs.xmlns === "http://jabber.org/protocol/caps");
+    expect(caps).toHaveLength(1);
+    expect(Object.keys(caps[0]!.attrs).sort()).toEqual(["hash", "node", "ver", "xmlns"]);
+    expect(caps[0]!.attrs).toMatchObject({ hash: "sha-1", node: "urn:xmppd:caps" });
+    const info = (await bob.iq(xml("iq", { type: "get", to: "localhost" }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" })))).getChild("query")!;
+    expect(caps[0]!.attrs.ver).toBe(recomputeVer(info));
+    // §6.2: the same answer at node#ver.
+    const atNode = (await bob.iq(xml("iq", { type: "get", to: "localhost" }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info", node: `urn:xmppd:caps#${caps[0]!.attrs.ver}` })))).getChild("query")!;
+    expect(canonical(atNode)).toBe(canonical(info).replace("<query", `<query node="urn:xmppd:caps#${caps[0]!.attrs.ver}"`));
+    expect(recomputeVer(atNode)).toBe(caps[0]!.attrs.ver);
+    await bob.stop();
+  });
 });
+
+/** XEP-0115 §5.1 and §5.4, written out here independently of the server's code: the ver of a disco#info <query/>. */
+function recomputeVer(query: Element): string {
+  const sorted = (xs: string[]) => xs.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const ids = sorted(query.getChildren("identity").map((i) => `${i.attrs.category}/${i.attrs.type}/${i.attrs["xml:lang"] ?? ""}/${i.attrs.name ?? ""}<`));
+  const feats = sorted(query.getChildren("feature").map((f) => `${f.attrs.var}<`));
+  const values = (field: Element | undefined) => sorted((field?.getChildren("value") ?? []).map((v) => `${v.text()}<`));
+  const forms = query.getChildren("x").filter((x) => x.attrs.xmlns === "jabber:x:data").map((x) => {
+    const fields = x.getChildren("field");
+    const type = values(fields.find((f) => f.attrs.var === "FORM_TYPE")).join("");
+    const rest = fields.filter((f) => f.attrs.var !== "FORM_TYPE").sort((a, b) => Buffer.compare(Buffer.from(String(a.attrs.var)), Buffer.from(String(b.attrs.var))));
+    return type + rest.map((f) => `${f.attrs.var}<${values(f).join("")}`).join("");
+  });
+  return createHash("sha1").update(ids.join("") + feats.join("") + sorted(forms).join(""), "utf8").digest("base64");
+}

@@ -62,7 +62,8 @@ export type ToGateway =
   | { t: "close"; conn: string; condition: string; text?: string }
   | ({ t: "sm"; conn: string } & SmReply);
 
-export interface RouterHeartbeat { id: string; ts: number; draining?: boolean }
+/** `caps`: the router's XEP-0115 capabilities, which the gateways offer as a stream feature. */
+export interface RouterHeartbeat { id: string; ts: number; draining?: boolean; caps?: { node: string; ver: string } }
 export interface GatewayHeartbeat { id: string; ts: number; connections: number }
 export interface GatewayGone { id: string }
 

@@ -25,7 +25,7 @@ export { vcard } from "./vcard/vcard.ts";
 export { privateStorage } from "./private/private.ts";
 export { lastActivity } from "./last/last.ts";
 export { time } from "./time/time.ts";
-export { SERVER_CAPS_NODE, capsFeature, capsVerification } from "./caps/caps.ts";
+export { SERVER_CAPS_NODE, capsElement, capsFeature, capsVerification, capsVerificationOf, type ServerCaps } from "./caps/caps.ts";
 // XEP-0077: the module (after authentication) and the forms the router's registration path shares.
 export { register, type RegistrationCapability } from "./register/register.ts";
 export { accountFor, parseRegisterQuery, registeredForm, registrationForm, type RegisterRequest } from "./register/form.ts";

@@ -47,4 +47,17 @@ describe("RouterPool", () => {
     expect(pool.hasLive()).toBe(false);
     expect(log).toEqual(["live r1", "draining r1"]);
   });
+
+  it("keeps the capabilities each router last announced (XEP-0115), forgotten with the router", () => {
+    const { pool, advance } = setup();
+    pool.beacon({ id: "r1", ts: 0, caps: { node: "urn:xmppd:caps", ver: "v1" } });
+    pool.beacon({ id: "r2", ts: 0 });
+    expect(pool.capsOf("r1")).toEqual({ node: "urn:xmppd:caps", ver: "v1" });
+    expect(pool.capsOf("r2")).toBeUndefined();
+    pool.beacon({ id: "r1", ts: 1, caps: { node: "urn:xmppd:caps", ver: "v2" } });
+    expect(pool.capsOf("r1")).toEqual({ node: "urn:xmppd:caps", ver: "v2" });
+    advance(400);
+    pool.sweep();
+    expect(pool.capsOf("r1")).toBeUndefined();
+  });
 });

@@ -14,6 +14,8 @@ interface RouterState {
   lastSeen: number;
   draining: boolean;
   assigned: number;
+  /** XEP-0115: the capabilities the router last announced. */
+  caps?: RouterHeartbeat["caps"];
 }
 
 export class RouterPool {
@@ -29,11 +31,12 @@ export class RouterPool {
     const known = this.routers.get(hb.id);
     const draining = hb.draining === true;
     if (!known) {
-      this.routers.set(hb.id, { lastSeen: this.now(), draining, assigned: 0 });
+      this.routers.set(hb.id, { lastSeen: this.now(), draining, assigned: 0, caps: hb.caps });
       if (!draining) this.events.onLive(hb.id);
       return;
     }
     known.lastSeen = this.now();
+    known.caps = hb.caps;
     if (draining && !known.draining) {
       known.draining = true;
       this.events.onLeaving(hb.id, "draining");
@@ -60,6 +63,11 @@ export class RouterPool {
       fewest = state.assigned;
     }
     return best;
+  }
+
+  /** The capabilities a live router announced (XEP-0115), if any. */
+  capsOf(id: string): RouterHeartbeat["caps"] | undefined {
+    return this.routers.get(id)?.caps;
   }
 
   isLive(id: string): boolean {

@@ -118,6 +118,12 @@ export class Upstream {
     return this.links.get(conn)?.router ?? null;
   }
 
+  /** XEP-0115: the capabilities announced by the connection's router, which answers its disco. */
+  capsOf(conn: string): { node: string; ver: string } | undefined {
+    const router = this.routerOf(conn);
+    return router === null ? undefined : this.deps.pool.capsOf(router);
+  }
+
   unackedTotal(): number {
     return this.pending;
   }

@@ -19,7 +19,7 @@ export interface Liveness {
   stop(): void;
 }
 
-export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) => void): Liveness {
+export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) => void, caps: () => RouterHeartbeat["caps"] | null = () => null): Liveness {
   const { intervalMs, deadAfterMs } = ctx.config.heartbeat;
   const timers: NodeJS.Timeout[] = [];
   const subs: { unsubscribe(): void }[] = [];
@@ -28,7 +28,8 @@ export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) =
 
   function beat(isDraining: boolean): void {
     draining = isDraining;
-    const hb: RouterHeartbeat = { id: ctx.id, ts: Date.now(), ...(draining ? { draining: true } : {}) };
+    const announced = caps();
+    const hb: RouterHeartbeat = { id: ctx.id, ts: Date.now(), ...(draining ? { draining: true } : {}), ...(announced ? { caps: announced } : {}) };
     ctx.bus.publish(ctx.subjects.routerHeartbeat(), encode(hb));
   }
 

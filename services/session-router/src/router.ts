@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { ampQueue, decode, subjects, type Bus, type Subscription, type ToRouter } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
 import { parseJid, tryParseJid } from "@xmppd/jid";
-import { blocking, carbons, createModuleHost, defaultModules, lastActivity, privateStorage, register, roster, vcard, type AccountDataCapability, type ModuleCapabilities } from "@xmppd/modules";
+import { blocking, carbons, createModuleHost, defaultModules, lastActivity, privateStorage, register, roster, vcard, type AccountDataCapability, type ModuleCapabilities, type ServerCaps } from "@xmppd/modules";
 import type { Logger } from "@xmppd/observability";
 import type { AccountXmlStore, BlockStore, LastActivityStore, RosterStore, SessionStore, SmStore, UserStore } from "@xmppd/storage";
 import { createMemorySmStore } from "@xmppd/storage";
@@ -26,6 +26,7 @@ import { handleStanza } from "./stanza.ts";
 import { sessionGone } from "./presence-broadcast.ts";
 import { rosterCapabilities } from "./roster-capabilities.ts";
 import { offlineCapability } from "./offline-capability.ts";
+import { serverCaps } from "./server-caps.ts";
 import { blockingCapability } from "./block-changes.ts";
 import { carbonsCapability } from "./carbons.ts";
 
@@ -92,7 +93,8 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
   };
   const table = createConnectionTable((err, st) => ctx.log.error({ err, gw: st.gw, conn: st.conn }, "envelope failed"));
   const acks = createAckBatcher(bus, s, 5, (err) => ctx.log.warn({ err }, "acknowledgements not sent"), () => ctx.sm.flush());
-  const liveness = createLiveness(ctx, (gw) => table.forgetGateway(gw));
+  let caps: ServerCaps | null = null;
+  const liveness = createLiveness(ctx, (gw) => table.forgetGateway(gw), () => caps);
   let inbox: Subscription | null = null;
   let phase: "new" | "running" | "stopping" | "stopped" = "new";
 
@@ -151,6 +153,8 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
     async start() {
       if (phase !== "new") throw new Error(`router ${id} cannot start: it is ${phase}`);
       inbox = bus.subscribe(s.routerInbox(id), onEnvelope);
+      // XEP-0115: computed once the modules are loaded, announced with every beacon.
+      caps = await serverCaps(ctx);
       liveness.start();
       phase = "running";
       ctx.log.info({ domains: [...domains] }, "router started");

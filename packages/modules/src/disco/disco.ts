@@ -2,7 +2,7 @@
 // module, and no items (components and rooms come later).
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, errorReply, iqResult } from "@xmppd/stanza";
 import { xml, type Element } from "@xmppd/xml";
-import { SERVER_CAPS_NODE, capsVerification } from "../caps/caps.ts";
+import { SERVER_CAPS_NODE, capsVerificationOf } from "../caps/caps.ts";
 import type { IqContext, IqReply, ModuleContext, XmppModule } from "../host/types.ts";
 
 export const disco: XmppModule = {
@@ -34,7 +34,7 @@ function info(ctx: ModuleContext, node?: string): Element {
   return xml("query", { xmlns: NS_DISCO_INFO, ...(node ? { node } : {}) }, ...identities, ...features);
 }
 
-/** XEP-0115 §6.2: the server answers disco#info at "<node>#<ver>" of its own capabilities. */
+/** XEP-0115 §6.2: the server answers disco#info at "<node>#<ver>", ver computed from its own answer. */
 function capsNode(ctx: ModuleContext): string {
-  return `${SERVER_CAPS_NODE}#${capsVerification(ctx.discoIdentities(), ctx.discoFeatures())}`;
+  return `${SERVER_CAPS_NODE}#${capsVerificationOf(info(ctx))}`;
 }
