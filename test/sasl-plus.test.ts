@@ -12,7 +12,7 @@ import { canonical } from "./support/stanzas.ts";
 
 const MECHANISMS = ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"];
 const cluster = useCluster(
-  { gateways: 1, routers: 1, ampWorkers: 0, tlsRequired: true, env: { XMPPD__sasl__mechanisms: JSON.stringify(MECHANISMS), XMPPD__gateway__limits__newConnectionsPerIpPer10s: "100" } },
+  { gateways: 1, routers: 1, ampWorkers: 0, tlsRequired: true, env: { XMPPD__sasl__mechanisms: JSON.stringify(MECHANISMS), XMPPD__gateway__limits__newConnectionsPerIpPer10s: "100", XMPPD__gateway__limits__connectionsPerIp: "100" } },
   ["alice"],
 );
 const SASL = "urn:ietf:params:xml:ns:xmpp-sasl";
