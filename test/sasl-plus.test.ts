@@ -3,7 +3,9 @@
 // types (XEP-0440); the router checks the client's GS2 header and cbind-input against them. The
 // client here is a raw Node TLS socket that computes its binding data itself, over STARTTLS and
 // direct TLS. In this cluster registration and legacy authentication keep their default (off).
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { promisify } from "node:util";
 import { scramClient, type ScramName } from "@xmppd/sasl";
 import { describe, expect, it } from "vitest";
 import { useCluster } from "./support/cluster.ts";
@@ -119,6 +121,17 @@ describe("SCRAM-*-PLUS (RFC 5802, RFC 9266, RFC 5929, XEP-0440)", () => {
     expect(text).toMatch(/xmpp_router_auth_total\{mechanism="SCRAM-SHA-256-PLUS",result="success"\} [1-9]/);
     expect(text).toMatch(/xmpp_router_auth_total\{mechanism="SCRAM-SHA-1-PLUS",result="success"\} [1-9]/);
     expect(text).toMatch(/xmpp_router_auth_total\{mechanism="SCRAM-SHA-256-PLUS",result="failure"\} [1-9]/);
+  });
+});
+
+describe("slixmpp with SCRAM-*-PLUS", () => {
+  const run = promisify(execFile);
+  // slixmpp_plus.py explains why it re-labels slixmpp's tls-unique binding as tls-server-end-point.
+  it.each(["starttls", "direct-tls"])("logs in with SCRAM-SHA-*-PLUS bound by tls-server-end-point over %s", async (way) => {
+    const gw = cluster.topo.of("gateway")[0]!;
+    const port = way === "direct-tls" ? gw.tlsPort : gw.c2sPort;
+    const { stdout } = await run("/usr/bin/python3", ["test/peers/slixmpp_plus.py", "alice@localhost/py", "alice-pw", String(port), way], { timeout: 40_000 });
+    expect(JSON.parse(stdout.trim().split("\n").pop()!)).toEqual({ mechanism: expect.stringMatching(/^SCRAM-SHA-(1|256)-PLUS$/), tls: true, bound: "alice@localhost/py", error: null });
   });
 });
 
