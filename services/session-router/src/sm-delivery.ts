@@ -55,7 +55,9 @@ export function createSmRouter(store: SmStore, ctx: () => RouterContext): SmRout
       if (counts.size === 0) return;
       const batch = counts;
       counts = new Map();
-      await store.handled(batch);
+      // Never holds the acknowledgements back: a count stored late only means that a resuming
+      // client may send a stanza again (XEP-0198 allows it), a stalled ack would stall the stream.
+      await store.handled(batch).catch((err: unknown) => ctx().log.warn({ err }, "XEP-0198 handled counts not stored"));
     },
   };
 }

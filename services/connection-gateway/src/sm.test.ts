@@ -1,0 +1,163 @@
+// The gateway's half of XEP-0198 against a stand-in router: numbered deliveries in order, <a h/>
+// from router acks only, batched ack reports, the unacked limit, re-numbering, and the drain.
+import { afterEach, describe, expect, it } from "vitest";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createMemoryBus, subjects, type Bus, type ToRouter } from "@xmppd/bus";
+import { configSchema } from "@xmppd/config";
+import { createLogger } from "@xmppd/observability";
+import { createGateway, type Gateway } from "./gateway.ts";
+import { startFakeRouter, type FakeRouter } from "./testing/fake-router.ts";
+import { RawClient, streamHeader } from "./testing/raw-client.ts";
+
+const NS = "urn:xmpp:sm:3";
+const AUTH = "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGFsaWNlAHNlY3JldA==</auth>";
+const BIND = "<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>phone</resource></bind></iq>";
+const ID = "abcdefghijklmnopqrstuvwx";
+
+interface Env { bus: Bus; gateway: Gateway; gw: string; router: FakeRouter; c: RawClient; dataDir: string; held: Set<number> }
+let env: Env | null = null;
+
+/** A logged-in client; the router acknowledges every envelope except the seqs put in `held`. */
+async function setup(gateway: Record<string, unknown> = {}): Promise<Env> {
+  const cluster = `smt-${Math.random().toString(36).slice(2, 10)}`;
+  const dataDir = await mkdtemp(join(tmpdir(), "gw-sm-"));
+  const config = configSchema.parse({
+    cluster, domains: ["localhost"], dataDir, log: { level: "silent" }, heartbeat: { intervalMs: 50, deadAfterMs: 200 },
+    gateway: { host: "127.0.0.1", c2sPort: 0, tlsPort: 0, httpPort: 0, drainMs: 500, tls: { required: false }, ...gateway },
+  });
+  const bus = createMemoryBus();
+  const gw = await createGateway({ config, bus, log: createLogger({ service: "connection-gateway", level: "silent" }) });
+  await gw.start();
+  const held = new Set<number>();
+  const router = startFakeRouter(bus, subjects(cluster), "r1", { ack: (e) => !held.has(e.seq) });
+  const c = await RawClient.connect(gw.c2sPort());
+  env = { bus, gateway: gw, gw: gw.id, router, c, dataDir, held };
+  c.send(streamHeader());
+  await c.waitFor(/<\/stream:features>/);
+  c.send(AUTH);
+  await c.waitFor(/<success /);
+  c.send(streamHeader());
+  const features = await c.waitFor(/<stream:features>.*<\/stream:features>/s);
+  expect(features[0]).toContain(`<sm xmlns="${NS}"/>`);
+  c.send(BIND);
+  await c.waitFor(/<jid>alice@localhost\/phone<\/jid>/);
+  return env;
+}
+
+afterEach(async () => {
+  if (!env) return;
+  env.c.close();
+  env.router.kill();
+  await env.gateway.stop();
+  await env.bus.close();
+  await rm(env.dataDir, { recursive: true, force: true });
+  env = null;
+});
+
+const sm = (e: Env) => e.router.received.filter((m): m is Extract<ToRouter, { t: "sm" }> => m.t === "sm");
+const conn = (e: Env) => e.router.received[0]!.conn;
+const deliver = (e: Env, body: string, seq?: number) =>
+  e.router.reply(e.gw, { t: "deliver", conn: conn(e), xml: `<message from='bob@localhost/b' to='alice@localhost/phone'><body>${body}</body></message>`, ...(seq === undefined ? {} : { sm: seq }) });
+
+async function enable(e: Env, meanwhile = () => {}): Promise<void> {
+  e.c.send(`<enable xmlns='${NS}' resume='true'/>`);
+  await until(() => sm(e).some((m) => m.op === "enable"));
+  meanwhile();
+  e.router.reply(e.gw, { t: "sm", conn: conn(e), op: "enabled", id: ID, max: 300 });
+  await e.c.waitFor(new RegExp(`<enabled xmlns="${NS}" id="${ID}" resume="true" max="300"/>`));
+}
+
+async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("XEP-0198 at the gateway", () => {
+  it("writes numbered deliveries in sequence whatever order they arrive in, and asks for an ack", async () => {
+    const e = await setup();
+    // Numbered before <enabled/> reached the gateway (another router was faster): it waits.
+    await enable(e, () => deliver(e, "early", 1));
+    deliver(e, "three", 3);
+    deliver(e, "two", 2);
+    deliver(e, "two", 2); // a resend
+    const got = await e.c.waitFor(/<body>early<\/body>.*<body>two<\/body>.*<body>three<\/body>.*<r xmlns="urn:xmpp:sm:3"\/>/s);
+    expect(got[0].match(/<body>/g)).toHaveLength(3);
+  });
+
+  it("answers <r/> only with stanzas whose envelopes the router acknowledged", async () => {
+    const e = await setup();
+    await enable(e);
+    const next = e.router.received.at(-1)!.seq + 1;
+    e.held.add(next + 1); // the second stanza's envelope stays unacknowledged
+    e.c.send("<message to='bob@localhost' id='m1'><body>1</body></message><message to='bob@localhost' id='m2'><body>2</body></message>");
+    await until(() => e.router.received.filter((m) => m.t === "stanza" && m.smh !== undefined).length === 2);
+    expect(e.router.received.filter((m) => m.t === "stanza" && m.smh !== undefined).map((m) => (m as { smh: number }).smh)).toEqual([1, 2]);
+    e.c.send(`<r xmlns='${NS}'/>`);
+    await e.c.waitFor(new RegExp(`<a xmlns="${NS}" h="1"/>`));
+    e.router.reply(e.gw, { t: "ack", conn: conn(e), seq: next + 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    e.c.send(`<r xmlns='${NS}'/>`);
+    await e.c.waitFor(new RegExp(`<a xmlns="${NS}" h="2"/>`));
+  });
+
+  it("reports client acks upstream in one batch, and numbers an unnumbered delivery through the router", async () => {
+    const e = await setup();
+    await enable(e);
+    for (const n of [1, 2, 3]) deliver(e, `m${n}`, n);
+    await e.c.waitFor(/<body>m3<\/body>/);
+    e.c.send(`<a xmlns='${NS}' h='1'/><a xmlns='${NS}' h='3'/>`);
+    await until(() => sm(e).some((m) => m.op === "ack"));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sm(e).filter((m) => m.op === "ack")).toEqual([expect.objectContaining({ op: "ack", upTo: 3, jid: "alice@localhost/phone" })]);
+    deliver(e, "plain");
+    await until(() => sm(e).some((m) => m.op === "seq"));
+    expect(sm(e).find((m) => m.op === "seq")).toMatchObject({ xml: expect.stringContaining("<body>plain</body>") });
+  });
+
+  it("closes with resource-constraint past the unacked limit, and the session is not kept", async () => {
+    const e = await setup({ limits: { outboundStanzas: 4 } });
+    await enable(e);
+    for (let n = 1; n <= 5; n++) deliver(e, `m${n}`, n);
+    await e.c.waitFor(/<resource-constraint xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/>/);
+    await until(() => e.router.received.some((m) => m.t === "closed"));
+    const closed = e.router.received.find((m) => m.t === "closed")!;
+    expect(closed).toMatchObject({ reason: "resource-constraint" });
+    expect(closed).not.toHaveProperty("resumable");
+  });
+
+  it("refuses an ack of more than was sent with undefined-condition", async () => {
+    const e = await setup();
+    await enable(e);
+    deliver(e, "m1", 1);
+    await e.c.waitFor(/<body>m1<\/body>/);
+    e.c.send(`<a xmlns='${NS}' h='2'/>`);
+    await e.c.waitFor(/<undefined-condition xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/>/);
+  });
+
+  it("counts locally without resumption: no router involved", async () => {
+    const e = await setup();
+    e.c.send(`<enable xmlns='${NS}'/>`);
+    await e.c.waitFor(new RegExp(`<enabled xmlns="${NS}"/>`));
+    deliver(e, "m1");
+    deliver(e, "m2");
+    await e.c.waitFor(/<body>m2<\/body>/);
+    e.c.send(`<a xmlns='${NS}' h='2'/>`);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sm(e)).toEqual([]);
+    expect(e.c.text()).not.toMatch(/stream:error/);
+  });
+
+  it("drains on stop with see-other-host when configured, leaving the session resumable", async () => {
+    const e = await setup({ seeOtherHost: "other.example:5222" });
+    await enable(e);
+    await e.gateway.stop();
+    await e.c.waitFor(/<stream:error[^>]*><see-other-host xmlns="urn:ietf:params:xml:ns:xmpp-streams">other.example:5222<\/see-other-host><\/stream:error>/);
+    await until(() => e.router.received.some((m) => m.t === "closed"));
+    expect(e.router.received.find((m) => m.t === "closed")).toMatchObject({ reason: "see-other-host", resumable: true });
+  });
+});
