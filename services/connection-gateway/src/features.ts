@@ -5,7 +5,6 @@ import { NS_AMP_FEATURE, NS_BIND, NS_ROSTER_VER, NS_SESSION, NS_TLS } from "@xmp
 import { authFeatures } from "./auth-features.ts";
 import type { Connection } from "./connection.ts";
 import { NS_CSI } from "./csi.ts";
-import { smOffered } from "./sm-nonza.ts";
 import { NS_CAPS } from "@xmppd/stanza";
 import { smOffered } from "./sm-nonza.ts";
 
@@ -21,8 +20,6 @@ export function streamFeatures(conn: Connection): Element {
     features.append(xml("ver", { xmlns: NS_ROSTER_VER }));
     // XEP-0352 §2: client state indication is offered after authentication.
     features.append(xml("csi", { xmlns: NS_CSI }));
-    // XEP-0198 §2: stream management, resumable on any gateway (docs/stream-management.md).
-    if (smOffered(conn)) features.append(xml("sm", { xmlns: NS_SM }));
     // XEP-0115 §6.3: the server's own capabilities, as its router computed them from its disco#info.
     const caps = conn.ctx.upstream.capsOf(conn.id);
     if (caps) features.append(xml("c", { xmlns: NS_CAPS, hash: "sha-1", node: caps.node, ver: caps.ver }));
