@@ -22,9 +22,10 @@ export interface TestClient {
   stop(): Promise<void>;
 }
 
-export async function connect(opts: { port: number; username: string; password: string; domain?: string; resource?: string; presence?: boolean }): Promise<TestClient> {
+/** `service` overrides the c2s URL built from `port`, e.g. wss://127.0.0.1:<httpsPort>/xmpp-websocket. */
+export async function connect(opts: { port: number; username: string; password: string; domain?: string; resource?: string; presence?: boolean; service?: string }): Promise<TestClient> {
   const xmpp = client({
-    service: `xmpp://127.0.0.1:${opts.port}`,
+    service: opts.service ?? `xmpp://127.0.0.1:${opts.port}`,
     domain: opts.domain ?? "localhost",
     username: opts.username,
     password: opts.password,
