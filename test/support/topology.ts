@@ -59,9 +59,17 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   const users = createUserStore(sql);
   const set = createProcessSet({ cluster, dir, env, inspect: opts.inspect, nodeArgs: opts.nodeArgs });
 
-  for (let i = 0; i < (opts.routers ?? 1); i++) await set.start("router");
-  for (let i = 0; i < (opts.ampWorkers ?? 1); i++) await set.start("amp");
-  for (let i = 0; i < (opts.gateways ?? 1); i++) await set.start("gateway");
+  try {
+    for (let i = 0; i < (opts.routers ?? 1); i++) await set.start("router");
+    for (let i = 0; i < (opts.ampWorkers ?? 1); i++) await set.start("amp");
+    for (let i = 0; i < (opts.gateways ?? 1); i++) await set.start("gateway");
+  } catch (err) {
+    // A process that did not come up must not leave its siblings running after the test file.
+    await set.stopAll(2000);
+    await sql.close();
+    await db.drop();
+    throw err;
+  }
 
   return {
     cluster,
