@@ -14,8 +14,8 @@ export const OURS = Object.keys(HTTP_PORT);
 export const ENTRY: Record<string, string> = Object.fromEntries(OURS.map((name) => [name, `services/${name}/src/main.ts`]));
 /** Direct TLS (XEP-0368): gateway.tlsPort once the config has that key, else the usual 5223. */
 export const TLS_PORT = (defaults.gateway as { tlsPort?: number }).tlsPort ?? 5223;
-/** c2s (STARTTLS), direct TLS, HTTP (WebSocket /xmpp-websocket and /metrics). */
-export const GATEWAY_PORTS = [defaults.gateway.c2sPort, TLS_PORT, defaults.gateway.httpPort];
+/** c2s (STARTTLS), direct TLS, HTTP (WebSocket /xmpp-websocket and /metrics), HTTPS (wss://, BOSH over TLS). */
+export const GATEWAY_PORTS = [defaults.gateway.c2sPort, TLS_PORT, defaults.gateway.httpPort, defaults.gateway.httpsPort];
 
 const rootPackage = JSON.parse(readText("package.json")) as { dependencies?: Record<string, string> };
 
