@@ -27,23 +27,6 @@ export function isToRouter(v: unknown): v is ToRouter {
   }
 }
 
-/** XEP-0198 requests (bus SmRequest): numbers are what the gateway computed, checked anyway. */
-function isSmRequest(e: Record<string, unknown>): boolean {
-  const count = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
-  switch (e.op) {
-    case "enable":
-      return true;
-    case "resume":
-      return typeof e.id === "string" && count(e.h);
-    case "ack":
-      return count(e.upTo);
-    case "seq":
-      return typeof e.xml === "string";
-    default:
-      return false;
-  }
-}
-
 function isBinding(v: unknown): boolean {
   return typeof v === "object" && v !== null && typeof (v as { type?: unknown }).type === "string" && typeof (v as { data?: unknown }).data === "string";
 }
