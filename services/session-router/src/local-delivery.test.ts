@@ -66,6 +66,16 @@ describe("local delivery behind queued messages (invariant 2)", () => {
     expect(await t.queued()).toBe(4);
   });
 
+  it("delivers directly despite queued messages while a resource retrieves them flexibly (XEP-0013 §2.2)", async () => {
+    const t = await setup();
+    await t.sessions.addQueued(JULIET, 2);
+    await t.sessions.annotate(`${JULIET}/balcony`, "j1", { flexOffline: true });
+    expect(await t.send("chat")).toBe("deliver");
+    expect(t.delivered.map((d) => d.t === "deliver" && parseElement(d.xml).attrs.id)).toEqual(["m"]);
+    expect(t.queue).toEqual([]);
+    expect(await t.queued()).toBe(2);
+  });
+
   it("counts a message for an unavailable account as queued", async () => {
     const t = await setup();
     expect(await t.send("chat", "romeo@example.com")).toBe("offline");

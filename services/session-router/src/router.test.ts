@@ -191,6 +191,32 @@ describe("message routing", () => {
     expect(h.work).toContainEqual({ t: "flush", jid: romeo.jid, gw: "gw1", conn: romeo.conn });
   });
 
+  it("forwards XEP-0013 requests to the AMP worker, marks the session, and then does not flush at initial presence", async () => {
+    const conn = "c-romeo-flex";
+    const jid = await bind("romeo", "flex", "gw1", conn);
+    const since = say(conn, jid, `<iq type="get" id="o1"><query xmlns="http://jabber.org/protocol/disco#items" node="http://jabber.org/protocol/offline"/></iq>`);
+    await h.next((e) => e.t === "ack" && e.conn === conn, since);
+    await expect.poll(() => h.work.filter((w) => w.t === "offline")).toEqual([{ t: "offline", jid, gw: "gw1", conn, xml: expect.stringContaining(`id="o1"`) }]);
+    expect((await h.sessions.get("romeo@example.com")).find((s) => s.jid === jid)?.flexOffline).toBe(true);
+    // Nothing answered by the router itself: the worker answers.
+    expect(h.received.slice(since).some((e) => e.t === "deliver" && e.conn === conn)).toBe(false);
+    const seq = h.send("gw1", { t: "stanza", conn, jid, xml: "<presence/>" });
+    await h.next((e) => e.t === "ack" && e.conn === conn && e.seq >= seq);
+    expect(h.work.filter((w) => w.t === "flush")).toEqual([]);
+    // Another resource's initial presence brings no flood either (§2.2, last sentence).
+    const other = await online("romeo", "second", 0);
+    expect(h.work.filter((w) => w.t === "flush" && w.jid === other.jid)).toEqual([]);
+  });
+
+  it("answers forbidden to an XEP-0013 request for another account, without forwarding it", async () => {
+    const juliet = await online("juliet", "balcony", 0);
+    const since = say(juliet.conn, juliet.jid, `<iq type="set" id="o2" to="romeo@example.com"><offline xmlns="http://jabber.org/protocol/offline"><purge/></offline></iq>`);
+    const reply = el(await h.next((e) => e.t === "deliver" && e.conn === juliet.conn, since));
+    expect(reply.attrs).toMatchObject({ type: "error", id: "o2", from: "romeo@example.com" });
+    expect(condition(reply)).toBe("forbidden");
+    expect(h.work.filter((w) => w.t === "offline")).toEqual([]);
+  });
+
   it("stamps the sender and answers a malformed or foreign address with an error", async () => {
     const romeo = await online("romeo", "orchard", 0);
     let since = say(romeo.conn, romeo.jid, `<message to="juliet@@example.com" id="x1" from="mallory@example.com"/>`);
@@ -257,6 +283,7 @@ describe("server IQs", () => {
       "http://jabber.org/protocol/amp",
       "http://jabber.org/protocol/disco#info",
       "http://jabber.org/protocol/disco#items",
+      "http://jabber.org/protocol/offline",
       "jabber:iq:last",
       "jabber:iq:version",
       "msgoffline",
