@@ -7,6 +7,8 @@ export interface RouterMetrics {
   /** Stanzas by kind (message, presence, iq) and outcome (deliver, offline, error, ...). */
   routed(kind: string, outcome: string, startedAt: bigint): void;
   auth(mechanism: string, result: "success" | "failure"): void;
+  /** XEP-0077 outcomes: created, conflict, not-acceptable, not-allowed, password-changed, removed. */
+  registration(result: string): void;
   bound(): void;
   /** XEP-0079 messages refused by validation (DP-03 a-c), by error category. */
   ampRejected(kind: string): void;
@@ -19,6 +21,7 @@ export function createRouterMetrics(): RouterMetrics {
   const stanzas = m.counter("stanzas_routed_total", "Stanzas routed, by kind and outcome", ["kind", "outcome"]);
   const latency = m.histogram("routing_seconds", "Time from an envelope's arrival to its hand-off", ["kind"], [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
   const auth = m.counter("auth_total", "SASL authentication results, by mechanism", ["mechanism", "result"]);
+  const registrations = m.counter("registrations_total", "XEP-0077 registrations, password changes and cancellations, by result", ["result"]);
   const bound = m.counter("sessions_bound_total", "Resources bound");
   const ampRejected = m.counter("amp_rejected_total", "XEP-0079 messages refused by validation before enqueueing, by category", ["category"]);
   const sm = m.counter("sm_events_total", "XEP-0198 stream management events, by event", ["event"]);
@@ -30,6 +33,7 @@ export function createRouterMetrics(): RouterMetrics {
       latency.observe({ kind }, Number(process.hrtime.bigint() - startedAt) / 1e9);
     },
     auth: (mechanism, result) => auth.inc({ mechanism, result }),
+    registration: (result) => registrations.inc({ result }),
     bound: () => bound.inc(),
     ampRejected: (category) => ampRejected.inc({ category }),
   };

@@ -7,20 +7,14 @@ import { hashPassword } from "@xmppd/sasl";
 import { errorReply, iqResult } from "@xmppd/stanza";
 import { UserExistsError } from "@xmppd/storage";
 import type { Element } from "@xmppd/xml";
-import { Counter, type Registry } from "prom-client";
 import type { ConnState } from "./connections.ts";
 import { sendToGateway, type RouterContext } from "./context.ts";
 import { connectionDomain } from "./sasl.ts";
 
 type Outcome = "created" | "conflict" | "not-acceptable" | "password-changed" | "removed" | "not-allowed";
 
-/** xmpp_router_registrations_total{result}: one counter per router registry. */
 function count(ctx: RouterContext, result: Outcome): void {
-  const name = "xmpp_router_registrations_total";
-  const registry: Registry = ctx.metrics.registry;
-  const counter = (registry.getSingleMetric(name) as Counter | undefined) ??
-    new Counter({ name, help: "XEP-0077 registrations, password changes and cancellations, by result", labelNames: ["result"], registers: [registry] });
-  counter.inc({ result });
+  ctx.metrics.registration(result);
 }
 
 /** A registration IQ before authentication; answered with a "preauth" reply. */

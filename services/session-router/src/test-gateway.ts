@@ -52,13 +52,14 @@ export async function createTestUsers(): Promise<TestDb> {
   return { users, rosters: createRosterStore(sql), sql };
 }
 
-export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users" | "rosters"> & { sql?: SqlClient }, opts: { offlineEnabled?: boolean } = {}): Promise<Harness> {
+export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users" | "rosters"> & { sql?: SqlClient }, opts: { offlineEnabled?: boolean; config?: Record<string, unknown> } = {}): Promise<Harness> {
   const cluster = `rt${randomSuffix(8)}`;
   const config = configSchema.parse({
     domains: ["example.com"],
     cluster,
     heartbeat: { intervalMs: 50, deadAfterMs: 200 },
     offline: { enabled: opts.offlineEnabled ?? true },
+    ...opts.config,
   });
   const stored: string[] = [];
   const bus = slowWorkQueue(createMemoryBus(), 30, stored);
