@@ -115,7 +115,9 @@ describe("RFC 6121 §4 presence across two gateways", () => {
     dave.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from("\0dave\0dave-pw").toString("base64")}</auth>`);
     await dave.until(/<success/);
     dave.write(header);
-    await dave.until(/urn:ietf:params:xml:ns:xmpp-bind/);
+    // RFC 6121 §3.4.1: pre-approvals are supported, so the features after authentication say so.
+    const features = await dave.until(/<\/stream:features>[\s\S]*<\/stream:features>/);
+    expect(features.slice(features.lastIndexOf("<stream:features"))).toMatch(/<sub xmlns="urn:xmpp:features:pre-approval"\/>/);
     dave.write("<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>d</resource></bind></iq>");
     await dave.until(/dave@localhost\/d/);
     dave.write("<presence><status>here</status></presence>");

@@ -23,6 +23,7 @@ export const NS_AMP_ERRORS = "http://jabber.org/protocol/amp#errors";
 export const NS_AMP_FEATURE = "http://jabber.org/features/amp";
 export const NS_ROSTER = "jabber:iq:roster"; // RFC 6121 §2
 export const NS_ROSTER_VER = "urn:xmpp:features:rosterver"; // XEP-0237 stream feature
+export const NS_PRE_APPROVAL = "urn:xmpp:features:pre-approval"; // RFC 6121 §3.4.1 stream feature
 export const NS_BLOCKING = "urn:xmpp:blocking"; // XEP-0191
 export const NS_BLOCKING_ERRORS = "urn:xmpp:blocking:errors";
 export const NS_CARBONS = "urn:xmpp:carbons:2"; // XEP-0280

@@ -73,7 +73,7 @@ async function login(e: Env, attrs: Record<string, string> = {}): Promise<BoshCl
   expect(await c.restart()).toBe(
     `<body ${HB} xmlns:stream='http://etherx.jabber.org/streams'><stream:features xmlns:stream='http://etherx.jabber.org/streams'>` +
       '<bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"/><session xmlns="urn:ietf:params:xml:ns:xmpp-session"><optional/></session>' +
-      '<amp xmlns="http://jabber.org/features/amp"/><ver xmlns="urn:xmpp:features:rosterver"/><csi xmlns="urn:xmpp:csi:0"/></stream:features></body>',
+      '<amp xmlns="http://jabber.org/features/amp"/><ver xmlns="urn:xmpp:features:rosterver"/><sub xmlns="urn:xmpp:features:pre-approval"/><csi xmlns="urn:xmpp:csi:0"/></stream:features></body>',
   );
   expect(await c.send(BIND)).toContain("<jid>alice@localhost/web</jid>");
   return c;

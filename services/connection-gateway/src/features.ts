@@ -5,7 +5,7 @@ import { NS_AMP_FEATURE, NS_BIND, NS_ROSTER_VER, NS_SESSION, NS_TLS } from "@xmp
 import { authFeatures } from "./auth-features.ts";
 import type { Connection } from "./connection.ts";
 import { NS_CSI } from "./csi.ts";
-import { NS_CAPS } from "@xmppd/stanza";
+import { NS_CAPS, NS_PRE_APPROVAL } from "@xmppd/stanza";
 import { smOffered } from "./sm-nonza.ts";
 
 export function streamFeatures(conn: Connection): Element {
@@ -18,6 +18,8 @@ export function streamFeatures(conn: Connection): Element {
     features.append(xml("amp", { xmlns: NS_AMP_FEATURE }));
     // XEP-0237 §3: the routers answer roster gets with versions.
     features.append(xml("ver", { xmlns: NS_ROSTER_VER }));
+    // RFC 6121 §3.4.1: the routers keep subscription pre-approvals, so the server MUST say so.
+    features.append(xml("sub", { xmlns: NS_PRE_APPROVAL }));
     // XEP-0352 §2: client state indication is offered after authentication.
     features.append(xml("csi", { xmlns: NS_CSI }));
     // XEP-0115 §6.3: the server's own capabilities, as its router computed them from its disco#info.
