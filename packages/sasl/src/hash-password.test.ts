@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { scramClient } from "./client.ts";
-import { hashPassword } from "./hash-password.ts";
+import { hashPassword, hashPasswordAsync } from "./hash-password.ts";
 import { createMechanism } from "./mechanism.ts";
 
 describe("hashPassword", () => {
@@ -34,5 +34,17 @@ describe("hashPassword", () => {
     expect(() => hashPassword("")).toThrow(RangeError);
     expect(() => hashPassword("a\u0000b")).toThrow(RangeError);
     expect(() => hashPassword("ok", { iterations: 0 })).toThrow(RangeError);
+  });
+
+  it("derives the same kind of credentials off the event loop, and refuses what SASLprep refuses", async () => {
+    const creds = await hashPasswordAsync("r0m30", { iterations: 4100 });
+    expect(creds["SCRAM-SHA-1"].iterations).toBe(4100);
+    expect(creds["SCRAM-SHA-1"].salt).not.toBe(creds["SCRAM-SHA-256"].salt);
+    const client = scramClient("SCRAM-SHA-256", "juliet", "r0m30");
+    const server = createMechanism("SCRAM-SHA-256", async () => creds);
+    const challenge = await server.step(client.first());
+    const final = await server.step(client.final(challenge.kind === "challenge" ? challenge.data : Buffer.alloc(0)));
+    expect(final.kind).toBe("success");
+    await expect(hashPasswordAsync("\u0007")).rejects.toThrow(RangeError);
   });
 });

@@ -53,6 +53,14 @@ export function deriveCredential(name: ScramName, password: string, salt: Buffer
   };
 }
 
+/** A stored credential like deriveCredential, with the key derivation off the event loop. */
+export async function deriveCredentialAsync(name: ScramName, password: string, salt: Buffer, iterations: number): Promise<ScramCredential> {
+  const spec = HASHES[name];
+  const salted = await pbkdf2Async(password, salt, iterations, spec.length, spec.algorithm);
+  const { storedKey, serverKey } = keysFromSalted(spec, salted);
+  return { salt: salt.toString("base64"), iterations, storedKey: storedKey.toString("base64"), serverKey: serverKey.toString("base64") };
+}
+
 /** StoredKey for a candidate password, off the event loop (PLAIN verification). */
 export async function storedKeyFor(name: ScramName, password: string, cred: ScramCredential): Promise<Buffer> {
   const spec = HASHES[name];

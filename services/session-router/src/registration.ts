@@ -3,7 +3,7 @@
 // for password change and cancellation after it. Credentials are hashed here and never leave.
 import { tryParseJid } from "@xmppd/jid";
 import { accountFor, parseRegisterQuery, registrationForm, type RegistrationCapability } from "@xmppd/modules";
-import { hashPassword } from "@xmppd/sasl";
+import { hashPasswordAsync, type ScramCredentials } from "@xmppd/sasl";
 import { errorReply, iqResult } from "@xmppd/stanza";
 import { UserExistsError } from "@xmppd/storage";
 import type { Element } from "@xmppd/xml";
@@ -40,7 +40,7 @@ async function create(ctx: RouterContext, state: ConnState, username: string, pa
   // RFC 7622 §3.3: the username must be a localpart (PRECIS UsernameCaseMapped).
   const account = accountFor(username, domain);
   if (!account) return { condition: "not-acceptable", text: "The username is not a valid JID localpart" };
-  const scram = credentialsFor(ctx, password);
+  const scram = await credentialsFor(ctx, password);
   if (!scram) return { condition: "not-acceptable", text: "The password cannot be used" };
   try {
     await ctx.users.create({ domain, username: account.local, scram });
@@ -54,9 +54,9 @@ async function create(ctx: RouterContext, state: ConnState, username: string, pa
 }
 
 /** SCRAM credentials, or null when SASLprep refuses the password (RFC 5802 §2.2). */
-function credentialsFor(ctx: RouterContext, password: string): ReturnType<typeof hashPassword> | null {
+async function credentialsFor(ctx: RouterContext, password: string): Promise<ScramCredentials | null> {
   try {
-    return hashPassword(password, { iterations: ctx.config.scramIterations });
+    return await hashPasswordAsync(password, { iterations: ctx.config.scramIterations });
   } catch (err) {
     if (err instanceof RangeError) return null;
     throw err;
@@ -69,7 +69,7 @@ export function registrationCapability(ctx: () => RouterContext): RegistrationCa
     async changePassword(bare, password) {
       const c = ctx();
       const jid = tryParseJid(bare)!;
-      const scram = credentialsFor(c, password);
+      const scram = await credentialsFor(c, password);
       if (!scram) return "not-acceptable";
       await c.users.setCredentials(jid.domain, jid.local, scram);
       count(c, "password-changed");
