@@ -1,7 +1,7 @@
 // Converse.js (npm `converse.js`) in headless Chromium for the end-to-end tests: a tiny HTTP
-// server on 127.0.0.1 serves one page that loads Converse's dist bundle (an ES module) from node_modules and
-// logs in over WebSocket (auto_login); puppeteer-core drives Debian's Chromium (no browser
-// download). A small Converse plugin on the page records the session's full JID and every
+// server on 127.0.0.1 serves one page that loads Converse's dist bundle (an ES module) from
+// node_modules and logs in over WebSocket or BOSH (auto_login); puppeteer-core drives Debian's
+// Chromium (no browser download). A small Converse plugin on the page records the session's full JID and every
 // message stanza the server delivered, so tests can assert both the stanza and the chat DOM.
 import { existsSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -41,7 +41,9 @@ export interface ConverseUser {
 }
 
 export interface ConverseOptions {
-  websocketUrl: string;
+  /** One of the two: XMPP over WebSocket (RFC 7395) or BOSH (XEP-0206). */
+  websocketUrl?: string;
+  boshUrl?: string;
   jid: string;
   password: string;
   timeoutMs?: number;
@@ -63,6 +65,13 @@ export async function openConverse(opts: ConverseOptions): Promise<ConverseUser>
     const page = await browser.newPage();
     page.on("console", (m) => logs.push(`${m.type()}: ${m.text()}`));
     page.on("pageerror", (err) => logs.push(`pageerror: ${String(err)}`));
+    // Loopback only: whatever Converse would fetch from elsewhere (avatars, link previews) is refused.
+    await page.setRequestInterception(true);
+    page.on("request", (req) => {
+      const { protocol, hostname } = new URL(req.url());
+      if (hostname === "127.0.0.1" || protocol === "data:" || protocol === "blob:") void req.continue();
+      else (logs.push(`refused: ${req.url()}`), void req.abort());
+    });
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { timeout: 30_000 });
     await page.waitForFunction(() => (globalThis as unknown as Probe).__probe.jid !== null, { timeout: opts.timeoutMs ?? 30_000 }).catch((err: unknown) => {
       throw new Error(`Converse did not log in:\n${logs.slice(-40).join("\n")}`, { cause: err });
@@ -100,17 +109,21 @@ function user(page: Page, browser: Browser, server: Server, jid: string, logs: s
       return waitFor(async () => (cache = await messages()).find(match), { timeoutMs, what: "a message in the browser" });
     },
     async waitForChat(bareJid, texts, timeoutMs = 10_000) {
-      await show(bareJid);
       const expected = JSON.stringify(texts);
       let seen: string[] = [];
-      await waitFor(async () => JSON.stringify((seen = await chatTexts(bareJid))) === expected, { timeoutMs, what: `${expected} in Converse's chat with ${bareJid}` }).catch(async (err: unknown) => {
+      const check = async () => {
+        // Brought to the front again while its view is missing (a user clicking once more).
+        if ((await page.$(chatSelector(bareJid))) === null) await show(bareJid);
+        return JSON.stringify((seen = await chatTexts(bareJid))) === expected;
+      };
+      await waitFor(check, { timeoutMs, what: `${expected} in Converse's chat with ${bareJid}` }).catch(async (err: unknown) => {
         const dom = await page.$$eval("converse-chat, .chat-msg__text", (els) => els.map((el) => el.outerHTML.slice(0, 300)).join("\n"));
         const delivered = (await messages()).map(String).join("\n");
         throw new Error(`${String(err)}; shown: ${JSON.stringify(seen)}\nchats and messages in the DOM:\n${dom}\nmessages delivered:\n${delivered}\nconsole:\n${logs.slice(-30).join("\n")}`);
       });
     },
     async type(bareJid, body) {
-      await show(bareJid);
+      if ((await page.$(chatSelector(bareJid))) === null) await show(bareJid);
       const textarea = `${chatSelector(bareJid)} textarea.chat-textarea`;
       await page.waitForSelector(textarea, { visible: true, timeout: 10_000 });
       await page.type(textarea, body);
@@ -142,7 +155,8 @@ async function servePage(opts: ConverseOptions): Promise<Server> {
 function page(opts: ConverseOptions): string {
   const settings = {
     assets_path: "/dist/",
-    websocket_url: opts.websocketUrl,
+    ...(opts.websocketUrl ? { websocket_url: opts.websocketUrl } : {}),
+    ...(opts.boshUrl ? { bosh_service_url: opts.boshUrl } : {}),
     discover_connection_methods: false,
     authentication: "login",
     auto_login: true,
@@ -175,8 +189,16 @@ converse.plugins.add("test-probe", {
         window.__probe.stanzas.push(new XMLSerializer().serializeToString(stanza));
         return true;
       });
-      // Converse handles chat messages once presences are initialised: ready from then on.
-      await Promise.all([api.waitUntil("presencesInitialized"), api.waitUntil("chatBoxesFetched")]);
+      // Online as a user sees it: Converse handles chat messages (presences initialised) and the
+      // server has its initial presence (RFC 6121 §4.2.2: it comes back to the sending resource).
+      let announced;
+      const isAnnounced = new Promise((resolve) => (announced = resolve));
+      api.listen.stanza("presence", (stanza) => {
+        if (stanza.getAttribute("from") === api.connection.get().jid && !stanza.getAttribute("type")) announced();
+        return true;
+      });
+      const ui = ["chatBoxViewsInitialized", "controlBoxInitialized", "rosterViewInitialized"].map((p) => api.waitUntil(p));
+      await Promise.all([api.waitUntil("presencesInitialized"), api.waitUntil("chatBoxesFetched"), ...ui, isAnnounced]);
       window.__probe.jid = api.connection.get().jid;
     });
   },
