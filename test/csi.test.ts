@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import { useCluster } from "./support/cluster.ts";
 import { rawConnect, xml } from "./support/clients.ts";
 
-const cluster = useCluster({ gateways: 2 }, ["frank", "gina"]);
+// Without XEP-0198: on a stream with stream management every stanza is counted, so CSI holds
+// presence there but never collapses it (docs/stream-management.md); @xmpp/client would enable it.
+const cluster = useCluster({ gateways: 2, env: { XMPPD__gateway__streamManagement__enabled: "false" } }, ["frank", "gina"]);
 const NS_CSI = "urn:xmpp:csi:0";
 const CHATSTATES = "http://jabber.org/protocol/chatstates";
 const plain = (el: Element) => ({ name: el.name, attrs: el.attrs, children: el.children.map(String) });
@@ -24,7 +26,7 @@ describe("client state indication (XEP-0352)", () => {
     await raw.until(/<success/);
     raw.write(header);
     const after = await raw.until(/<success[^]*<\/stream:features>/);
-    expect(after.slice(after.indexOf("<success"))).toContain(`<csi xmlns="${NS_CSI}"/></stream:features>`);
+    expect(after.slice(after.indexOf("<success"))).toMatch(new RegExp(`<stream:features>.*<csi xmlns="${NS_CSI}"/>.*</stream:features>`));
     raw.end();
   });
 
