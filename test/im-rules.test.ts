@@ -149,4 +149,29 @@ describe("RFC 6121 §4 presence across two gateways", () => {
     expect(other.inbox.filter((el) => el.name === "presence" && String(el.attrs.from).startsWith("bob@"))).toEqual([]);
     await Promise.all([alice.stop(), other.stop(), bob.stop()]);
   });
+
+  it("keeps alice's pre-approval of bob and approves his later request at once (RFC 6121 §3.4)", async () => {
+    const R = "jabber:iq:roster";
+    const alice = await login(0, "alice", { resource: "pre" });
+    const bob = await login(1, "bob", { resource: "asker" });
+    await alice.iq(xml("iq", { type: "get" }, xml("query", { xmlns: R })));
+    await bob.iq(xml("iq", { type: "get" }, xml("query", { xmlns: R })));
+    const pushTo = (c: TestClient, match: (item: Element) => boolean) =>
+      c.next((el) => el.name === "iq" && el.attrs.type === "set" && !!el.getChild("query", R)?.getChild("item") && match(el.getChild("query", R)!.getChild("item")!));
+    // §3.4.2: "subscribed" with no request pending is a pre-approval, kept on alice's roster.
+    await alice.send(xml("presence", { to: "bob@localhost", type: "subscribed" }));
+    const pre = await pushTo(alice, (i) => i.attrs.jid === "bob@localhost");
+    expect(canonical(pre.getChild("query", R)!.getChild("item")!)).toBe(canonical(`<item jid="bob@localhost" subscription="none" approved="true"/>`));
+    await settle(500);
+    expect(bob.inbox.some(isPresence("alice@localhost", "subscribed"))).toBe(false);
+    // §3.4.3: bob's request is approved by the server; alice is not asked.
+    await bob.send(xml("presence", { to: "alice@localhost", type: "subscribe" }));
+    const approved = await bob.next(isPresence("alice@localhost", "subscribed"));
+    expect(canonical(approved)).toBe(canonical(`<presence from="alice@localhost" to="bob@localhost" type="subscribed"/>`));
+    await bob.next(isPresence("alice@localhost/pre"));
+    const from = await pushTo(alice, (i) => i.attrs.subscription === "from");
+    expect(canonical(from.getChild("query", R)!.getChild("item")!)).toBe(canonical(`<item jid="bob@localhost" subscription="from"/>`));
+    expect(alice.inbox.some(isPresence("bob@localhost", "subscribe"))).toBe(false);
+    await Promise.all([alice.stop(), bob.stop()]);
+  });
 });
