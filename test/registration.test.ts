@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { useCluster } from "./support/cluster.ts";
-import { connect } from "./support/clients.ts";
+import { connect, xml } from "./support/clients.ts";
 import { element, rawTls, type RawTlsStream } from "./support/raw-tls.ts";
 import { canonical } from "./support/stanzas.ts";
 
@@ -128,6 +128,9 @@ describe("in-band registration (XEP-0077)", () => {
     expect(await loginRaw(s, "hank", "hank-pw")).toBe("success");
     expect(await iq(s, "<iq type='set' id='ro'><query xmlns='jabber:iq:roster'><item jid='alice@localhost' name='Alice'/></query></iq>")).toBe(
       canonical(`<iq type="result" id="ro" to="hank@localhost/raw"/>`));
+    // A block list, cached by the router once hank's sessions route messages.
+    expect(await iq(s, "<iq type='set' id='bl'><block xmlns='urn:xmpp:blocking'><item jid='alice@localhost'/></block></iq>")).toBe(
+      canonical(`<iq type="result" id="bl" to="hank@localhost/raw"/>`));
     const other = await connect({ port, username: "hank", password: "hank-pw", resource: "other" });
     s.write(`<iq type='set' id='x1'><query xmlns='${REGISTER}'><remove/></query></iq>`);
     await s.closed;
@@ -143,6 +146,14 @@ describe("in-band registration (XEP-0077)", () => {
     expect(await registerRaw(again.s, "r2", "hank", "hank-pw2")).toBe(canonical(`<iq type="result" id="r2"/>`));
     expect(await loginRaw(again.s, "hank", "hank-pw2")).toBe("success");
     expect(await iq(again.s, "<iq type='get' id='rg'><query xmlns='jabber:iq:roster'/></iq>")).toMatch(/<query xmlns="jabber:iq:roster"[^>]*><\/query>/);
+    expect(await iq(again.s, "<iq type='get' id='bg'><blocklist xmlns='urn:xmpp:blocking'/></iq>")).toBe(
+      canonical(`<iq type="result" id="bg" to="hank@localhost/raw"><blocklist xmlns="urn:xmpp:blocking"/></iq>`));
+    // The old account's block list is not applied to the new one: alice's message arrives.
+    const alice = await connect({ port, username: "alice", password: "alice-pw", resource: "a" });
+    again.s.write("<presence/>");
+    await alice.send(xml("message", { to: "hank@localhost/raw", type: "chat", id: "m1" }, xml("body", {}, "hello again")));
+    await again.s.take(/hello again/);
+    await alice.stop();
     again.s.end();
   });
 

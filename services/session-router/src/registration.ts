@@ -7,6 +7,7 @@ import { hashPasswordAsync, type ScramCredentials } from "@xmppd/sasl";
 import { errorReply, iqResult } from "@xmppd/stanza";
 import { UserExistsError } from "@xmppd/storage";
 import type { Element } from "@xmppd/xml";
+import { BLOCKLIST_TTL_MS } from "./blocking.ts";
 import type { ConnState } from "./connections.ts";
 import { sendToGateway, type RouterContext } from "./context.ts";
 import { connectionDomain } from "./sasl.ts";
@@ -79,6 +80,9 @@ export function registrationCapability(ctx: () => RouterContext): RegistrationCa
       const c = ctx();
       const jid = tryParseJid(bare)!;
       await c.users.delete(jid.domain, jid.local);
+      // The routers' Redis copy of the block list must not outlive the account (nor apply to a
+      // new account of the same name): the emptied list, at its raised version, replaces it.
+      if (c.blocklists) await c.sessions.cacheBlocklist(bare, await c.blocklists.get(bare), BLOCKLIST_TTL_MS);
       count(c, "removed");
       c.log.info({ account: bare }, "account cancelled in-band");
       const sessions = await c.sessions.get(bare);

@@ -49,13 +49,15 @@ export function createUserStore(sql: SqlClient): UserStore {
     },
     async delete(domain, username) {
       // The account's own data goes with it, in the same statement (XEP-0077 §3.2: "all data
-      // associated with the account"); offline messages live in the AMP schema, not here.
+      // associated with the account"); offline messages live in the AMP schema, not here. The
+      // block list's version is raised, not reset: routers order their Redis copies by it, so the
+      // emptied list (and any list of a new account of that name) must outrank a cached one.
       const res = await sql.query(
         `WITH owner AS (SELECT $2::text || '@' || $1::text AS jid),
               r  AS (DELETE FROM core.roster WHERE owner = (SELECT jid FROM owner)),
               rv AS (DELETE FROM core.roster_versions WHERE owner = (SELECT jid FROM owner)),
               b  AS (DELETE FROM core.blocklist WHERE owner = (SELECT jid FROM owner)),
-              bv AS (DELETE FROM core.blocklist_versions WHERE owner = (SELECT jid FROM owner)),
+              bv AS (UPDATE core.blocklist_versions SET version = version + 1 WHERE owner = (SELECT jid FROM owner)),
               x  AS (DELETE FROM core.account_xml WHERE owner = (SELECT jid FROM owner)),
               l  AS (DELETE FROM core.last_activity WHERE owner = (SELECT jid FROM owner))
          DELETE FROM core.users WHERE domain = $1 AND username = $2`,
