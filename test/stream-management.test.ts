@@ -1,6 +1,8 @@
 // XEP-0198 stream management across gateway processes: acks, resumption on the same gateway,
 // on another gateway after the first was killed with SIGKILL, the resumption timeout (contacts see
 // unavailable only then, queued messages go offline) and the SIGTERM drain.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "@xmppd/testkit";
 import { useCluster } from "./support/cluster.ts";
@@ -11,7 +13,7 @@ import { canonical } from "./support/stanzas.ts";
 const TIMEOUT_S = 4;
 const cluster = useCluster(
   { gateways: 2, routers: 1, ampWorkers: 1, env: { XMPPD__gateway__streamManagement__resumeTimeoutSeconds: String(TIMEOUT_S), XMPPD__gateway__limits__newConnectionsPerIpPer10s: "100" } },
-  ["alice", "bob", "carol", "dave", "erin"],
+  ["alice", "bob", "carol", "dave", "erin", "sam"],
 );
 const NS_SM = "urn:xmpp:sm:3";
 const port = (i: number) => cluster.topo.procs.filter((p) => p.kind === "gateway")[i]!.c2sPort;
@@ -97,6 +99,31 @@ describe("XEP-0198 on one stream", () => {
     const failed = await mallory.resume(id, 0);
     expect(failed.getChild("item-not-found")).toBeDefined();
     await Promise.all([c.close(), mallory.close()]);
+  });
+});
+
+describe("a client nobody here wrote", () => {
+  it("slixmpp's XEP-0198 plugin enables, drops, and resumes on the other gateway with what it missed", async () => {
+    const [first, second] = cluster.topo.of("gateway").map((g) => g.c2sPort);
+    const py = spawn("/usr/bin/python3", ["test/peers/slixmpp_resume.py", "sam@localhost/py", "sam-pw", String(first), String(second)]);
+    const events: Record<string, unknown>[] = [];
+    createInterface({ input: py.stdout }).on("line", (line) => events.push(JSON.parse(line) as Record<string, unknown>));
+    const seen = (event: string) => waitFor(() => events.some((e) => e.event === event), { timeoutMs: 20_000, intervalMs: 50 });
+    try {
+      const b = await bob();
+      await seen("enabled");
+      await sendChats(b, "sam@localhost/py", ["first"]);
+      await seen("dropped");
+      await sendChats(b, "sam@localhost/py", ["missed", "last"]);
+      await new Promise((r) => setTimeout(r, 300));
+      py.stdin.write("go\n");
+      await waitFor(() => events.some((e) => e.body === "last") || events.some((e) => e.event === "timeout"), { timeoutMs: 30_000, intervalMs: 50 });
+      expect(events.map((e) => e.event)).toEqual(["bound", "enabled", "message", "dropped", "resumed", "message", "message"]);
+      expect(events.filter((e) => e.event === "message").map((e) => e.body)).toEqual(["first", "missed", "last"]);
+      expect(events.find((e) => e.event === "enabled")!.resume).toBe("True");
+    } finally {
+      py.kill();
+    }
   });
 });
 
