@@ -3,6 +3,7 @@
 // to wherever the store says the session is attached now; while it is detached, it waits there.
 // The envelope that caused it is acknowledged to its gateway only after these appends and the
 // batched handled counts are stored (flush(), called by the ack batcher).
+import { randomBytes } from "node:crypto";
 import type { SessionRecord, SmStore } from "@xmppd/storage";
 import { sendToGateway, type RouterContext } from "./context.ts";
 import { undeliverable } from "./sm-undeliverable.ts";
@@ -41,7 +42,7 @@ export function createSmRouter(store: SmStore, ctx: () => RouterContext): SmRout
     // still there) decides. "full": ARCHITECTURE "Limits": the unacked queue holds 1000 stanzas /
     // 2 MiB; past that a message takes the undeliverable path instead of being lost.
     if (r.reason === "gone") sendToGateway(c, target.gateway, { t: "deliver", conn: target.conn, xml });
-    else await undeliverable(c, `full:${target.sm}`, [{ seq: Date.now(), xml }]);
+    else await undeliverable(c, `full:${target.sm}:${randomBytes(6).toString("hex")}`, [{ seq: 0, xml }]);
   }
 
   return {

@@ -4,6 +4,7 @@
 // IQs are not stored (a presence is stale once the session is gone; see docs).
 import { encode, type AmpWork } from "@xmppd/bus";
 import { tryParseJid } from "@xmppd/jid";
+import { normalType } from "@xmppd/routing";
 import { NS_CARBONS } from "@xmppd/stanza";
 import type { SmQueued } from "@xmppd/storage";
 import { parseElement, type Element } from "@xmppd/xml";
@@ -16,7 +17,7 @@ export async function undeliverable(ctx: RouterContext, id: string, items: reado
     const to = el ? tryParseJid(String(el.attrs.to ?? "")) : null;
     if (!el || !to || typeof el.attrs.from !== "string") continue;
     const bare = to.bareString();
-    const type = (el.attrs.type as string | undefined) ?? "normal";
+    const type = normalType(el.attrs.type as string | undefined);
     // Counted like the router's own offline path: the worker releases each exactly once.
     const counted = type === "chat" || type === "normal";
     if (counted) await ctx.sessions.addQueued(bare, 1);
