@@ -213,4 +213,14 @@ describe("legacy authentication (XEP-0078)", () => {
     expect(text).toMatch(/xmpp_router_auth_total\{mechanism="legacy-password",result="success"\} 1\b/);
     expect(text).toMatch(/xmpp_router_auth_total\{mechanism="legacy-password",result="failure"\} 1\b/);
   });
+
+  it("counts legacy failures toward the stream's limit: the third closes the stream with policy-violation", async () => {
+    const { s } = await open();
+    for (const id of ["f1", "f2"]) {
+      expect(await iq(s, auth(id, "<username>alice</username><password>nope</password><resource>r</resource>"))).toBe(stanzaError(id, "auth", "not-authorized"));
+    }
+    s.write(auth("f3", "<username>alice</username><password>nope</password><resource>r</resource>"));
+    await s.closed;
+    expect(s.all()).toMatch(/<not-authorized xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"\/><\/error><\/iq><stream:error xmlns:stream="http:\/\/etherx.jabber.org\/streams"><policy-violation xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/><text xmlns="urn:ietf:params:xml:ns:xmpp-streams">too many authentication failures<\/text><\/stream:error><\/stream:stream>$/);
+  });
 });
