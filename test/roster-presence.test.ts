@@ -9,7 +9,9 @@ import { useCluster } from "./support/cluster.ts";
 import { xml, type TestClient } from "./support/clients.ts";
 
 const R = "jabber:iq:roster";
-const cluster = useCluster({ gateways: 2, routers: 2, ampWorkers: 1 }, ["alice", "bob", "carol", "dave", "erin", "frank", "sam"]);
+// @xmpp/client enables XEP-0198 resumption, so a session whose gateway dies is kept for the resume
+// timeout before its contacts see it go: 1 s here, so the last test measures the death sweep.
+const cluster = useCluster({ gateways: 2, routers: 2, ampWorkers: 1, env: { XMPPD__gateway__streamManagement__resumeTimeoutSeconds: "1" } }, ["alice", "bob", "carol", "dave", "erin", "frank", "sam"]);
 const login = cluster.login;
 const run = promisify(execFile);
 
