@@ -77,7 +77,8 @@ export class Connection {
       jid: () => this.jid,
       domain: () => this.domain,
       canWhitespace: () => this.headerSent && (transport.kind === "tcp" || transport.kind === "tls"),
-      write: (text) => this.write(text),
+      // A ping iq is a stanza the client counts (XEP-0198); a whitespace keepalive is not.
+      write: (text) => (this.sm && text.trim() !== "" ? this.sm.local(text) : this.write(text)),
       timedOut: () => this.fail("connection-timeout", "no answer to a ping (XEP-0199)"),
     });
     this.parser = transport.input({

@@ -9,5 +9,7 @@ export function answerSession(conn: Connection, iq: Element): void {
   result.attrs.from = conn.domain;
   delete result.attrs.to;
   if (conn.jid !== null) result.attrs.to = conn.jid;
-  conn.send(result);
+  // With stream management the client counts this result like any stanza.
+  if (conn.sm) conn.sm.local(result.toString());
+  else conn.send(result);
 }

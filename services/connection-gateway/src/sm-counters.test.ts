@@ -13,6 +13,13 @@ describe("InboundCount", () => {
     expect(c.handled).toBe(3);
   });
 
+  it("counts a stanza handled at once when everything before it was already acknowledged", () => {
+    const c = new InboundCount();
+    c.acked(7);
+    c.next(7);
+    expect(c.handled).toBe(1);
+  });
+
   it("continues from a resumed count", () => {
     const c = new InboundCount(2 ** 32 - 1);
     expect(c.next(1)).toBe(2 ** 32);

@@ -5,22 +5,29 @@
 export class InboundCount {
   private pending: { upstream: number; h: number }[] = [];
   private last = 0;
+  /** The highest envelope seq the router has acknowledged. */
+  private ackedSeq = 0;
   handled = 0;
 
-  constructor(start = 0) {
+  /** `ackedSeq`: the envelopes the router had acknowledged when counting started. */
+  constructor(start = 0, ackedSeq = 0) {
     this.last = start;
     this.handled = start;
+    this.ackedSeq = ackedSeq;
   }
 
   /** The next client stanza; `upstream` is the envelope seq after which it counts as handled. */
   next(upstream: number): number {
     this.last += 1;
     this.pending.push({ upstream, h: this.last });
+    // Handled at the gateway after envelopes the router has already acknowledged: handled now.
+    this.acked(this.ackedSeq);
     return this.last;
   }
 
   /** The router acknowledged every envelope up to `seq`. */
   acked(seq: number): void {
+    this.ackedSeq = Math.max(this.ackedSeq, seq);
     while (this.pending.length > 0 && this.pending[0]!.upstream <= seq) this.handled = this.pending.shift()!.h;
   }
 }

@@ -152,6 +152,28 @@ describe("XEP-0198 at the gateway", () => {
     expect(e.c.text()).not.toMatch(/stream:error/);
   });
 
+  it("counts the stanzas the gateway writes itself: the session iq result is numbered like any delivery", async () => {
+    const e = await setup();
+    await enable(e);
+    e.c.send("<iq type='set' id='s1'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>");
+    await until(() => sm(e).some((m) => m.op === "seq"));
+    expect(sm(e).find((m) => m.op === "seq")).toMatchObject({ xml: expect.stringMatching(/^<iq [^>]*id="s1"/) });
+    expect(e.c.text()).not.toMatch(/id="s1"/);
+  });
+
+  it("counts them without resumption too", async () => {
+    const e = await setup();
+    e.c.send(`<enable xmlns='${NS}'/>`);
+    await e.c.waitFor(new RegExp(`<enabled xmlns="${NS}"/>`));
+    e.c.send("<iq type='set' id='s1'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>");
+    await e.c.waitFor(/id="s1"/);
+    e.c.send(`<a xmlns='${NS}' h='1'/>`);
+    e.c.send(`<r xmlns='${NS}'/>`);
+    // The session iq was handled here, after the router had acknowledged everything before it.
+    await e.c.waitFor(new RegExp(`<a xmlns="${NS}" h="1"/>`));
+    expect(e.c.text()).not.toMatch(/stream:error/);
+  });
+
   it("drains on stop with see-other-host when configured, leaving the session resumable", async () => {
     const e = await setup({ seeOtherHost: "other.example:5222" });
     await enable(e);

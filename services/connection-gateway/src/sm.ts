@@ -22,7 +22,7 @@ export class StreamManagement {
   id: string | null = null;
   /** "pending": waiting for the router's answer; deliveries numbered meanwhile wait too. */
   phase: "pending" | "on" = "pending";
-  inbound = new InboundCount();
+  inbound: InboundCount;
   outbound = new OutboundQueue();
   private ackTimer: NodeJS.Timeout | null = null;
   private requestTimer: NodeJS.Timeout | null = null;
@@ -34,14 +34,16 @@ export class StreamManagement {
   constructor(
     private readonly conn: Connection,
     readonly resumable: boolean,
-  ) {}
+  ) {
+    this.inbound = new InboundCount(0, conn.ctx.upstream.ackedThrough(conn.id));
+  }
 
   /** The router's <enabled/> or <resumed/>: from now on deliveries are written by number. */
   start(id: string | null, counts?: { handled: number; acked: number }): void {
     this.id = id;
     this.phase = "on";
     if (counts) {
-      this.inbound = new InboundCount(counts.handled);
+      this.inbound = new InboundCount(counts.handled, this.conn.ctx.upstream.ackedThrough(this.conn.id));
       this.outbound = new OutboundQueue(counts.acked, counts.acked);
       this.reported = counts.acked;
     }
@@ -82,6 +84,11 @@ export class StreamManagement {
     }
     if (this.phase === "pending") return void this.early.push({ seq, xml: text });
     this.put(seq, text);
+  }
+
+  /** A stanza the gateway writes itself (a ping, the session iq result): counted like any other. */
+  local(text: string): void {
+    this.deliver(text, undefined);
   }
 
   /** The client's <a h/>. False: it acknowledged more than it was sent. */

@@ -68,6 +68,13 @@ export class Upstream {
     return this.links.get(conn)?.seq ?? 0;
   }
 
+  /** The seq up to which the router has acknowledged the connection's envelopes. */
+  ackedThrough(conn: string): number {
+    const link = this.links.get(conn);
+    if (!link) return 0;
+    return link.unacked.length > 0 ? link.unacked[0]!.seq - 1 : link.seq;
+  }
+
   /** Adds fields to the connection's "open" envelope, as replayed to a router that takes it over. */
   amendOpen(conn: string, extra: { sm?: string }): void {
     const link = this.links.get(conn);
