@@ -135,6 +135,24 @@ describe("slixmpp with SCRAM-*-PLUS", () => {
   });
 });
 
+describe("unmodified slixmpp 1.8.3 against -PLUS (why -PLUS is opt-in)", () => {
+  const run = promisify(execFile);
+  it("fails: it picks a -PLUS mechanism and binds with tls-unique, which is not offered", async () => {
+    const gw = cluster.topo.of("gateway")[0]!;
+    const router = cluster.topo.of("router")[0]!;
+    const failures = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${router.httpPort}/metrics`)).text();
+      const count = (mechanism: string) => Number(new RegExp(`xmpp_router_auth_total\\{mechanism="${mechanism}",result="failure"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      return count("SCRAM-SHA-256-PLUS") + count("SCRAM-SHA-1-PLUS");
+    };
+    const before = await failures();
+    const { stdout } = await run("/usr/bin/python3", ["test/peers/slixmpp_chat.py", "alice@localhost/stock", "alice-pw", String(gw.c2sPort), "alice@localhost/none", "unused"], { timeout: 40_000 });
+    expect(JSON.parse(stdout.trim().split("\n").pop()!)).toMatchObject({ error: "auth failed", bound: null });
+    const after = await failures();
+    expect(after - before).toBe(1);
+  });
+});
+
 describe("registration and legacy authentication, disabled (the defaults)", () => {
   it("answers in-band registration with not-allowed and legacy authentication with service-unavailable, and offers neither", async () => {
     const { s, features } = await stream("starttls");
