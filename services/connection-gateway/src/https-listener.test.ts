@@ -6,13 +6,14 @@ import { createServer, type Server } from "node:http";
 import { connect as netConnect, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect as tlsConnect } from "node:tls";
+import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { generate } from "selfsigned";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { createMemoryBus, subjects, type Bus } from "@xmppd/bus";
 import { configSchema } from "@xmppd/config";
 import { createLogger } from "@xmppd/observability";
+import { serverEndPoint } from "./channel-binding.ts";
 import { createGateway, type Gateway } from "./gateway.ts";
 import { BoshClient } from "./testing/bosh-client.ts";
 import { startFakeRouter, type FakeRouter } from "./testing/fake-router.ts";
@@ -31,13 +32,14 @@ interface Env {
 
 let env: Env | null = null;
 
-async function setup(gateway: Record<string, unknown> = {}, dataDir?: string): Promise<Env> {
+async function setup(gateway: Record<string, unknown> = {}, dataDir?: string, top: Record<string, unknown> = {}): Promise<Env> {
   const cluster = `hts-${Math.random().toString(36).slice(2, 10)}`;
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), "gw-https-test-")));
   const config = configSchema.parse({
     cluster, domains: ["localhost"], dataDir: dir, log: { level: "silent" },
     heartbeat: { intervalMs: 50, deadAfterMs: 200 },
     gateway: { host: "127.0.0.1", c2sPort: 0, tlsPort: 0, httpPort: 0, httpsPort: 0, drainMs: 500, tls: { required: true }, ...gateway },
+    ...top,
   });
   const bus = createMemoryBus();
   const gw = await createGateway({ config, bus, log: createLogger({ service: "connection-gateway", level: "silent" }) });
@@ -71,13 +73,14 @@ async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
   }
 }
 
-async function wss(e: Env): Promise<{ ws: WebSocket; messages: string[] }> {
+async function wss(e: Env): Promise<{ ws: WebSocket; messages: string[]; tls: TLSSocket }> {
   const ws = new WebSocket(`wss://127.0.0.1:${e.gateway.httpsPort()}/xmpp-websocket`, ["xmpp"], insecure);
   e.sockets.push(ws);
   const messages: string[] = [];
   ws.on("message", (data) => messages.push(String(data)));
+  const upgraded = new Promise<TLSSocket>((resolve) => ws.once("upgrade", (res) => resolve(res.socket as TLSSocket)));
   await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
-  return { ws, messages };
+  return { ws, messages, tls: await upgraded };
 }
 
 /** The SHA-256 fingerprint of the certificate a new TLS connection to `port` is shown. */
@@ -123,6 +126,34 @@ describe("the HTTPS port (wss://, BOSH over TLS)", () => {
     c.ws.send(OPEN);
     c.ws.send("<iq xmlns='jabber:client' type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
     await until(() => c.messages.some((m) => m.includes("<jid>alice@localhost/phone</jid>")));
+  });
+
+  it("offers SCRAM-*-PLUS on wss:// and relays the bindings of the client's own TLS connection with <auth/>", async () => {
+    const e = await setup({}, undefined, { sasl: { mechanisms: ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"] } });
+    const c = await wss(e);
+    c.ws.send(OPEN);
+    await until(() => c.messages.length >= 2);
+    expect(c.messages[1]).toMatch(/<mechanism>SCRAM-SHA-256-PLUS<\/mechanism><mechanism>SCRAM-SHA-256<\/mechanism><\/mechanisms>/);
+    c.ws.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256-PLUS'>cD10bHMtZXhwb3J0ZXIsLG49YWxpY2Uscj1ub25jZQ==</auth>");
+    await until(() => e.router.received.some((m) => m.t === "sasl"));
+    const relayed = e.router.received.find((m) => m.t === "sasl");
+    const exporter = c.tls.exportKeyingMaterial(32, "EXPORTER-Channel-Binding", Buffer.alloc(0));
+    expect(relayed && "cb" in relayed ? relayed.cb : undefined).toEqual([
+      { type: "tls-exporter", data: exporter.toString("base64") },
+      { type: "tls-server-end-point", data: serverEndPoint(c.tls.getPeerX509Certificate()!.raw).toString("base64") },
+    ]);
+  });
+
+  it("offers no -PLUS mechanism on ws:// behind a TLS-terminating ingress: the binding would be the ingress's", async () => {
+    const e = await setup({ websocket: { tlsTerminatedByProxy: true } }, undefined, { sasl: { mechanisms: ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"] } });
+    const ws = new WebSocket(`ws://127.0.0.1:${(e.http.address() as AddressInfo).port}/xmpp-websocket`, ["xmpp"]);
+    e.sockets.push(ws);
+    const messages: string[] = [];
+    ws.on("message", (data) => messages.push(String(data)));
+    await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+    ws.send(OPEN);
+    await until(() => messages.length >= 2);
+    expect(messages[1]).toMatch(/<mechanisms xmlns=.urn:ietf:params:xml:ns:xmpp-sasl.><mechanism>SCRAM-SHA-256<\/mechanism><\/mechanisms>/);
   });
 
   it("the same stream on the plain port is refused while TLS is required", async () => {

@@ -3,6 +3,7 @@
 // twice the stanza limit (ARCHITECTURE "Limits"), the framing then applies the exact limits.
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import type { TLSSocket } from "node:tls";
 import { WebSocketServer } from "ws";
 import type { Accept } from "./accept.ts";
 import type { GatewayContext } from "./context.ts";
@@ -38,7 +39,8 @@ export function websocketEndpoint(ctx: GatewayContext, accept: Accept): WebSocke
       const ip = req.socket.remoteAddress ?? "unknown";
       // wss:// on the HTTPS port, or ws:// behind an ingress that terminated TLS: no STARTTLS, secure.
       const isSecure = isTlsRequest(req, websocket.tlsTerminatedByProxy);
-      wss.handleUpgrade(req, socket, head, (ws) => accept(new WsTransport(ws, ip, isSecure)));
+      const ownTls = (req.socket as Partial<TLSSocket>).encrypted === true ? (req.socket as TLSSocket) : undefined;
+      wss.handleUpgrade(req, socket, head, (ws) => accept(new WsTransport(ws, ip, isSecure, ownTls)));
     },
     close() {
       closed = true;

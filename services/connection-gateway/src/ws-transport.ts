@@ -1,9 +1,11 @@
 // The WebSocket transport (RFC 7395): one XML document per text message, <open/> and <close/>
 // instead of the stream tags, and every element carrying its own namespace declarations.
 import { randomBytes } from "node:crypto";
+import type { TLSSocket } from "node:tls";
 import type { WebSocket } from "ws";
 import { escapeAttr, type StreamParserOptions } from "@xmppd/xml";
 import { NS_CLIENT, NS_STREAM } from "@xmppd/stanza";
+import { channelBindings, type ChannelBindingData, type ChannelBindingType } from "./channel-binding.ts";
 import type { StreamInput, Transport, TransportSink } from "./transport.ts";
 import { FramedInput, NS_FRAMING } from "./ws-framing.ts";
 
@@ -15,7 +17,13 @@ export class WsTransport implements Transport {
   readonly canStartTls = false;
   readonly closeText = `<close xmlns='${NS_FRAMING}'/>`;
 
-  constructor(private readonly ws: WebSocket, readonly remoteIp: string, readonly isSecure: boolean) {}
+  /** `tls`: the gateway's own TLS connection under a wss:// stream (the HTTPS port), for SCRAM-*-PLUS. */
+  constructor(private readonly ws: WebSocket, readonly remoteIp: string, readonly isSecure: boolean, private readonly tls?: TLSSocket) {}
+
+  /** Channel bindings exist only where TLS ends here; behind a TLS-terminating ingress there are none. */
+  channelBindings(types: readonly ChannelBindingType[]): ChannelBindingData[] {
+    return this.tls ? channelBindings(this.tls, types) : [];
+  }
 
   attach(sink: TransportSink): void {
     this.ws.on("message", (data: Buffer, isBinary: boolean) => sink.data(isBinary ? data : data.toString("utf8")));
