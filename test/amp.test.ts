@@ -235,6 +235,31 @@ describe("order and operations", () => {
     await bob.stop();
   });
 
+  it("a worker stopped with SIGTERM mid-backlog finishes its in-flight work and exits 0; nothing is lost or sent twice", async () => {
+    const bob = await cluster.login(1, "bob", { resource: "term" });
+    const n = 600;
+    const isNotify = (el: Element) => el.getChild("amp", AMP)?.attrs.status === "notify" && String(el.attrs.id).startsWith("t");
+    const before = alice.inbox.length;
+    for (let i = 0; i < n; i++) await send(alice, ampMessage("bob@localhost/term", `t${i}`, rule("deliver", "notify", "direct")));
+    await waitFor(() => alice.inbox.slice(before).filter(isNotify).length >= 50, { what: "the first notifications", timeoutMs: 10_000 });
+    const [victim] = cluster.topo.of("amp");
+    const started = Date.now();
+    await cluster.topo.kill(victim!, "SIGTERM");
+    expect(await victim!.exited).toBe(0);
+    // Well inside amp.ackWaitMs (2 s here): the worker did not leave work for the ack timeout.
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(cluster.topo.logs(victim!)).toContain("draining");
+    await waitFor(() => new Set(bob.inbox.map((el) => el.attrs.id)).size >= n, { what: "every message delivered", timeoutMs: 30_000 });
+    await waitFor(() => alice.inbox.slice(before).filter(isNotify).length >= n, { what: "a notification per message", timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 2500));
+    const notified = alice.inbox.slice(before).filter(isNotify).map((el) => el.attrs.id);
+    expect(new Set(notified).size).toBe(n);
+    expect(notified).toHaveLength(n);
+    expect(bob.inbox.filter((el) => String(el.attrs.id).startsWith("t")).map((el) => el.attrs.id)).toEqual([...Array(n).keys()].map((i) => `t${i}`));
+    await cluster.topo.start("amp");
+    await bob.stop();
+  });
+
   it("counts rules by condition, value, action and outcome, and events, in the workers' metrics", async () => {
     const bob = await cluster.login(1, "bob", { resource: "metrics" });
     const carol = await cluster.login(0, "carol", { resource: "metrics" });
