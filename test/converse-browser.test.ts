@@ -10,6 +10,8 @@ import { isChat, xml } from "./support/clients.ts";
 import { CHROMIUM, openConverse, type ConverseOptions } from "./support/converse.ts";
 
 const cluster = useCluster({ gateways: 2 }, ["carol", "alice"]);
+/** A browser start and a login on a loaded two-core machine: more than the default minute. */
+const BROWSER_TIMEOUT_MS = 120_000;
 
 const plain = (el: Element) => ({ name: el.name, attrs: el.attrs, children: el.children.map(String) });
 
@@ -45,10 +47,10 @@ describe.skipIf(CHROMIUM === null)("Converse.js in Chromium", () => {
   it("over ws:// logs in, shows alice's message as delivered, and its typed reply reaches her from its full JID", async () => {
     const gateway = cluster.topo.of("gateway")[0]!;
     await conversation({ websocketUrl: `ws://127.0.0.1:${gateway.httpPort}/xmpp-websocket` }, 1, "ws");
-  });
+  }, BROWSER_TIMEOUT_MS);
 
   it("over BOSH on the HTTPS port (https://.../http-bind) does the same", async () => {
     const gateway = cluster.topo.of("gateway")[1]!;
     await conversation({ boshUrl: `https://127.0.0.1:${gateway.httpsPort}/http-bind` }, 0, "bosh");
-  });
+  }, BROWSER_TIMEOUT_MS);
 });
