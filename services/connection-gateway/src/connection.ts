@@ -199,9 +199,10 @@ export class Connection {
 
   private relayClosed(reason: string): void {
     if (!this.opened) return;
+    // The client's last ack goes first, while the connection is still open upstream.
+    this.sm?.stop();
     this.opened = false;
     const jid = this.jid ?? this.user;
-    this.sm?.stop();
     // XEP-0198 §5: a stream lost (not closed by the client) leaves a resumable session waiting.
     const resumable = this.sm?.staysAfter(reason) === true;
     this.ctx.upstream.send(this.id, { t: "closed", reason, ...(jid ? { jid } : {}), ...(resumable ? { resumable } : {}) }, true);

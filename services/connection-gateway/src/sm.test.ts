@@ -119,6 +119,23 @@ describe("XEP-0198 at the gateway", () => {
     expect(sm(e).find((m) => m.op === "seq")).toMatchObject({ xml: expect.stringContaining("<body>plain</body>") });
   });
 
+  it("sends a client ack that came just before the connection dropped, then one resumable close", async () => {
+    const e = await setup();
+    await enable(e);
+    deliver(e, "m1", 1);
+    await e.c.waitFor(/<body>m1<\/body>/);
+    e.c.send(`<a xmlns='${NS}' h='1'/>`);
+    await until(() => e.gateway.isReady() && e.router.received.length > 0);
+    await new Promise((r) => setTimeout(r, 10)); // inside the 50 ms batching window
+    e.c.close();
+    await until(() => e.router.received.some((m) => m.t === "closed"));
+    await new Promise((r) => setTimeout(r, 100));
+    const tail = e.router.received.filter((m) => m.t !== "stanza" && m.t !== "sasl").slice(-2);
+    expect(tail).toMatchObject([{ t: "sm", op: "ack", upTo: 1 }, { t: "closed", reason: "disconnected", resumable: true }]);
+    expect(e.router.received.filter((m) => m.t === "open")).toHaveLength(1);
+    expect(e.router.received.filter((m) => m.t === "closed")).toHaveLength(1);
+  });
+
   it("closes with resource-constraint past the unacked limit, and the session is not kept", async () => {
     const e = await setup({ limits: { outboundStanzas: 4 } });
     await enable(e);
