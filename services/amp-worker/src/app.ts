@@ -6,7 +6,7 @@ import type { Config } from "@xmppd/config";
 import type { Logger, Metrics } from "@xmppd/observability";
 import { parseJid } from "@xmppd/jid";
 import { createOrderKeys } from "@xmppd/routing";
-import type { AmpStore, OfflineStore, RosterStore, SessionStore, UserStore } from "@xmppd/storage";
+import type { AmpStore, OfflineStore, RosterStore, SessionStore, SmStore, UserStore } from "@xmppd/storage";
 import { startAmpTimers, type Timers } from "./amp/timers.ts";
 import type { HandlerTable, WorkContext } from "./context.ts";
 import { createDispatcher } from "./consumer.ts";
@@ -19,6 +19,8 @@ export interface AmpWorkerDeps {
   config: Config;
   bus: Bus;
   sessions: SessionStore;
+  /** The routers' SmStore (openSm); without it, deliveries to resumable sessions are numbered by a router. */
+  sm?: SmStore;
   users: UserStore;
   offline: OfflineStore;
   amp: AmpStore;

@@ -29,7 +29,7 @@ export async function bounce(ctx: WorkContext, spec: BounceSpec): Promise<"bounc
     ctx.log.debug({ to: spec.to, condition: spec.condition }, "sender gone, error dropped");
     return "bounce-dropped";
   }
-  deliverTo(ctx, session, reply.toString());
+  await deliverTo(ctx, session, reply.toString());
   await ctx.bus.flush();
   ctx.metrics.offlineBounced.inc({ reason: spec.reason });
   return "bounced";

@@ -2,7 +2,7 @@
 import type { AmpWork, Bus, Subjects } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
 import type { Logger } from "@xmppd/observability";
-import type { AmpStore, OfflineStore, RosterStore, SessionStore, UserStore } from "@xmppd/storage";
+import type { AmpStore, OfflineStore, RosterStore, SessionStore, SmStore, UserStore } from "@xmppd/storage";
 import type { AmpMetrics } from "./metrics.ts";
 
 export interface WorkContext {
@@ -10,6 +10,8 @@ export interface WorkContext {
   readonly bus: Bus;
   readonly subjects: Subjects;
   readonly sessions: SessionStore;
+  /** XEP-0198 resumption state shared with the routers; deliveries to resumable sessions go through it. */
+  readonly sm?: SmStore;
   readonly users: UserStore;
   readonly offline: OfflineStore;
   /** XEP-0079 event outbox and expiry of stored messages. */

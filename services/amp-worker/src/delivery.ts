@@ -4,11 +4,30 @@ import type { ToGateway } from "@xmppd/bus";
 import type { SessionRecord } from "@xmppd/storage";
 import type { WorkContext } from "./context.ts";
 
-export type Target = Pick<SessionRecord, "gateway" | "conn">;
+export type Target = Pick<SessionRecord, "gateway" | "conn" | "sm">;
 
-export function deliverTo(ctx: WorkContext, target: Target, xml: string): void {
-  const envelope: ToGateway = { t: "deliver", conn: target.conn, xml };
-  ctx.bus.publish(ctx.subjects.gatewayInbox(target.gateway), encode(envelope));
+/**
+ * A resumable XEP-0198 session's stanza is numbered and kept in the SmStore before it is
+ * published, as the router does (docs/stream-management.md): once this resolves the stanza
+ * survives its gateway, so a stored message may be deleted and the work acknowledged. A full
+ * queue or an ending session falls back to an unnumbered delivery, which the gateway hands to its
+ * router to number or to send down the undeliverable path.
+ */
+export async function deliverTo(ctx: WorkContext, target: Target, xml: string): Promise<void> {
+  if (target.sm !== undefined && ctx.sm) {
+    const { outboundStanzas, outboundBytes } = ctx.config.gateway.limits;
+    const r = await ctx.sm.append(target.sm, xml, { maxStanzas: outboundStanzas, maxBytes: outboundBytes });
+    if (r.ok) {
+      // No `to`: the session is detached and the stanza waits in the store for its resumption.
+      if (r.to) publish(ctx, r.to.gateway, { t: "deliver", conn: r.to.conn, xml, sm: r.seq });
+      return;
+    }
+  }
+  publish(ctx, target.gateway, { t: "deliver", conn: target.conn, xml });
+}
+
+function publish(ctx: WorkContext, gateway: string, envelope: ToGateway): void {
+  ctx.bus.publish(ctx.subjects.gatewayInbox(gateway), encode(envelope));
 }
 
 /** The session bound to exactly this full JID, if it is still there. */

@@ -47,7 +47,7 @@ async function settleRow(ctx: WorkContext, row: Row, sessions: SessionRecord[]):
   // DP-22: an AMP event stored for its sender goes to any of the sender's eligible resources.
   if (isStoredEvent(row.meta)) {
     const targets = mostAvailable(sessions);
-    for (const t of targets) deliverTo(ctx, t, withDelay(row.stanza, parseJid(row.owner).domain, row.storedAt).toString());
+    for (const t of targets) await deliverTo(ctx, t, withDelay(row.stanza, parseJid(row.owner).domain, row.storedAt).toString());
     return targets.length > 0;
   }
   const owner = parseJid(row.owner);
@@ -65,7 +65,7 @@ async function settleRow(ctx: WorkContext, row: Row, sessions: SessionRecord[]):
     case "deliver": {
       // XEP-0203: marked as held by the server since it was stored.
       const text = withDelay(row.stanza, owner.domain, row.storedAt).toString();
-      for (const target of decision.targets) deliverTo(ctx, target, text);
+      for (const target of decision.targets) await deliverTo(ctx, target, text);
       ctx.metrics.offlineDelivered.inc();
       return true;
     }

@@ -1,7 +1,7 @@
 // The AMP worker process: configuration, real adapters, HTTP endpoints, signals.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
-import { exitWhenBusLost, openBus, openDatabases, openSessions, requireUrls, runProcess } from "@xmppd/runtime";
+import { exitWhenBusLost, openBus, openDatabases, openSessions, openSm, requireUrls, runProcess } from "@xmppd/runtime";
 import { createAmpStore, createOfflineStore, createRosterStore, createUserStore } from "@xmppd/storage";
 import { createAmpWorker } from "./app.ts";
 
@@ -12,8 +12,9 @@ runProcess("amp-worker", async () => {
   const db = await openDatabases(config, { amp: true });
   const bus = await openBus(config, "amp-worker");
   const sessions = openSessions(config);
+  const sm = openSm(config);
   const worker = await createAmpWorker({
-    config, bus, sessions, log,
+    config, bus, sessions, sm, log,
     users: createUserStore(db.core), roster: createRosterStore(db.core),
     offline: createOfflineStore(db.amp), amp: createAmpStore(db.amp),
   });
@@ -25,7 +26,7 @@ runProcess("amp-worker", async () => {
       log.info("draining");
       await worker.stop();
       await http.close();
-      await Promise.all([bus.close(), sessions.close(), db.close()]);
+      await Promise.all([bus.close(), sessions.close(), sm.close(), db.close()]);
     },
   };
 });

@@ -6,8 +6,8 @@ import { loadConfig } from "@xmppd/config";
 import type { Config } from "@xmppd/config";
 import { createLogger } from "@xmppd/observability";
 import { hashPassword } from "@xmppd/sasl";
-import { createAmpStore, createMemorySessionStore, createOfflineStore, createPgliteClient, createRosterStore, createUserStore, migrate } from "@xmppd/storage";
-import type { AmpStore, OfflineStore, SessionRecord, SessionStore, SqlClient, UserStore } from "@xmppd/storage";
+import { createAmpStore, createMemorySessionStore, createMemorySmStore, createOfflineStore, createPgliteClient, createRosterStore, createUserStore, migrate } from "@xmppd/storage";
+import type { AmpStore, OfflineStore, SessionRecord, SessionStore, SmStore, SqlClient, UserStore } from "@xmppd/storage";
 import { uniqueId } from "@xmppd/testkit";
 import { createAmpWorker } from "./app.ts";
 import type { AmpWorker } from "./app.ts";
@@ -18,6 +18,8 @@ export interface Harness {
   bus: Bus;
   queue: WorkQueue;
   sessions: SessionStore;
+  /** The XEP-0198 store the worker shares with the (absent) routers. */
+  sm: SmStore;
   users: UserStore;
   offline: OfflineStore;
   amp: AmpStore;
@@ -27,6 +29,8 @@ export interface Harness {
   inbox(gateway: string): ToGateway[];
   addUser(local: string): Promise<void>;
   bindSession(jid: string, gateway: string, conn: string, available?: boolean): Promise<void>;
+  /** A session with XEP-0198 resumption enabled under `smId`. */
+  bindResumable(jid: string, gateway: string, conn: string, smId: string): Promise<void>;
   send(work: AmpWork): Promise<void>;
   close(): Promise<void>;
 }
@@ -50,7 +54,8 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const offline = createOfflineStore(sql);
   const log = createLogger({ service: "amp-worker", level: "silent" });
   const ampStore = createAmpStore(sql);
-  const deps = { config, bus, sessions, users, roster: createRosterStore(sql), amp: ampStore, offline: opts.wrapOffline?.(offline) ?? offline, log };
+  const sm = createMemorySmStore();
+  const deps = { config, bus, sessions, sm, users, roster: createRosterStore(sql), amp: ampStore, offline: opts.wrapOffline?.(offline) ?? offline, log };
   const worker = await createAmpWorker(deps, opts.handlers);
   await worker.start();
   const amp = ampQueue(s, config.amp.partitions);
@@ -67,11 +72,15 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     return list;
   };
   return {
-    config, bus, queue, sessions, users, offline, amp: ampStore, sql, worker, inbox,
+    config, bus, queue, sessions, sm, users, offline, amp: ampStore, sql, worker, inbox,
     addUser: (local) => users.create({ username: local, domain: "localhost", scram: hashPassword("pw", { iterations: 4096 }) }),
     async bindSession(jid, gateway, conn, available = true) {
       const rec: SessionRecord = { jid, gateway, conn, available, priority: 0, boundAt: Date.now() };
       await sessions.bind(rec, 10);
+    },
+    async bindResumable(jid, gateway, conn, smId) {
+      await sm.create({ id: smId, jid, gateway, conn });
+      await sessions.bind({ jid, gateway, conn, available: true, priority: 0, boundAt: Date.now(), sm: smId }, 10);
     },
     send: (work) => queue.publish(amp.subject(work.t, (work.t === "message" ? work.to : work.jid).split("/")[0]!), encode(work)),
     async close() {

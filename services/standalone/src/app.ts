@@ -7,7 +7,7 @@ import { createGateway } from "@xmppd/connection-gateway";
 import { startHttp } from "@xmppd/observability";
 import type { Logger, Metrics, OpsHttp } from "@xmppd/observability";
 import { createRouter } from "@xmppd/session-router";
-import { createAccountXmlStore, createAmpStore, createBlockStore, createLastActivityStore, createOfflineStore, createRosterStore, createUserStore } from "@xmppd/storage";
+import { createAccountXmlStore, createAmpStore, createBlockStore, createLastActivityStore, createMemorySmStore, createOfflineStore, createRosterStore, createUserStore } from "@xmppd/storage";
 import { openInfra } from "./infra.ts";
 import type { Infra } from "./infra.ts";
 
@@ -39,9 +39,11 @@ async function startServices(config: Config, log: Logger, infra: Infra): Promise
   const users = createUserStore(infra.core);
   const { bus, sessions } = infra;
   const accounts = { blocks: createBlockStore(infra.core), xml: createAccountXmlStore(infra.core), last: createLastActivityStore(infra.core) };
-  const router = await createRouter({ config, bus, sessions, users, rosters: createRosterStore(infra.core), accounts, log: log.child({ component: "session-router" }) });
+  // One SmStore for the router and the worker, as Redis is for the separate processes.
+  const sm = createMemorySmStore();
+  const router = await createRouter({ config, bus, sessions, sm, users, rosters: createRosterStore(infra.core), accounts, log: log.child({ component: "session-router" }) });
   const worker = await createAmpWorker({
-    config, bus, sessions, users, roster: createRosterStore(infra.core),
+    config, bus, sessions, sm, users, roster: createRosterStore(infra.core),
     offline: createOfflineStore(infra.amp), amp: createAmpStore(infra.amp), log: log.child({ component: "amp-worker" }),
   });
   const gateway = await createGateway({ config, bus, log: log.child({ component: "connection-gateway" }), dataDir: config.dataDir });

@@ -34,7 +34,7 @@ async function deliverEvent(ctx: WorkContext, e: AmpEvent): Promise<void> {
   const exact = sessions.find((s) => s.jid === e.recipient);
   const targets = exact ? [exact] : mostAvailable(sessions);
   if (targets.length > 0) {
-    for (const t of targets) deliverTo(ctx, t, e.stanza);
+    for (const t of targets) await deliverTo(ctx, t, e.stanza);
     return;
   }
   await storeForSender(ctx, e, owner, to.domain, to.local);

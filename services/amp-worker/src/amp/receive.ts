@@ -82,7 +82,7 @@ async function act(ctx: WorkContext, r: Received, disp: ampCore.Disposition, pas
   if (event && rule?.action !== "notify") await emitEvents(ctx, [event]);
   if (effect === "deliver") {
     const text = ampCore.stripAmp(r.stanza).toString();
-    for (const t of disp.targets) deliverTo(ctx, t, text);
+    for (const t of disp.targets) await deliverTo(ctx, t, text);
     await ctx.bus.flush();
   } else if (effect === "bounce") {
     // DP-18: service-unavailable from the recipient's bare JID.

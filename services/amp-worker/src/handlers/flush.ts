@@ -39,7 +39,7 @@ export async function handleFlush(work: FlushWork, ctx: WorkContext): Promise<Ou
       const due = rows.findIndex(isDue);
       expired = due >= 0;
       const handed = expired ? rows.slice(0, due) : rows;
-      for (const row of handed) deliverTo(ctx, target, withDelay(row.stanza, jid.domain, row.storedAt).toString());
+      for (const row of handed) await deliverTo(ctx, target, withDelay(row.stanza, jid.domain, row.storedAt).toString());
       await ctx.bus.flush();
       return handed.map((row) => row.id);
     }, FLUSH_PAGE);

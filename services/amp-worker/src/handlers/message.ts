@@ -87,7 +87,7 @@ async function released(ctx: WorkContext, owner: string, outcome: Outcome): Prom
 }
 
 async function deliverNow(work: MessageWork, targets: SessionRecord[], ctx: WorkContext): Promise<Outcome> {
-  for (const target of targets) deliverTo(ctx, target, work.xml);
+  for (const target of targets) await deliverTo(ctx, target, work.xml);
   await ctx.bus.flush();
   return "delivered";
 }

@@ -47,7 +47,7 @@ async function carryOut(ctx: WorkContext, target: Target, iq: Element, request: 
     case "items":
       return flexResult(iq, request, { owner, headers: live.map((row) => ({ node: row.id, sender: row.sender })) });
     case "fetch":
-      send(ctx, target, owner, live);
+      await send(ctx, target, owner, live);
       return flexResult(iq, request);
     case "purge":
       await remove(ctx, owner, rows);
@@ -60,7 +60,7 @@ async function carryOut(ctx: WorkContext, target: Target, iq: Element, request: 
       const chosen = request.nodes.map((node) => byNode.get(node));
       if (chosen.some((row) => row === undefined)) return errorReply(iq, "item-not-found")!;
       const picked = (chosen as Row[]).sort((a, b) => live.indexOf(a) - live.indexOf(b));
-      if (request.op === "view") send(ctx, target, owner, picked);
+      if (request.op === "view") await send(ctx, target, owner, picked);
       else await remove(ctx, owner, picked);
       return flexResult(iq, request);
     }
@@ -68,9 +68,9 @@ async function carryOut(ctx: WorkContext, target: Target, iq: Element, request: 
 }
 
 /** §2.4, §2.6: each message with its node (and XEP-0203 <delay/>), oldest first, to the requester only. */
-function send(ctx: WorkContext, target: Target, owner: string, rows: Row[]): void {
+async function send(ctx: WorkContext, target: Target, owner: string, rows: Row[]): Promise<void> {
   const domain = tryParseJid(owner)?.domain ?? owner;
-  for (const row of rows) deliverTo(ctx, target, flexibleOffline.markRetrieved(withDelay(row.stanza, domain, row.storedAt), row.id).toString());
+  for (const row of rows) await deliverTo(ctx, target, flexibleOffline.markRetrieved(withDelay(row.stanza, domain, row.storedAt), row.id).toString());
 }
 
 async function remove(ctx: WorkContext, owner: string, rows: Row[]): Promise<void> {
@@ -80,7 +80,7 @@ async function remove(ctx: WorkContext, owner: string, rows: Row[]): Promise<voi
 }
 
 async function answer(ctx: WorkContext, target: Target, reply: Element | null, outcome: Outcome): Promise<Outcome> {
-  if (reply) deliverTo(ctx, target, reply.toString());
+  if (reply) await deliverTo(ctx, target, reply.toString());
   await ctx.bus.flush();
   return outcome;
 }
