@@ -16,6 +16,7 @@ export const KEY_DOCS: Readonly<Record<string, string>> = {
   "gateway.c2sPort": "c2s TCP port (STARTTLS).",
   "gateway.tlsPort": "Direct TLS c2s port (XEP-0368, ALPN xmpp-client).",
   "gateway.websocket.tlsTerminatedByProxy": "An ingress terminates TLS for the HTTP port, so ws:// and BOSH streams count as secure.",
+  "gateway.websocket.seeOtherUri": "On SIGTERM, WebSocket clients are told to reconnect to this ws:// or wss:// URL (<close see-other-uri/>, RFC 7395); without it they get <system-shutdown/>.",
   "gateway.httpPort": "HTTP port: WebSocket, BOSH, /metrics, /healthz, /readyz.",
   "gateway.httpsPort": "HTTPS port: WebSocket (wss://) and BOSH over TLS, with the direct TLS certificate (reloaded on SIGHUP).",
   "gateway.bosh.maxWaitSeconds": "Longest time a BOSH request is held before an empty answer (XEP-0124 wait).",

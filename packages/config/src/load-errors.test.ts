@@ -34,6 +34,11 @@ describe("loadConfig errors", () => {
     ]);
   });
 
+  it("names a WebSocket see-other-uri that is not a ws:// or wss:// URL", () => {
+    const [line] = problems({ env: { XMPPD__gateway__websocket__seeOtherUri: "https://other.example/xmpp-websocket" } });
+    expect(line).toMatch(/^gateway\.websocket\.seeOtherUri: .*a ws:\/\/ or wss:\/\/ URL.*\[from env XMPPD__gateway__websocket__seeOtherUri\]$/);
+  });
+
   it("names a bad port, its fix and the env variable", () => {
     expect(problems({ env: { XMPPD__gateway__c2sPort: "x" } })).toEqual([
       'gateway.c2sPort: expected integer 0..65535, got "x" (set a port number) [from env XMPPD__gateway__c2sPort]',

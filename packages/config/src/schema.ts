@@ -91,6 +91,8 @@ export const configSchema = z
           .object({
             /** An ingress in front terminates TLS (wss://) for the HTTP port, so ws:// streams count as secure. */
             tlsTerminatedByProxy: z.boolean().default(false),
+            /** On SIGTERM, WebSocket clients are sent <close see-other-uri/> with this ws:// or wss:// URL (RFC 7395 §3.6.1). */
+            seeOtherUri: z.string().regex(/^wss?:\/\/[^\s"'<>&]+$/, "a ws:// or wss:// URL").optional(),
           })
           .strict()
           .prefault({}),

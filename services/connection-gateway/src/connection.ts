@@ -173,11 +173,11 @@ export class Connection {
     this.headerSent = true;
   }
 
-  /** Closes the stream without an error (RFC 6120 §4.4). */
-  close(reason: string): void {
+  /** Closes the stream without an error (RFC 6120 §4.4); `closeText` replaces the transport's usual one. */
+  close(reason: string, closeText = this.transport.closeText): void {
     if (this.closing) return;
     this.closing = true;
-    this.write(this.transport.closeText);
+    this.write(closeText);
     this.end(reason);
   }
 

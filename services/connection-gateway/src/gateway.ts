@@ -18,7 +18,7 @@ import { listenHttps, type HttpsListener } from "./https-listener.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { RouterPool } from "./router-pool.ts";
 import { SaslThrottle } from "./sasl-throttle.ts";
-import { shutdownStream } from "./shutdown.ts";
+import { shutdownStream, type Elsewhere } from "./shutdown.ts";
 import { listenTcp, type Listener } from "./tcp-listener.ts";
 import { TlsMaterial } from "./tls-context.ts";
 import { Upstream } from "./upstream.ts";
@@ -108,7 +108,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       stopping = true;
       websocket.close();
       bosh.close();
-      await drain([...(listeners ? [listeners.c2s, listeners.tls] : []), ...(https ? [https] : [])], connections, config.gateway.drainMs, config.gateway.seeOtherHost);
+      await drain([...(listeners ? [listeners.c2s, listeners.tls] : []), ...(https ? [https] : [])], connections, config.gateway.drainMs, { host: config.gateway.seeOtherHost, uri: config.gateway.websocket.seeOtherUri });
       link?.stop();
       await bus.flush();
       upstream.dispose();
@@ -132,9 +132,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
 }
 
 /** Stops accepting, sends <system-shutdown/> everywhere and waits for connections to end, at most drainMs. */
-async function drain(listeners: Listener[], connections: Map<string, Connection>, drainMs: number, otherHost?: string): Promise<void> {
+async function drain(listeners: Listener[], connections: Map<string, Connection>, drainMs: number, elsewhere: Elsewhere): Promise<void> {
   const closed = Promise.all(listeners.map((l) => l.close()));
-  for (const conn of connections.values()) shutdownStream(conn, otherHost);
+  for (const conn of connections.values()) shutdownStream(conn, elsewhere);
   let waiting = true;
   const deadline = new Promise<void>((resolve) => setTimeout(resolve, drainMs).unref());
   // WebSocket connections are not the listeners' sockets: wait for them too.

@@ -15,7 +15,7 @@ const REQUEST_MS = 250;
 const GAP_MS = 3000;
 
 /** Stream ends after which the client may resume (not a clean close, not an error of its own). */
-const RESUMABLE_ENDS = new Set(["disconnected", "connection-timeout", "system-shutdown", "see-other-host", "internal-server-error"]);
+const RESUMABLE_ENDS = new Set(["disconnected", "connection-timeout", "system-shutdown", "see-other-host", "see-other-uri", "internal-server-error"]);
 
 export class StreamManagement {
   /** The private tier's session id; null until <enabled/>/<resumed/>, and always without resumption. */

@@ -166,6 +166,17 @@ describe("WebSocket transport limits (the TCP ones apply)", () => {
     await until(() => e.router.received.some((m) => m.t === "closed" && m.reason === "resource-constraint"), 5000);
   });
 
+  it("sends a WebSocket client elsewhere with <close see-other-uri/> when the gateway drains (RFC 7395 §3.6.1)", async () => {
+    const e = await setup({ websocket: { seeOtherUri: "wss://other.example/xmpp-websocket" } });
+    const c = await login(e);
+    await e.gateway.stop();
+    expect(await c.closed).toBe(1000);
+    expect(c.messages.at(-1)).toBe(`<close xmlns="urn:ietf:params:xml:ns:xmpp-framing" see-other-uri="wss://other.example/xmpp-websocket"/>`);
+    expect(c.messages.some((m) => m.startsWith("<stream:error"))).toBe(false);
+    await until(() => e.router.received.some((m) => m.t === "closed"));
+    expect(e.router.received.find((m) => m.t === "closed")).toMatchObject({ reason: "see-other-uri" });
+  });
+
   it("answers anything but /xmpp-websocket with 404", async () => {
     const e = await setup();
     const ws = new WebSocket(`ws://127.0.0.1:${(e.http.address() as AddressInfo).port}/other`, ["xmpp"]);
