@@ -30,7 +30,9 @@ export type SmRequest =
   /** The client acknowledged every outbound stanza up to `upTo` (unwrapped sequence number). */
   | { op: "ack"; upTo: number }
   /** A delivery reached the gateway without a sequence number: number it and send it back. */
-  | { op: "seq"; xml: string };
+  | { op: "seq"; xml: string }
+  /** Numbered deliveries after `after` did not all arrive (their publisher died): send them again. */
+  | { op: "replay"; after: number };
 
 /** XEP-0198 answers to a gateway. */
 export type SmReply =

@@ -119,6 +119,24 @@ describe("XEP-0198 at the gateway", () => {
     expect(sm(e).find((m) => m.op === "seq")).toMatchObject({ xml: expect.stringContaining("<body>plain</body>") });
   });
 
+  it("asks the router to replay a delivery missing for a second (its publisher died), then writes in order", async () => {
+    const e = await setup();
+    await enable(e);
+    deliver(e, "m1", 1);
+    deliver(e, "m3", 3);
+    await e.c.waitFor(/<body>m1<\/body>/);
+    await until(() => sm(e).some((m) => m.op === "replay"), 2500);
+    expect(sm(e).filter((m) => m.op === "replay")).toEqual([expect.objectContaining({ op: "replay", after: 1, jid: "alice@localhost/phone" })]);
+    expect(e.c.text()).not.toContain("<body>m3</body>");
+    // The router sends what its store holds after 1: m2 and m3 again; m3 is written once.
+    deliver(e, "m2", 2);
+    deliver(e, "m3", 3);
+    await e.c.waitFor(/<body>m3<\/body>/);
+    await new Promise((r) => setTimeout(r, 50));
+    expect([...e.c.text().matchAll(/<body>(m\d)<\/body>/g)].map((m) => m[1])).toEqual(["m1", "m2", "m3"]);
+    expect(e.c.text()).not.toMatch(/stream:error/);
+  });
+
   it("sends a client ack that came just before the connection dropped, then one resumable close", async () => {
     const e = await setup();
     await enable(e);

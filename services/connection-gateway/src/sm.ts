@@ -11,8 +11,13 @@ import { InboundCount, OutboundQueue } from "./sm-counters.ts";
 const ACK_REPORT_MS = 50;
 /** After writing, ask the client for an ack this soon (XEP-0198 §4: the server may request at any time). */
 const REQUEST_MS = 250;
-/** A numbered delivery missing this long (its publisher died midway): drop the stream, the client resumes. */
-const GAP_MS = 3000;
+/**
+ * A numbered delivery missing this long (its publisher, a router or AMP worker, died between the
+ * append and the publish): ask the connection's router to send what the store holds again.
+ */
+const GAP_MS = 1000;
+/** Still missing after the replay this much longer: drop the stream, the client resumes. */
+const GAP_GIVE_UP_MS = 3000;
 
 /** Stream ends after which the client may resume (not a clean close, not an error of its own). */
 const RESUMABLE_ENDS = new Set(["disconnected", "connection-timeout", "system-shutdown", "see-other-host", "see-other-uri", "internal-server-error"]);
@@ -120,8 +125,12 @@ export class StreamManagement {
     }
     if (this.outbound.waiting() === 0 || this.gapTimer) return;
     this.gapTimer = setTimeout(() => {
-      this.gapTimer = null;
-      if (this.outbound.waiting() > 0) this.conn.destroy();
+      if (this.outbound.waiting() === 0) return void (this.gapTimer = null);
+      this.conn.relay({ t: "sm", jid: this.conn.jid!, op: "replay", after: this.outbound.written });
+      this.gapTimer = setTimeout(() => {
+        this.gapTimer = null;
+        if (this.outbound.waiting() > 0) this.conn.destroy();
+      }, GAP_GIVE_UP_MS);
     }, GAP_MS);
   }
 

@@ -43,6 +43,8 @@ function isSmRequest(e: Record<string, unknown>): boolean {
       return count(e.upTo);
     case "seq":
       return typeof e.xml === "string";
+    case "replay":
+      return count(e.after);
     default:
       return false;
   }

@@ -17,6 +17,9 @@ export async function handleSmRequest(ctx: RouterContext, st: ConnState, jid: st
     case "ack":
       if (st.sm) await ctx.sm.store.ack(st.sm, req.upTo);
       return;
+    case "replay":
+      if (st.sm) for (const item of await ctx.sm.store.unacked(st.sm, req.after)) sendToGateway(ctx, st.gw, { t: "deliver", conn: st.conn, xml: item.xml, sm: item.seq });
+      return;
     case "seq":
       if (st.sm) return ctx.sm.deliver({ gateway: st.gw, conn: st.conn, sm: st.sm }, req.xml);
       // No session here (it ended): the stream cannot count what it would write.

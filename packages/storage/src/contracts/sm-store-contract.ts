@@ -29,6 +29,18 @@ export function runSmStoreContract(label: string, open: () => SmStore) {
       expect(await s.append(id(1), "<m3/>", limits)).toEqual({ ok: true, seq: 3, to: { gateway: "gw-2", conn: "c2" } });
     });
 
+    it("lists what is unacknowledged after a sequence number, for a gateway that missed a delivery", async () => {
+      const s = await fresh();
+      for (const m of ["<m1/>", "<m2/>", "<m3/>"]) await s.append(id(1), m, limits);
+      await s.ack(id(1), 1);
+      expect(await s.unacked(id(1), 0)).toEqual([{ seq: 2, xml: "<m2/>" }, { seq: 3, xml: "<m3/>" }]);
+      expect(await s.unacked(id(1), 2)).toEqual([{ seq: 3, xml: "<m3/>" }]);
+      expect(await s.unacked(id(1), 3)).toEqual([]);
+      expect(await s.unacked(id(9), 0)).toEqual([]);
+      await s.end(id(1), "c1", 100);
+      expect(await s.unacked(id(1), 0)).toEqual([]);
+    });
+
     it("refuses past the limits and for unknown sessions", async () => {
       const s = await fresh();
       for (let i = 0; i < 3; i++) expect((await s.append(id(1), "<m/>", limits)).ok).toBe(true);

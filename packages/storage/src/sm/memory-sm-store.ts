@@ -62,6 +62,10 @@ export function createMemorySmStore(): SmStore {
       Object.assign(s, { state: "a", gateway: to.gateway, conn: to.conn, due: null });
       return { ok: true, jid: s.jid, handled: s.handled, acked: s.acked, items: items(s), ...previous };
     },
+    async unacked(id, after) {
+      const s = states.get(id);
+      return !s || s.state === "e" ? [] : items(s).filter((i) => i.seq > after);
+    },
     async detach(id, conn, deadline) {
       const s = states.get(id);
       if (!s || s.state !== "a" || s.conn !== conn) return false;

@@ -47,6 +47,16 @@ redis.call('HINCRBY', hk(id), 'bytes', #ARGV[3])
 if st[1] == 'a' then return {seq, st[3], st[4]} end
 return {seq}`);
 
+/** ARGV: p, id, after. Returns {seq, xml, ...} queued after `after`; nothing for an ending session. */
+export const UNACKED = new LuaScript(String.raw`${COMMON}
+local id = ARGV[2]
+local st = redis.call('HMGET', hk(id), 'state', 'acked')
+if not st[1] or st[1] == 'e' then return {} end
+local first = math.max(tonumber(st[2]) + 1, tonumber(ARGV[3]) + 1)
+local out = {}
+for i, x in ipairs(redis.call('LRANGE', qk(id), first - tonumber(st[2]) - 1, -1)) do out[#out + 1] = tostring(first + i - 1); out[#out + 1] = x end
+return out`);
+
 /** ARGV: p, id, upTo (unwrapped). */
 export const ACK = new LuaScript(String.raw`${COMMON}
 local id = ARGV[2]

@@ -2,7 +2,7 @@
 // the handled counts of many sessions go in one pipeline.
 import { Redis } from "ioredis";
 import { redisKeys } from "../session/redis-keys.ts";
-import { ACK, APPEND, CLAIM_DUE, CREATE, DETACH, DETACH_GATEWAY, END, HANDLED, REMOVE, RESUME } from "./redis-sm-scripts.ts";
+import { ACK, APPEND, CLAIM_DUE, CREATE, DETACH, DETACH_GATEWAY, END, HANDLED, REMOVE, RESUME, UNACKED } from "./redis-sm-scripts.ts";
 import type { SmQueued, SmStore } from "./types.ts";
 
 export interface RedisSmStoreOptions {
@@ -47,6 +47,9 @@ export function createRedisSmStore(opts: RedisSmStoreOptions): SmStore {
         ok: true, jid: jid!, handled: Number(handled), acked: Number(acked), items: pairs(rest),
         ...(prevGw ? { previous: { gateway: prevGw, conn: prevConn! } } : {}),
       };
+    },
+    async unacked(id, after) {
+      return pairs((await UNACKED.run(redis, [], [p, id, after])) as string[]);
     },
     async detach(id, conn, deadline) {
       return (await DETACH.run(redis, [], [p, id, conn, deadline])) === 1;

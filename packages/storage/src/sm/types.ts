@@ -69,6 +69,12 @@ export interface SmStore {
   end(id: string, conn: string | null, leaseUntil: number): Promise<SmEnded | null>;
   /** Sessions whose deadline (or lease) has passed, each claimed for one caller until leaseUntil. */
   claimDue(now: number, leaseUntil: number, limit: number): Promise<string[]>;
+  /**
+   * The unacknowledged stanzas numbered after `after`, oldest first (none for an unknown or
+   * ending session): what a gateway missed because their publisher died between the append and
+   * the publish.
+   */
+  unacked(id: string, after: number): Promise<SmQueued[]>;
   remove(id: string): Promise<void>;
   close(): Promise<void>;
 }
