@@ -1,7 +1,8 @@
 // RFC 6121 through the router with a fake gateway: rosters, subscriptions and presence as the
 // envelopes the gateways would carry to juliet's and romeo's clients.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { parseElement, type Element } from "@xmppd/xml";
+import type { Element } from "@xmppd/xml";
+import { harnessClient, type HarnessClient } from "./test-client.ts";
 import { createTestUsers, startHarness, type Harness, type TestDb } from "./test-gateway.ts";
 
 const R = "jabber:iq:roster";
@@ -19,41 +20,9 @@ beforeEach(async () => {
 });
 afterEach(() => h.close());
 
-interface Client {
-  jid: string;
-  conn: string;
-  gw: string;
-  /** Stanzas delivered to this connection since it bound. */
-  inbox(): Element[];
-  send(xml: string): Promise<void>;
-  next(pred: (el: Element) => boolean, timeoutMs?: number): Promise<Element>;
-}
-
-async function connect(user: string, resource: string, gw = "gw1", opts: { presence?: string | null; roster?: boolean } = {}): Promise<Client> {
-  const conn = `c-${user}-${resource}`;
-  const jid = `${user}@example.com/${resource}`;
-  const start = h.received.length;
-  h.send(gw, { t: "open", conn, domain: "example.com", ip: "127.0.0.1", secure: true });
-  h.send(gw, { t: "stanza", conn, jid: `${user}@example.com`, xml: `<iq type="set" id="b"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"><resource>${resource}</resource></bind></iq>` });
-  await h.next((e) => e.t === "bound" && e.conn === conn, start);
-  const mine = (from = start) => h.received.slice(from).filter((e) => e.t === "deliver" && e.conn === conn && e.gw === gw).map((e) => parseElement((e as { xml: string }).xml));
-  const client: Client = {
-    jid, conn, gw,
-    inbox: () => mine(),
-    async send(xml) {
-      const seq = h.send(gw, { t: "stanza", conn, jid, xml });
-      await h.next((e) => e.t === "ack" && e.conn === conn && e.seq >= seq);
-    },
-    async next(pred, timeoutMs = 2000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = mine().find(pred);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`${jid}: no matching stanza; got\n${mine().map(String).join("\n")}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    },
-  };
+/** A harness client that may fetch its roster before its initial presence (RFC 6121 §4.2.1 order). */
+async function connect(user: string, resource: string, gw = "gw1", opts: { presence?: string | null; roster?: boolean } = {}): Promise<HarnessClient> {
+  const client = await harnessClient(h, user, resource, gw, null);
   if (opts.roster) {
     await client.send(`<iq type="get" id="roster1"><query xmlns="${R}"/></iq>`);
     await client.next((el) => el.attrs.id === "roster1");
