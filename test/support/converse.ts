@@ -114,7 +114,10 @@ function user(page: Page, browser: Browser, server: Server, jid: string, logs: s
       const check = async () => {
         // Brought to the front again while its view is missing (a user clicking once more).
         if ((await page.$(chatSelector(bareJid))) === null) await show(bareJid);
-        return JSON.stringify((seen = await chatTexts(bareJid))) === expected;
+        if (JSON.stringify((seen = await chatTexts(bareJid))) === expected) return true;
+        // A view that came up before its messages stays empty until it is brought forward again.
+        if (seen.length === 0) await show(bareJid);
+        return false;
       };
       await waitFor(check, { timeoutMs, what: `${expected} in Converse's chat with ${bareJid}` }).catch(async (err: unknown) => {
         const dom = await page.$$eval("converse-chat, .chat-msg__text", (els) => els.map((el) => el.outerHTML.slice(0, 300)).join("\n"));
