@@ -48,8 +48,12 @@ export interface ChannelBinding {
 
 /** Router or AMP worker -> gateway. */
 export type ToGateway =
-  /** `sm`: the stanza's XEP-0198 sequence number when the session has resumption enabled. */
-  | { t: "deliver"; conn: string; xml: string; sm?: number }
+  /**
+   * `sm`: the stanza's XEP-0198 sequence number when the session has resumption enabled.
+   * `once`: an idempotency key (XEP-0079 events, sent again by another worker when the first
+   * sender died before recording the send): the connection writes a key at most once.
+   */
+  | { t: "deliver"; conn: string; xml: string; sm?: number; once?: string }
   /** A SASL reply; `user` (bare JID) is set on success so the gateway may restart the stream. */
   | { t: "sasl"; conn: string; xml: string; user?: string; failed?: boolean }
   /** The resource is bound: from now on the gateway stamps `from` with this full JID. */

@@ -12,18 +12,22 @@ export type Target = Pick<SessionRecord, "gateway" | "conn" | "sm">;
  * survives its gateway, so a stored message may be deleted and the work acknowledged. A full
  * queue or an ending session falls back to an unnumbered delivery, which the gateway hands to its
  * router to number or to send down the undeliverable path.
+ *
+ * `once` makes a repeat harmless (an AMP event sent again by the outbox relay): the SmStore keeps
+ * the first number for it, which the gateway writes once, and a connection without resumption
+ * drops a key it has written before.
  */
-export async function deliverTo(ctx: WorkContext, target: Target, xml: string): Promise<void> {
+export async function deliverTo(ctx: WorkContext, target: Target, xml: string, once?: string): Promise<void> {
   if (target.sm !== undefined && ctx.sm) {
     const { outboundStanzas, outboundBytes } = ctx.config.gateway.limits;
-    const r = await ctx.sm.append(target.sm, xml, { maxStanzas: outboundStanzas, maxBytes: outboundBytes });
+    const r = await ctx.sm.append(target.sm, xml, { maxStanzas: outboundStanzas, maxBytes: outboundBytes }, once);
     if (r.ok) {
       // No `to`: the session is detached and the stanza waits in the store for its resumption.
       if (r.to) publish(ctx, r.to.gateway, { t: "deliver", conn: r.to.conn, xml, sm: r.seq });
       return;
     }
   }
-  publish(ctx, target.gateway, { t: "deliver", conn: target.conn, xml });
+  publish(ctx, target.gateway, { t: "deliver", conn: target.conn, xml, ...(once === undefined ? {} : { once }) });
 }
 
 function publish(ctx: WorkContext, gateway: string, envelope: ToGateway): void {

@@ -202,6 +202,20 @@ describe("established stream", () => {
     await c.waitClosed();
   });
 
+  it("writes a delivery sent again under the same once key only the first time", async () => {
+    const e = await setup();
+    const r = router(e, "r1");
+    const c = await client(e);
+    await login(c);
+    const conn = r.received[0]!.conn;
+    const event = "<message from='localhost' id='ev1'><amp xmlns='http://jabber.org/protocol/amp' status='notify'/></message>";
+    r.reply(e.gateway.id, { t: "deliver", conn, xml: event, once: "amp-event:k1" });
+    r.reply(e.gateway.id, { t: "deliver", conn, xml: event, once: "amp-event:k1" });
+    r.reply(e.gateway.id, { t: "deliver", conn, xml: "<message from='bob@localhost/pc' id='after'/>" });
+    await c.waitFor(/id=.after./);
+    expect(c.text().match(/id='ev1'/g)).toHaveLength(1);
+  });
+
   for (const [what, limits, size, count] of [
     ["bytes", { outboundBytes: 64 * 1024, outboundStanzas: 1_000_000 }, 1024, 20_000],
     ["stanzas", { outboundStanzas: 50, outboundBytes: 1 << 30 }, 100, 100_000],

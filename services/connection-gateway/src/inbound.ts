@@ -8,6 +8,7 @@ import type { GatewayContext } from "./context.ts";
 import { onLegacyBound, onPreauthReply } from "./preauth-relay.ts";
 import { onSaslReply } from "./sasl-relay.ts";
 import { onSmReply } from "./sm-nonza.ts";
+import { firstTime } from "./once-keys.ts";
 
 const KIND = /^<([A-Za-z][\w.-]*)/;
 
@@ -36,6 +37,7 @@ export function inboxHandler(ctx: GatewayContext, connections: ReadonlyMap<strin
 function apply(conn: Connection, msg: Exclude<ToGateway, { t: "ack" }>): void {
   switch (msg.t) {
     case "deliver":
+      if (msg.once !== undefined && !firstTime(conn, msg.once)) return void conn.ctx.metrics.repeatedDeliveries.inc();
       conn.ctx.metrics.stanzasOut.inc({ kind: KIND.exec(msg.xml)?.[1] ?? "unknown" });
       return conn.sm ? conn.sm.deliver(msg.xml, msg.sm) : conn.deliver(msg.xml);
     case "sasl":

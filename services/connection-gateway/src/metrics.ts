@@ -15,6 +15,7 @@ export interface GatewayMetrics {
   unacked: Gauge;
   unknownConnection: Counter;
   smResumptions: Counter;
+  repeatedDeliveries: Counter;
 }
 
 export function createGatewayMetrics(): GatewayMetrics {
@@ -30,5 +31,6 @@ export function createGatewayMetrics(): GatewayMetrics {
     unacked: base.gauge("bus_unacked_envelopes", "Envelopes sent to routers and not yet acknowledged"),
     unknownConnection: base.counter("inbound_unknown_connection_total", "Bus messages for connections no longer here", ["t"]),
     smResumptions: base.counter("sm_resumptions_total", "XEP-0198 resumption attempts, by result (success, failed)", ["result"]),
+    repeatedDeliveries: base.counter("repeated_deliveries_total", "Deliveries dropped because the connection already wrote their idempotency key (an AMP event sent again)"),
   };
 }

@@ -29,6 +29,21 @@ export function runSmStoreContract(label: string, open: () => SmStore) {
       expect(await s.append(id(1), "<m3/>", limits)).toEqual({ ok: true, seq: 3, to: { gateway: "gw-2", conn: "c2" } });
     });
 
+    it("keeps the first number of a stanza appended again under the same once key, even after its ack", async () => {
+      const s = await fresh();
+      expect(await s.append(id(1), "<e1/>", limits, "ev-1")).toEqual({ ok: true, seq: 1, to: at });
+      expect(await s.append(id(1), "<m2/>", limits)).toEqual({ ok: true, seq: 2, to: at });
+      expect(await s.append(id(1), "<e1/>", limits, "ev-1")).toEqual({ ok: true, seq: 1, to: at, repeated: true });
+      expect(await s.unacked(id(1), 0)).toEqual([{ seq: 1, xml: "<e1/>" }, { seq: 2, xml: "<m2/>" }]);
+      await s.ack(id(1), 2);
+      // Acknowledged and dropped from the queue, still known: the queue, now empty, is not "full" for it.
+      for (let i = 0; i < 3; i++) await s.append(id(1), "<m/>", limits);
+      expect(await s.append(id(1), "<e1/>", limits, "ev-1")).toEqual({ ok: true, seq: 1, to: at, repeated: true });
+      await s.detach(id(1), "c1", Date.now() + 60_000);
+      expect(await s.append(id(1), "<e1/>", limits, "ev-1")).toEqual({ ok: true, seq: 1, repeated: true });
+      expect(await s.append(id(1), "<e2/>", { maxStanzas: 10, maxBytes: 1000 }, "ev-2")).toEqual({ ok: true, seq: 6 });
+    });
+
     it("lists what is unacknowledged after a sequence number, for a gateway that missed a delivery", async () => {
       const s = await fresh();
       for (const m of ["<m1/>", "<m2/>", "<m3/>"]) await s.append(id(1), m, limits);

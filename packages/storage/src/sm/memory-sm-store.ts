@@ -1,7 +1,7 @@
 // The SmStore in process, for the single-process mode; the same semantics as the Redis adapter
 // (both pass runSmStoreContract). One difference: a process that dies takes these sessions with
 // it, so detachGateway has no session-store keys to keep (standalone gateways die with it).
-import { unwrapH, type SmQueued, type SmStore } from "./types.ts";
+import { ONCE_KEYS, unwrapH, type SmQueued, type SmStore } from "./types.ts";
 
 interface State {
   jid: string;
@@ -14,6 +14,8 @@ interface State {
   bytes: number;
   queue: string[];
   due: number | null;
+  /** once key -> seq, oldest first. */
+  once: Map<string, number>;
 }
 
 export function createMemorySmStore(): SmStore {
@@ -26,17 +28,24 @@ export function createMemorySmStore(): SmStore {
 
   return {
     async create({ id, jid, gateway, conn }) {
-      states.set(id, { jid, gateway, conn, state: "a", out: 0, acked: 0, handled: 0, bytes: 0, queue: [], due: null });
+      states.set(id, { jid, gateway, conn, state: "a", out: 0, acked: 0, handled: 0, bytes: 0, queue: [], due: null, once: new Map() });
     },
-    async append(id, xml, limits) {
+    async append(id, xml, limits, once) {
       const s = states.get(id);
       if (!s || s.state === "e") return { ok: false, reason: "gone" };
+      const to = s.state === "a" ? { to: { gateway: s.gateway, conn: s.conn } } : {};
+      const earlier = once === undefined ? undefined : s.once.get(once);
+      if (earlier !== undefined) return { ok: true, seq: earlier, ...to, repeated: true };
       const size = Buffer.byteLength(xml);
       if (s.queue.length >= limits.maxStanzas || s.bytes + size > limits.maxBytes) return { ok: false, reason: "full" };
       s.out += 1;
       s.queue.push(xml);
       s.bytes += size;
-      return s.state === "a" ? { ok: true, seq: s.out, to: { gateway: s.gateway, conn: s.conn } } : { ok: true, seq: s.out };
+      if (once !== undefined) {
+        s.once.set(once, s.out);
+        if (s.once.size > ONCE_KEYS) s.once.delete(s.once.keys().next().value!);
+      }
+      return { ok: true, seq: s.out, ...to };
     },
     async ack(id, upTo) {
       const s = states.get(id);

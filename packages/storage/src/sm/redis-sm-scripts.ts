@@ -2,15 +2,18 @@
 //   p.."sm:"..id        hash: jid, gw, conn, state (a attached | d detached | e ending), out (last seq),
 //                       acked (client's h, unwrapped), handled (client stanzas handled), bytes
 //   p.."sm:"..id..":q"  list of unacknowledged stanzas: index 0 is seq acked+1
+//   p.."sm:"..id..":o"  zset once key -> seq of the stanzas appended with one (the last ONCE_KEYS)
 //   p.."smgw:"..gw      set of ids attached through a gateway
 //   p.."smdue"          zset id -> deadline (detached) or lease (ending)
 // Ids are [A-Za-z0-9_-] and gateway ids [a-z0-9_-]: safe in keys as they are.
 import { LuaScript } from "../session/lua-script.ts";
+import { ONCE_KEYS } from "./types.ts";
 
 const COMMON = String.raw`
 local P = ARGV[1]
 local function hk(id) return P .. 'sm:' .. id end
 local function qk(id) return P .. 'sm:' .. id .. ':q' end
+local function ok(id) return P .. 'sm:' .. id .. ':o' end
 local function gwk(gw) return P .. 'smgw:' .. gw end
 local DUE = P .. 'smdue'
 -- Drops the first n queued stanzas and their bytes.
@@ -30,22 +33,34 @@ end`;
 /** ARGV: p, id, jid, gw, conn. */
 export const CREATE = new LuaScript(String.raw`${COMMON}
 local id = ARGV[2]
-redis.call('DEL', hk(id), qk(id))
+redis.call('DEL', hk(id), qk(id), ok(id))
 redis.call('HSET', hk(id), 'jid', ARGV[3], 'gw', ARGV[4], 'conn', ARGV[5], 'state', 'a', 'out', 0, 'acked', 0, 'handled', 0, 'bytes', 0)
 redis.call('SADD', gwk(ARGV[4]), id)
 return 1`);
 
-/** ARGV: p, id, xml, max stanzas, max bytes. Returns {seq, gw?, conn?} or {0} gone or {-1} full. */
+/** ARGV: p, id, xml, max stanzas, max bytes, once key ('' for none).
+ * Returns {seq, repeated (0|1), gw?, conn?} or {0} gone or {-1} full. */
 export const APPEND = new LuaScript(String.raw`${COMMON}
 local id = ARGV[2]
 local st = redis.call('HMGET', hk(id), 'state', 'bytes', 'gw', 'conn')
 if not st[1] or st[1] == 'e' then return {0} end
-if redis.call('LLEN', qk(id)) >= tonumber(ARGV[4]) or tonumber(st[2]) + #ARGV[3] > tonumber(ARGV[5]) then return {-1} end
-local seq = redis.call('HINCRBY', hk(id), 'out', 1)
-redis.call('RPUSH', qk(id), ARGV[3])
-redis.call('HINCRBY', hk(id), 'bytes', #ARGV[3])
-if st[1] == 'a' then return {seq, st[3], st[4]} end
-return {seq}`);
+local seq = false
+local repeated = 0
+if ARGV[6] ~= '' then seq = redis.call('ZSCORE', ok(id), ARGV[6]) end
+if seq then
+  seq, repeated = tonumber(seq), 1
+else
+  if redis.call('LLEN', qk(id)) >= tonumber(ARGV[4]) or tonumber(st[2]) + #ARGV[3] > tonumber(ARGV[5]) then return {-1} end
+  seq = redis.call('HINCRBY', hk(id), 'out', 1)
+  redis.call('RPUSH', qk(id), ARGV[3])
+  redis.call('HINCRBY', hk(id), 'bytes', #ARGV[3])
+  if ARGV[6] ~= '' then
+    redis.call('ZADD', ok(id), seq, ARGV[6])
+    redis.call('ZREMRANGEBYRANK', ok(id), 0, -${ONCE_KEYS + 1})
+  end
+end
+if st[1] == 'a' then return {seq, repeated, st[3], st[4]} end
+return {seq, repeated}`);
 
 /** ARGV: p, id, after. Returns {seq, xml, ...} queued after `after`; nothing for an ending session. */
 export const UNACKED = new LuaScript(String.raw`${COMMON}
@@ -146,6 +161,6 @@ export const REMOVE = new LuaScript(String.raw`${COMMON}
 local id = ARGV[2]
 local gw = redis.call('HGET', hk(id), 'gw')
 if gw then redis.call('SREM', gwk(gw), id) end
-redis.call('DEL', hk(id), qk(id))
+redis.call('DEL', hk(id), qk(id), ok(id))
 redis.call('ZREM', DUE, id)
 return 1`);

@@ -20,11 +20,15 @@ export function createRedisSmStore(opts: RedisSmStoreOptions): SmStore {
     async create(s) {
       await CREATE.run(redis, [], [p, s.id, s.jid, s.gateway, s.conn]);
     },
-    async append(id, xml, limits) {
-      const r = (await APPEND.run(redis, [], [p, id, xml, limits.maxStanzas, limits.maxBytes])) as [number, string?, string?];
+    async append(id, xml, limits, once) {
+      const r = (await APPEND.run(redis, [], [p, id, xml, limits.maxStanzas, limits.maxBytes, once ?? ""])) as [number, number?, string?, string?];
       if (r[0] === 0) return { ok: false, reason: "gone" };
       if (r[0] === -1) return { ok: false, reason: "full" };
-      return r[1] === undefined ? { ok: true, seq: r[0] } : { ok: true, seq: r[0], to: { gateway: r[1], conn: r[2]! } };
+      return {
+        ok: true, seq: r[0],
+        ...(r[2] === undefined ? {} : { to: { gateway: r[2], conn: r[3]! } }),
+        ...(r[1] === 1 ? { repeated: true as const } : {}),
+      };
     },
     async ack(id, upTo) {
       await ACK.run(redis, [], [p, id, upTo]);

@@ -10,10 +10,17 @@ export interface SmLimits {
 }
 
 export type SmAppend =
-  /** Stored as `seq`; `to` is where to publish it now (absent while the session is detached). */
-  | { ok: true; seq: number; to?: { gateway: string; conn: string } }
+  /**
+   * Stored as `seq`; `to` is where to publish it now (absent while the session is detached).
+   * `repeated`: a stanza with the same `once` key was appended before and `seq` is its number;
+   * publishing it again is harmless (a gateway writes each number once).
+   */
+  | { ok: true; seq: number; to?: { gateway: string; conn: string }; repeated?: true }
   /** "gone": no such session (ended or never existed); "full": the unacked queue is at its limit. */
   | { ok: false; reason: "gone" | "full" };
+
+/** How many `once` keys of appended stanzas a session remembers. */
+export const ONCE_KEYS = 1024;
 
 export interface SmQueued {
   seq: number;
@@ -46,8 +53,13 @@ export interface SmEnded {
 export interface SmStore {
   /** A new attached session (after <enable resume='true'/>). */
   create(s: { id: string; jid: string; gateway: string; conn: string }): Promise<void>;
-  /** Numbers and keeps an outbound stanza (one round trip). */
-  append(id: string, xml: string, limits: SmLimits): Promise<SmAppend>;
+  /**
+   * Numbers and keeps an outbound stanza (one round trip). With `once`, a stanza appended again
+   * under the same key (its publisher died before it could record that it was sent, and another
+   * sends it again) keeps its first number and is not queued twice; the session remembers its
+   * last ONCE_KEYS keys.
+   */
+  append(id: string, xml: string, limits: SmLimits, once?: string): Promise<SmAppend>;
   /** The client acknowledged everything up to `upTo` (unwrapped): those are dropped. */
   ack(id: string, upTo: number): Promise<void>;
   /** Records the client stanzas handled, for many sessions in one round trip. */

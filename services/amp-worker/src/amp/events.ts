@@ -1,6 +1,8 @@
 // Sending XEP-0079 events through the outbox: recorded first (AmpStore.record, unique key, claimed
-// by us), then sent, then marked sent. A kill in between leaves the row for the relay (relay.ts);
-// a redelivered work item records nothing new, so an event is never sent twice by a re-run.
+// by us), then sent, then marked sent. A kill in between leaves the row for the relay (timers.ts);
+// a redelivered work item records nothing new, so an event is never sent twice by a re-run. A kill
+// after the send but before the mark makes the relay send it again: the event's key goes with it
+// (deliverTo `once`), so the recipient's session or connection takes it once.
 import { parseJid } from "@xmppd/jid";
 import { mostAvailable } from "@xmppd/routing";
 import type { AmpEvent, RecordedEvent } from "@xmppd/storage";
@@ -34,7 +36,7 @@ async function deliverEvent(ctx: WorkContext, e: AmpEvent): Promise<void> {
   const exact = sessions.find((s) => s.jid === e.recipient);
   const targets = exact ? [exact] : mostAvailable(sessions);
   if (targets.length > 0) {
-    for (const t of targets) await deliverTo(ctx, t, e.stanza);
+    for (const t of targets) await deliverTo(ctx, t, e.stanza, `amp-event:${e.key}`);
     return;
   }
   await storeForSender(ctx, e, owner, to.domain, to.local);

@@ -187,6 +187,30 @@ describe("AMP worker: events survive a worker that stops between the decision an
     expect(h.inbox("gwa")).toHaveLength(1);
   });
 
+  // A worker killed after its send but before it marked the event sent: the relay sends it again.
+  async function sentTwice(inbox: () => ToGateway[]): Promise<Extract<ToGateway, { t: "deliver" }>[]> {
+    await createAmpStore(h.sql).record([{ key: "sent-then-killed:E1", recipient: ALICE, stanza: event("k1", "notify", "bob@localhost", rule("deliver", "notify", "direct")) }], 1);
+    await waitFor(() => inbox().length === 1, { what: "the relayed event", timeoutMs: 5000 });
+    await h.sql.query(`UPDATE amp.outbox SET sent_at = NULL, claimed_until = now() - interval '1 second' WHERE key = 'sent-then-killed:E1'`);
+    await waitFor(() => inbox().length === 2, { what: "the event relayed again", timeoutMs: 5000 });
+    return inbox().filter((e) => e.t === "deliver");
+  }
+
+  it("sends an event relayed again with its key, which the connection writes once", async () => {
+    await setup();
+    const sent = await sentTwice(() => h.inbox("gwa"));
+    expect(sent.map((e) => e.once)).toEqual(["amp-event:sent-then-killed:E1", "amp-event:sent-then-killed:E1"]);
+  });
+
+  it("keeps one copy of an event relayed again for a resumable session, under its first number", async () => {
+    await setup();
+    await h.sessions.unbind(ALICE, "ca");
+    await h.bindResumable(ALICE, "gwb", "cb", "sm-alice");
+    const sent = await sentTwice(() => h.inbox("gwb"));
+    expect(sent.map((e) => e.sm)).toEqual([1, 1]);
+    expect((await h.sm.unacked("sm-alice", 0)).map((q) => q.seq)).toEqual([1]);
+  });
+
   it("sends no second event when the same work is processed again (a redelivery after a crash)", async () => {
     await setup();
     const w = ampWork("bob@localhost", rule("deliver", "alert", "stored"), { id: "d1" });
