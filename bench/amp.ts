@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
 import { BenchConn } from "./xmpp-conn.ts";
+import { limitCpu } from "./cpu-limit.ts";
 import { startTopology, type Topology } from "../test/support/topology.ts";
 
 const { values: args } = parseArgs({
@@ -16,6 +17,10 @@ const { values: args } = parseArgs({
     rate: { type: "string", default: "1000" },
     seconds: { type: "string", default: "8" },
     backlog: { type: "string", default: "6000" },
+    /** amp.partitions for this run (default: the configuration's). */
+    partitions: { type: "string" },
+    /** Scaling: limit each worker to this many cores (a Kubernetes CPU limit); default unlimited. */
+    "worker-cpu": { type: "string" },
     /** Run only one part: "cost" or "scaling". */
     only: { type: "string" },
   },
@@ -28,6 +33,7 @@ const ENV = {
   XMPPD__gateway__limits__bytesPerSecond: "100000000", XMPPD__gateway__limits__bytesBurst: "100000000",
   XMPPD__gateway__limits__connectionsPerIp: "100000", XMPPD__gateway__limits__newConnectionsPerIpPer10s: "100000",
   XMPPD__heartbeat__deadAfterMs: "5000", XMPPD__offline__quota: "100000",
+  ...(args.partitions ? { XMPPD__amp__partitions: args.partitions } : {}),
 };
 
 const RULE_NOT_MET = "<amp xmlns='http://jabber.org/protocol/amp'><rule condition='deliver' action='drop' value='none'/></amp>";
@@ -96,6 +102,7 @@ async function paced(topo: Topology, amp: boolean) {
 
 async function drain(workers: number): Promise<{ workers: number; messages: number; seconds: number; perSecond: number; busyCores: number }> {
   const topo = await startTopology({ gateways: 1, routers: 1, ampWorkers: 0, env: ENV });
+  const unlimit: (() => void)[] = [];
   try {
     const backlog = num("backlog");
     const senders = 20;
@@ -110,7 +117,9 @@ async function drain(workers: number): Promise<{ workers: number; messages: numb
     while ((await counter(topo, 'xmpp_router_stanzas_routed_total\\{kind="message",outcome="amp"\\}')) < backlog) await new Promise((r) => setTimeout(r, 200));
     // The workers start together; the clock runs once the last is ready, over what is left, so
     // that start-up (compiling TypeScript) is not measured.
-    await Promise.all(Array.from({ length: workers }, () => topo.start("amp")));
+    const started = await Promise.all(Array.from({ length: workers }, () => topo.start("amp")));
+    const cores = args["worker-cpu"] ? Number(args["worker-cpu"]) : undefined;
+    if (cores) for (const p of started) unlimit.push(limitCpu(p.child.pid!, cores, `xmppd-bench-${p.name}-${p.child.pid}`));
     const storedAtStart = await counter(topo, "xmpp_amp_offline_stored_total");
     const cpuBefore = machineCpuSeconds();
     const start = performance.now();
@@ -122,6 +131,7 @@ async function drain(workers: number): Promise<{ workers: number; messages: numb
     return { workers, messages: measured, seconds: Math.round(seconds * 100) / 100, perSecond: Math.round(measured / seconds), busyCores: Math.round(busyCores * 100) / 100 };
   } finally {
     await topo.stop();
+    unlimit.forEach((f) => f());
   }
 }
 
@@ -145,5 +155,5 @@ if (args.only !== "scaling") {
 }
 const scaling = args.only === "cost" ? [] : [await drain(1), await drain(3)];
 if (scaling.length) console.table(scaling);
-console.log(JSON.stringify({ cost, scaling, drainSpeedup3vs1: scaling.length ? Math.round((scaling[0]!.seconds / scaling[1]!.seconds) * 100) / 100 : undefined }));
+console.log(JSON.stringify({ cost, scaling, drainSpeedup3vs1: scaling.length ? Math.round((scaling[1]!.perSecond / scaling[0]!.perSecond) * 100) / 100 : undefined }));
 process.exit(0);
