@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import pg from "pg";
 import type { SqlClient } from "../types.ts";
 
@@ -10,25 +9,10 @@ export interface PgClientOptions {
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
 
-const names = new Map<string, string>();
-
-/**
- * A statement with parameters runs as a named prepared statement: Postgres parses and plans it
- * once per connection instead of on every call, which was the larger part of its CPU per stored
- * message. The texts are constants of this package (a handful of variants at most), so the
- * per-connection statement cache stays small.
- */
-function statementName(sql: string): string {
-  let name = names.get(sql);
-  if (name === undefined) names.set(sql, (name = `x${createHash("sha1").update(sql).digest("hex").slice(0, 20)}`));
-  return name;
-}
-
 // pg answers a multi-statement simple query with one result per statement; like PGlite's
 // adapter we return the last, and normalise rowCount (null for some commands) to a number.
 async function run<R>(db: Queryable, sql: string, params?: unknown[]) {
-  const query = params === undefined ? sql : { name: statementName(sql), text: sql, values: params };
-  const res = (await db.query(query)) as pg.QueryResult | pg.QueryResult[];
+  const res = (await db.query(sql, params)) as pg.QueryResult | pg.QueryResult[];
   const last = Array.isArray(res) ? res[res.length - 1] : res;
   const rows = (last?.rows ?? []) as R[];
   return { rows, rowCount: last?.rowCount ?? rows.length };
