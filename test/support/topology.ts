@@ -6,7 +6,9 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureServices, tempDatabase, uniqueId } from "@xmppd/testkit";
+import { Redis } from "ioredis";
+import { ampQueue, createNatsBus, subjects } from "@xmppd/bus";
+import { ensureServices, tempDatabase, uniqueId, type ServiceUrls } from "@xmppd/testkit";
 import { createPgClient, createUserStore, migrate } from "@xmppd/storage";
 import { hashPassword } from "@xmppd/sasl";
 import { clusterEnv, createProcessSet, type Kind, type Proc } from "../../scripts/cluster/processes.ts";
@@ -93,6 +95,31 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
       await set.stopAll(5000);
       await sql.close();
       await db.drop();
+      await dropClusterState(svc, cluster);
     },
   };
+}
+
+/**
+ * The cluster's JetStream work queue (a stream with a consumer per partition) and its Redis keys
+ * outlive its processes: removed here, so that runs do not pile up state on the shared servers.
+ */
+async function dropClusterState(svc: ServiceUrls, cluster: string): Promise<void> {
+  const bus = await createNatsBus({ url: svc.natsUrl, name: `cleanup-${cluster}` });
+  try {
+    await bus.deleteWorkQueue(ampQueue(subjects(cluster), 1).spec);
+  } finally {
+    await bus.close();
+  }
+  const redis = new Redis(svc.redisUrl);
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${cluster}:*`, "COUNT", 1000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
 }
