@@ -3,6 +3,8 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
+import { createPgClient } from "@xmppd/storage";
+import { waitFor } from "@xmppd/testkit";
 import type { Element } from "@xmppd/xml";
 import { useCluster } from "./support/cluster.ts";
 import { xml, type TestClient } from "./support/clients.ts";
@@ -11,7 +13,7 @@ import { canonical } from "./support/stanzas.ts";
 const B = "urn:xmpp:blocking";
 const C = "urn:xmpp:carbons:2";
 const STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
-const cluster = useCluster({ gateways: 2, routers: 2, ampWorkers: 1 }, ["alice", "bob", "carol", "dave", "erin", "sam"]);
+const cluster = useCluster({ gateways: 2, routers: 2, ampWorkers: 1 }, ["alice", "bob", "carol", "dave", "erin", "sam", "fay", "gus"]);
 const login = cluster.login;
 
 const isPresence = (from: string, type?: string) => (el: Element) => el.name === "presence" && el.attrs.from === from && el.attrs.type === type;
@@ -72,6 +74,27 @@ describe("XEP-0191 and XEP-0280 across two gateway processes", () => {
     await alice.send(xml("message", { to: "bob@localhost/phone", type: "chat", id: "a2" }, xml("body", {}, "welcome")));
     await bob.next(chat("alice@localhost/laptop", "welcome"));
     await Promise.all([alice.stop(), bob.stop()]);
+  });
+
+  it("a message stored for fay is not delivered once she has blocked its sender: he gets service-unavailable", async () => {
+    const sql = createPgClient({ url: cluster.topo.databaseUrl });
+    const stored = async () => (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM amp.offline_messages WHERE owner = 'fay@localhost'`)).rows[0]!.n;
+    try {
+      const gus = await login(0, "gus", { resource: "pc" });
+      await gus.send(xml("message", { to: "fay@localhost", type: "chat", id: "g1" }, xml("body", {}, "while you were out")));
+      await waitFor(async () => (await stored()) === 1, { what: "gus's message stored for fay" });
+      // She blocks him before her initial presence, which is what flushes her stored messages.
+      const fay = await login(1, "fay", { resource: "tab", presence: false });
+      await fay.iq(xml("iq", { type: "set" }, xml("block", { xmlns: B }, xml("item", { jid: "gus@localhost" }))));
+      await fay.send(xml("presence"));
+      const refused = await gus.next(byId("g1"));
+      expect(canonical(refused)).toBe(canonical(`<message from="fay@localhost" to="gus@localhost/pc" type="error" id="g1"><error type="cancel"><service-unavailable xmlns="${STANZAS}"/></error></message>`));
+      await settle();
+      expect(fay.inbox.filter((el) => el.name === "message")).toEqual([]);
+      expect(await stored()).toBe(0);
+    } finally {
+      await sql.close();
+    }
   });
 
   it("copies carol's chat with dave to her other resource on the other gateway (received and sent)", async () => {

@@ -6,7 +6,7 @@ import type { Config } from "@xmppd/config";
 import type { Logger, Metrics } from "@xmppd/observability";
 import { parseJid } from "@xmppd/jid";
 import { createOrderKeys } from "@xmppd/routing";
-import type { AmpStore, OfflineStore, RosterStore, SessionStore, SmStore, UserStore } from "@xmppd/storage";
+import type { AmpStore, BlockStore, OfflineStore, RosterStore, SessionStore, SmStore, UserStore } from "@xmppd/storage";
 import { startAmpTimers, type Timers } from "./amp/timers.ts";
 import type { HandlerTable, WorkContext } from "./context.ts";
 import { createDispatcher } from "./consumer.ts";
@@ -25,6 +25,8 @@ export interface AmpWorkerDeps {
   offline: OfflineStore;
   amp: AmpStore;
   roster: Pick<RosterStore, "authorises">;
+  /** XEP-0191 block lists (createBlockStore on the core database). */
+  blocks?: Pick<BlockStore, "get">;
   log: Logger;
 }
 

@@ -2,7 +2,7 @@
 import type { AmpWork, Bus, Subjects } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
 import type { Logger } from "@xmppd/observability";
-import type { AmpStore, OfflineStore, RosterStore, SessionStore, SmStore, UserStore } from "@xmppd/storage";
+import type { AmpStore, BlockStore, OfflineStore, RosterStore, SessionStore, SmStore, UserStore } from "@xmppd/storage";
 import type { AmpMetrics } from "./metrics.ts";
 
 export interface WorkContext {
@@ -18,6 +18,8 @@ export interface WorkContext {
   readonly amp: AmpStore;
   /** XEP-0079 strict security reads the recipient's roster (DP-11). */
   readonly roster: Pick<RosterStore, "authorises">;
+  /** XEP-0191 block lists: stored messages from a contact blocked since are not delivered. */
+  readonly blocks?: Pick<BlockStore, "get">;
   readonly log: Logger;
   readonly metrics: AmpMetrics;
   /** Served domains, prepared. */

@@ -6,6 +6,7 @@ import { parseJid, tryParseJid } from "@xmppd/jid";
 import { decide, mostAvailable } from "@xmppd/routing";
 import type { OfflineMessage, SessionRecord } from "@xmppd/storage";
 import { parseElement } from "@xmppd/xml";
+import { blockedSenders, refuseBlocked } from "./blocked.ts";
 import { bounce } from "./bounce.ts";
 import type { WorkContext } from "./context.ts";
 import { withDelay } from "./delay.ts";
@@ -20,13 +21,16 @@ type Row = OfflineMessage & { id: string };
 export async function drainToSessions(ctx: WorkContext, owner: string): Promise<number> {
   // XEP-0013 §2.2: while a resource retrieves flexibly, stored messages wait for its requests.
   if (isFlexible(await ctx.sessions.get(owner))) return 0;
+  const blocked = await blockedSenders(ctx, owner);
   return drainExpiring(ctx, owner, async () => {
     let expired = false;
     const n = await ctx.offline.drain(owner, async (rows) => {
       const sessions = await ctx.sessions.get(owner);
       const handed: string[] = [];
       for (const row of rows) {
-        if ((expired = isDue(row)) || !(await settleRow(ctx, row, sessions))) break;
+        if ((expired = isDue(row))) break;
+        if (blocked(row)) await refuseBlocked(ctx, row);
+        else if (!(await settleRow(ctx, row, sessions))) break;
         handed.push(row.id);
       }
       await ctx.bus.flush();

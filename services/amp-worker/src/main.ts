@@ -2,7 +2,7 @@
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
 import { exitWhenBusLost, openBus, openDatabases, openSessions, openSm, requireUrls, runProcess } from "@xmppd/runtime";
-import { createAmpStore, createOfflineStore, createRosterStore, createUserStore } from "@xmppd/storage";
+import { createAmpStore, createBlockStore, createOfflineStore, createRosterStore, createUserStore } from "@xmppd/storage";
 import { createAmpWorker } from "./app.ts";
 
 runProcess("amp-worker", async () => {
@@ -15,7 +15,7 @@ runProcess("amp-worker", async () => {
   const sm = openSm(config);
   const worker = await createAmpWorker({
     config, bus, sessions, sm, log,
-    users: createUserStore(db.core), roster: createRosterStore(db.core),
+    users: createUserStore(db.core), roster: createRosterStore(db.core), blocks: createBlockStore(db.core),
     offline: createOfflineStore(db.amp), amp: createAmpStore(db.amp),
   });
   const http = await startHttp({ host: config.amp.host, port: config.amp.httpPort, registry: worker.registry, isReady: worker.isReady, log });

@@ -6,7 +6,7 @@ import { loadConfig } from "@xmppd/config";
 import type { Config } from "@xmppd/config";
 import { createLogger } from "@xmppd/observability";
 import { hashPassword } from "@xmppd/sasl";
-import { createAmpStore, createMemorySessionStore, createMemorySmStore, createOfflineStore, createPgliteClient, createRosterStore, createUserStore, migrate } from "@xmppd/storage";
+import { createAmpStore, createBlockStore, createMemorySessionStore, createMemorySmStore, createOfflineStore, createPgliteClient, createRosterStore, createUserStore, migrate } from "@xmppd/storage";
 import type { AmpStore, OfflineStore, SessionRecord, SessionStore, SmStore, SqlClient, UserStore } from "@xmppd/storage";
 import { uniqueId } from "@xmppd/testkit";
 import { createAmpWorker } from "./app.ts";
@@ -55,7 +55,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const log = createLogger({ service: "amp-worker", level: "silent" });
   const ampStore = createAmpStore(sql);
   const sm = createMemorySmStore();
-  const deps = { config, bus, sessions, sm, users, roster: createRosterStore(sql), amp: ampStore, offline: opts.wrapOffline?.(offline) ?? offline, log };
+  const deps = { config, bus, sessions, sm, users, roster: createRosterStore(sql), blocks: createBlockStore(sql), amp: ampStore, offline: opts.wrapOffline?.(offline) ?? offline, log };
   const worker = await createAmpWorker(deps, opts.handlers);
   await worker.start();
   const amp = ampQueue(s, config.amp.partitions);

@@ -43,7 +43,7 @@ async function startServices(config: Config, log: Logger, infra: Infra): Promise
   const sm = createMemorySmStore();
   const router = await createRouter({ config, bus, sessions, sm, users, rosters: createRosterStore(infra.core), accounts, log: log.child({ component: "session-router" }) });
   const worker = await createAmpWorker({
-    config, bus, sessions, sm, users, roster: createRosterStore(infra.core),
+    config, bus, sessions, sm, users, roster: createRosterStore(infra.core), blocks: accounts.blocks,
     offline: createOfflineStore(infra.amp), amp: createAmpStore(infra.amp), log: log.child({ component: "amp-worker" }),
   });
   const gateway = await createGateway({ config, bus, log: log.child({ component: "connection-gateway" }), dataDir: config.dataDir });

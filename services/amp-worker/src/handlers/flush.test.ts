@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "@xmppd/testkit";
+import { createBlockStore } from "@xmppd/storage";
 import { parseElement } from "@xmppd/xml";
 import { createHarness, messageWork } from "../test-harness.ts";
 import type { Harness } from "../test-harness.ts";
@@ -73,5 +74,50 @@ describe("flush work", () => {
     expect(await h.offline.count("bob@localhost")).toBe(2);
     const processed = await h.worker.registry.getSingleMetricAsString("xmpp_amp_work_processed_total");
     expect(processed).toContain('kind="flush",outcome="stale"} 1');
+  });
+});
+
+describe("stored messages from a contact blocked since (XEP-0191 §3.4)", () => {
+  async function storeFrom(from: string, body: string): Promise<void> {
+    const w = messageWork("bob@localhost", from, body);
+    await h.offline.store({ key: w.key, owner: "bob@localhost", sender: w.from, stanza: w.xml, orderKey: w.order, expiresAt: null, meta: null }, 1000);
+  }
+
+  async function setup(): Promise<void> {
+    h = await createHarness();
+    for (const u of ["alice", "bob", "carol"]) await h.addUser(u);
+    await storeFrom("alice@localhost/phone", "from alice");
+    await storeFrom("carol@localhost/desk", "from carol");
+    await createBlockStore(h.sql).block("bob@localhost", ["alice@localhost"]);
+    await h.bindSession("alice@localhost/phone", "gw1", "ca");
+    h.inbox("gw1");
+    h.inbox("gw2");
+  }
+
+  const bodies = (gw: string) => h.inbox(gw).map((e) => parseElement(e.t === "deliver" ? e.xml : "").getChildText("body"));
+  const errorTo = (gw: string) => h.inbox(gw).map((e) => (e.t === "deliver" ? e.xml : ""));
+
+  it("are not flushed at login: the sender gets service-unavailable from the account, and the row goes", async () => {
+    await setup();
+    await h.bindSession("bob@localhost/laptop", "gw2", "c7");
+    await h.send({ t: "flush", jid: "bob@localhost/laptop", gw: "gw2", conn: "c7" });
+    await settled();
+    expect(bodies("gw2")).toEqual(["from carol"]);
+    expect(errorTo("gw1")).toHaveLength(1);
+    const err = parseElement(errorTo("gw1")[0]!);
+    expect([err.attrs.type, err.attrs.from, err.attrs.to]).toEqual(["error", "bob@localhost", "alice@localhost/phone"]);
+    expect(err.getChild("error")?.getChild("service-unavailable", "urn:ietf:params:xml:ns:xmpp-stanzas")).toBeDefined();
+    expect(await h.offline.count("bob@localhost")).toBe(0);
+  });
+
+  it("are not drained when a later message finds the account online", async () => {
+    await setup();
+    await h.bindSession("bob@localhost/laptop", "gw2", "c7");
+    await h.sessions.addQueued("bob@localhost", 3);
+    await h.send(messageWork("bob@localhost", "carol@localhost/desk", "later"));
+    await settled();
+    expect(bodies("gw2")).toEqual(["from carol", "later"]);
+    expect(errorTo("gw1")).toHaveLength(1);
+    expect(await h.offline.count("bob@localhost")).toBe(0);
   });
 });

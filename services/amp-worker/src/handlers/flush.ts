@@ -6,6 +6,7 @@ import type { AmpWork } from "@xmppd/bus";
 import { tryParseJid } from "@xmppd/jid";
 import { PoisonWorkError } from "../context.ts";
 import type { Outcome, WorkContext } from "../context.ts";
+import { blockedSenders, refuseBlocked } from "../blocked.ts";
 import { withDelay } from "../delay.ts";
 import { deliverTo, findSession } from "../delivery.ts";
 import { isFlexible } from "../drain.ts";
@@ -26,6 +27,8 @@ export async function handleFlush(work: FlushWork, ctx: WorkContext): Promise<Ou
   // not ask then; this covers a resource that started doing so while the flush was queued).
   if (isFlexible(await ctx.sessions.get(owner))) return "flexible";
   let stale = false;
+  const blocked = await blockedSenders(ctx, owner);
+  let refused = 0;
   const delivered = await drainExpiring(ctx, owner, async () => {
     let expired = false;
     const n = await ctx.offline.drain(owner, async (rows) => {
@@ -39,11 +42,14 @@ export async function handleFlush(work: FlushWork, ctx: WorkContext): Promise<Ou
       const due = rows.findIndex(isDue);
       expired = due >= 0;
       const handed = expired ? rows.slice(0, due) : rows;
-      for (const row of handed) await deliverTo(ctx, target, withDelay(row.stanza, jid.domain, row.storedAt).toString());
+      for (const row of handed) {
+        if (blocked(row)) (await refuseBlocked(ctx, row), refused++);
+        else await deliverTo(ctx, target, withDelay(row.stanza, jid.domain, row.storedAt).toString());
+      }
       await ctx.bus.flush();
       return handed.map((row) => row.id);
     }, FLUSH_PAGE);
-    ctx.metrics.offlineDelivered.inc(n);
+    ctx.metrics.offlineDelivered.inc(n - refused);
     await releaseQueued(ctx, owner, n);
     return { n, expired: expired && !stale };
   });

@@ -3,6 +3,7 @@
 // for being sent, expired ones are never shown, and a flexible session stops every automatic drain.
 import { afterEach, describe, expect, it } from "vitest";
 import type { AmpWork, ToGateway } from "@xmppd/bus";
+import { createBlockStore } from "@xmppd/storage";
 import { waitFor } from "@xmppd/testkit";
 import { parseElement } from "@xmppd/xml";
 import { createHarness, messageWork, type Harness } from "../test-harness.ts";
@@ -50,6 +51,23 @@ describe("XEP-0013 flexible offline retrieval in the worker", () => {
         ids.map((id) => `<item jid="bob@localhost" node="${id}" name="alice@localhost/phone"/>`).join("") + `</query></iq>`,
     ]);
     expect(await h.offline.count("bob@localhost")).toBe(2);
+  });
+
+  it("never counts or lists a message from a contact blocked since (XEP-0191): its sender gets service-unavailable and it goes", async () => {
+    const { ids } = await setup(["m0"]);
+    const w = messageWork("bob@localhost", "carol@localhost/desk", "blocked since");
+    await h.offline.store({ key: w.key, owner: "bob@localhost", sender: w.from, stanza: w.xml, orderKey: w.order, expiresAt: null, meta: null }, 100);
+    await h.sessions.addQueued("bob@localhost", 1);
+    await createBlockStore(h.sql).block("bob@localhost", ["carol@localhost"]);
+    await h.bindSession("carol@localhost/desk", "gw1", "cc");
+    const carol = h.inbox("gw1");
+    expect(await ask(`<iq xmlns="jabber:client" type="get" id="i3"><query xmlns="http://jabber.org/protocol/disco#items" node="${OFFLINE}"/></iq>`)).toEqual([
+      `<iq xmlns="jabber:client" type="result" id="i3"><query xmlns="http://jabber.org/protocol/disco#items" node="${OFFLINE}">` +
+        `<item jid="bob@localhost" node="${ids[0]}" name="alice@localhost/phone"/></query></iq>`,
+    ]);
+    expect(xmls(carol).map((x) => parseElement(x).getChild("error")?.getChild("service-unavailable") !== undefined)).toEqual([true]);
+    expect(await h.offline.count("bob@localhost")).toBe(1);
+    expect((await h.sessions.lookup(["bob@localhost"])).get("bob@localhost")?.queued).toBe(1);
   });
 
   it("views chosen messages with their node and <delay/>, then the result, and keeps them (§2.4, §2.5)", async () => {

@@ -12,6 +12,7 @@ import { parseElement, type Element } from "@xmppd/xml";
 import { PoisonWorkError } from "../context.ts";
 import type { Outcome, WorkContext } from "../context.ts";
 import { withDelay } from "../delay.ts";
+import { withoutBlocked } from "../blocked.ts";
 import { deliverTo, findSession, type Target } from "../delivery.ts";
 import { releaseQueued } from "../queued.ts";
 import { isDue } from "../amp/flush-expiry.ts";
@@ -33,7 +34,7 @@ export async function handleOffline(work: OfflineWork, ctx: WorkContext): Promis
   const request = flexibleOffline.parseFlexRequest(iq);
   if (!request) return answer(ctx, target, errorReply(iq, "bad-request"), "invalid");
   await expireOwner(ctx, owner);
-  const rows = await ctx.offline.list(owner);
+  const rows = await withoutBlocked(ctx, owner, await ctx.offline.list(owner));
   const live = rows.filter((row) => !isDue(row));
   const reply = await carryOut(ctx, target, iq, request, owner, rows, live);
   return answer(ctx, target, reply, reply.attrs.type === "error" ? "item-not-found" : request.op);
