@@ -5,6 +5,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { createPgClient } from "@xmppd/storage";
+import { waitFor } from "@xmppd/testkit";
 import { useCluster } from "./support/cluster.ts";
 import { connect, xml } from "./support/clients.ts";
 import { element, rawTls, type RawTlsStream } from "./support/raw-tls.ts";
@@ -14,7 +16,7 @@ const run = promisify(execFile);
 const MAX_PER_IP = 14;
 const cluster = useCluster(
   {
-    gateways: 1, routers: 1, ampWorkers: 0, tlsRequired: true,
+    gateways: 1, routers: 1, ampWorkers: 1, tlsRequired: true,
     env: {
       XMPPD__registration__enabled: "true",
       XMPPD__registration__maxPerIpPerHour: String(MAX_PER_IP),
@@ -133,15 +135,23 @@ describe("in-band registration (XEP-0077)", () => {
 
   it("cancels the registration (§3.2): result, the sessions end, the login fails, and a new account of that name starts empty", async () => {
     const port = cluster.topo.of("gateway")[0]!.c2sPort;
+    const sql = createPgClient({ url: cluster.topo.databaseUrl });
+    const stored = async () => (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM amp.offline_messages WHERE owner = 'hank@localhost'`)).rows[0]!.n;
     const { s } = await open();
     expect(await registerRaw(s, "r1", "hank", "hank-pw")).toBe(canonical(`<iq type="result" id="r1"/>`));
+    // Nobody is logged in as hank yet: alice's message is stored for him.
+    const early = await connect({ port, username: "alice", password: "alice-pw", resource: "early" });
+    await early.send(xml("message", { to: "hank@localhost", type: "chat", id: "m0" }, xml("body", {}, "before you left")));
+    await waitFor(async () => (await stored()) === 1, { what: "the message stored for hank" });
+    await early.stop();
     expect(await loginRaw(s, "hank", "hank-pw")).toBe("success");
     expect(await iq(s, "<iq type='set' id='ro'><query xmlns='jabber:iq:roster'><item jid='alice@localhost' name='Alice'/></query></iq>")).toBe(
       canonical(`<iq type="result" id="ro" to="hank@localhost/raw"/>`));
     // A block list, cached by the router once hank's sessions route messages.
     expect(await iq(s, "<iq type='set' id='bl'><block xmlns='urn:xmpp:blocking'><item jid='alice@localhost'/></block></iq>")).toBe(
       canonical(`<iq type="result" id="bl" to="hank@localhost/raw"/>`));
-    const other = await connect({ port, username: "hank", password: "hank-pw", resource: "other" });
+    // Without presence: nothing flushes the stored message before the cancellation.
+    const other = await connect({ port, username: "hank", password: "hank-pw", resource: "other", presence: false });
     s.write(`<iq type='set' id='x1'><query xmlns='${REGISTER}'><remove/></query></iq>`);
     await s.closed;
     const tail = s.all().slice(s.all().lastIndexOf("<iq "));
@@ -151,6 +161,9 @@ describe("in-band registration (XEP-0077)", () => {
     // The other session of the account ends as well.
     await expect.poll(() => other.nonzas.some((n) => n.name === "stream:error" && n.getChild("not-authorized") !== undefined), { timeout: 10_000 }).toBe(true);
     await other.stop();
+    // The stored message went with the account (the AMP worker deletes it after the router's word).
+    await waitFor(async () => (await stored()) === 0, { what: "hank's stored message deleted" });
+    await sql.close();
     expect(await refused("hank", "hank-pw")).toBe(NOT_AUTHORIZED);
     const again = await open();
     expect(await registerRaw(again.s, "r2", "hank", "hank-pw2")).toBe(canonical(`<iq type="result" id="r2"/>`));
@@ -163,6 +176,7 @@ describe("in-band registration (XEP-0077)", () => {
     again.s.write("<presence/>");
     await alice.send(xml("message", { to: "hank@localhost/raw", type: "chat", id: "m1" }, xml("body", {}, "hello again")));
     await again.s.take(/hello again/);
+    expect(again.s.all()).not.toContain("before you left");
     await alice.stop();
     again.s.end();
   });

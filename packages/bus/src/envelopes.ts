@@ -95,7 +95,9 @@ export type AmpWork =
    * XEP-0013: a flexible offline retrieval IQ of `jid` (full JID, bound on gw/conn), checked by
    * the router; the worker answers it, and sends any messages it asks for, to that connection.
    */
-  | { t: "offline"; jid: string; gw: string; conn: string; xml: string };
+  | { t: "offline"; jid: string; gw: string; conn: string; xml: string }
+  /** The account (bare JID) was cancelled (XEP-0077 §3.2): its stored messages go with it. */
+  | { t: "removed"; jid: string };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -21,7 +21,7 @@ function partitionToken(n: number): string {
 }
 
 /** The kinds of AMP work, the last token of their subject. */
-export type AmpWorkKind = "message" | "flush" | "offline";
+export type AmpWorkKind = "message" | "flush" | "offline" | "removed";
 
 export interface Subjects {
   readonly prefix: string;

@@ -82,6 +82,19 @@ describe("admin CLI: XEP-0079 stored messages", () => {
   });
 });
 
+describe("admin CLI: unregister takes the account's stored messages with it", () => {
+  it("deletes them, so none reaches a new account of the same name", async () => {
+    await admin("register", "fred", "localhost", "pw");
+    const sql = createPgClient({ url: db.url });
+    await migrate(sql, "amp");
+    await createOfflineStore(sql).store({ key: "f1", owner: "fred@localhost", sender: "eve@localhost/pad", stanza: "<message id='f1'/>", orderKey: "1", expiresAt: null, meta: null }, 100);
+    expect(await admin("unregister", "fred", "localhost")).toMatchObject({ code: 0, stdout: "unregistered fred@localhost\n" });
+    const left = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM amp.offline_messages WHERE owner = 'fred@localhost'`);
+    await sql.close();
+    expect(left.rows[0]!.n).toBe(0);
+  });
+});
+
 describe("admin CLI usage errors", () => {
   const run = async (...argv: string[]) => {
     const out: string[] = [];

@@ -56,6 +56,8 @@ export function createDirectAdminOps(o: DirectOpsOptions): AdminOps {
     async unregister(user, domain) {
       const a = account(user, domain);
       if (!(await users().delete(a.domain, a.local))) fail("not-found", `no such user: ${a.jid}`);
+      // Nothing of the account is kept: its stored messages and expiry timers go too.
+      await o.amp?.purge(a.jid);
       return a.jid;
     },
     async passwd(user, domain, password) {

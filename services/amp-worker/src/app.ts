@@ -13,6 +13,7 @@ import { createDispatcher } from "./consumer.ts";
 import { handleFlush } from "./handlers/flush.ts";
 import { handleMessage } from "./handlers/message.ts";
 import { handleOffline } from "./handlers/offline.ts";
+import { handleRemoved } from "./handlers/removed.ts";
 import { createAmpMetrics } from "./metrics.ts";
 
 export interface AmpWorkerDeps {
@@ -38,7 +39,7 @@ export interface AmpWorker {
   readonly registry: Metrics["registry"];
 }
 
-export const DEFAULT_HANDLERS: HandlerTable = { message: handleMessage, flush: handleFlush, offline: handleOffline };
+export const DEFAULT_HANDLERS: HandlerTable = { message: handleMessage, flush: handleFlush, offline: handleOffline, removed: handleRemoved };
 
 /** How often the queue's pending count is sampled into the gauge. */
 const PENDING_POLL_MS = 5000;

@@ -57,6 +57,6 @@ function decodeWork(data: Uint8Array): AmpWork {
   } catch (err) {
     throw new PoisonWorkError("undecodable AMP work", { cause: err });
   }
-  if (work?.t !== "message" && work?.t !== "flush" && work?.t !== "offline") throw new PoisonWorkError(`unknown AMP work kind ${JSON.stringify((work as { t?: unknown })?.t)}`);
+  if (work?.t !== "message" && work?.t !== "flush" && work?.t !== "offline" && work?.t !== "removed") throw new PoisonWorkError(`unknown AMP work kind ${JSON.stringify((work as { t?: unknown })?.t)}`);
   return work;
 }

@@ -1,6 +1,7 @@
 // XEP-0077 In-Band Registration in the private tier: new accounts before authentication (relayed
 // by the gateway, which checked TLS and its per-IP limit), and the capability behind the module
 // for password change and cancellation after it. Credentials are hashed here and never leave.
+import { encode, type AmpWork } from "@xmppd/bus";
 import { tryParseJid } from "@xmppd/jid";
 import { accountFor, parseRegisterQuery, registrationForm, type RegistrationCapability } from "@xmppd/modules";
 import { hashPasswordAsync, type ScramCredentials } from "@xmppd/sasl";
@@ -80,6 +81,9 @@ export function registrationCapability(ctx: () => RouterContext): RegistrationCa
       const c = ctx();
       const jid = tryParseJid(bare)!;
       await c.users.delete(jid.domain, jid.local);
+      // Its stored messages are the AMP worker's (in their own database, maybe): they go through
+      // its queue, after whatever is queued for the account there.
+      await c.work.publish(c.ampQueue.subject("removed", bare), encode({ t: "removed", jid: bare } satisfies AmpWork));
       // The routers' Redis copy of the block list must not outlive the account (nor apply to a
       // new account of the same name): the emptied list, at its raised version, replaces it.
       if (c.blocklists) await c.sessions.cacheBlocklist(bare, await c.blocklists.get(bare), BLOCKLIST_TTL_MS);
