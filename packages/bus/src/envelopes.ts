@@ -39,7 +39,9 @@ export type SmReply =
   | { op: "enabled"; id: string; max: number }
   /** `h`: client stanzas handled; `acked`: outbound stanzas the client has; redelivery follows as numbered "deliver"s. */
   | { op: "resumed"; id: string; jid: string; h: number; acked: number }
-  | { op: "failed"; condition: string; h?: number };
+  | { op: "failed"; condition: string; h?: number }
+  /** A "replay" is done: every numbered delivery the store held through `through` was sent again, before this. */
+  | { op: "replayed"; through: number };
 
 export interface ChannelBinding {
   type: "tls-exporter" | "tls-server-end-point";

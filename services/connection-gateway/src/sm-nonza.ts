@@ -70,6 +70,7 @@ function resume(conn: Connection, el: Element): void {
 /** The router's answer to <enable resume='true'/> or <resume/>. */
 export function onSmReply(conn: Connection, reply: SmReply): void {
   const sm = conn.sm;
+  if (reply.op === "replayed") return sm?.replayed(reply.through);
   if (!sm || sm.phase !== "pending") return;
   const resuming = conn.jid === null;
   switch (reply.op) {

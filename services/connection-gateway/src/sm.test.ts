@@ -128,13 +128,36 @@ describe("XEP-0198 at the gateway", () => {
     await until(() => sm(e).some((m) => m.op === "replay"), 2500);
     expect(sm(e).filter((m) => m.op === "replay")).toEqual([expect.objectContaining({ op: "replay", after: 1, jid: "alice@localhost/phone" })]);
     expect(e.c.text()).not.toContain("<body>m3</body>");
+    // However long the router takes to answer (it may be routing a burst of this client's stanzas)
+    // the stream waits: the gateway dropped it 3 s after asking, before its answer came.
+    await new Promise((r) => setTimeout(r, 3500));
     // The router sends what its store holds after 1: m2 and m3 again; m3 is written once.
     deliver(e, "m2", 2);
     deliver(e, "m3", 3);
+    e.router.reply(e.gw, { t: "sm", conn: conn(e), op: "replayed", through: 3 });
     await e.c.waitFor(/<body>m3<\/body>/);
     await new Promise((r) => setTimeout(r, 50));
     expect([...e.c.text().matchAll(/<body>(m\d)<\/body>/g)].map((m) => m[1])).toEqual(["m1", "m2", "m3"]);
     expect(e.c.text()).not.toMatch(/stream:error/);
+    // A gap after the replay is watched in turn: a second replay, from what is written now.
+    deliver(e, "m5", 5);
+    await until(() => sm(e).filter((m) => m.op === "replay").length === 2, 2500);
+    expect(sm(e).filter((m) => m.op === "replay").at(-1)).toMatchObject({ after: 3 });
+  }, 10_000);
+
+  it("drops the stream, for the client to resume, when the replay could not fill the gap", async () => {
+    const e = await setup();
+    await enable(e);
+    deliver(e, "m1", 1);
+    deliver(e, "m3", 3);
+    await until(() => sm(e).some((m) => m.op === "replay"), 2500);
+    // The store held 2 and 3, yet 2 never came: nothing but a resumption can fill this gap.
+    deliver(e, "m3", 3);
+    e.router.reply(e.gw, { t: "sm", conn: conn(e), op: "replayed", through: 3 });
+    await e.c.waitClosed();
+    expect(e.c.text()).not.toContain("<body>m3</body>");
+    await until(() => e.router.received.some((m) => m.t === "closed"));
+    expect(e.router.received.find((m) => m.t === "closed")).toMatchObject({ resumable: true });
   });
 
   it("sends a client ack that came just before the connection dropped, then one resumable close", async () => {

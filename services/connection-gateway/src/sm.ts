@@ -16,8 +16,12 @@ const REQUEST_MS = 250;
  * append and the publish): ask the connection's router to send what the store holds again.
  */
 const GAP_MS = 1000;
-/** Still missing after the replay this much longer: drop the stream, the client resumes. */
-const GAP_GIVE_UP_MS = 3000;
+/**
+ * No answer to a replay this long: drop the stream, the client resumes. The router answers at
+ * once, however many stanzas of the connection it is still routing (router.ts); this is for a
+ * router that died with no other taking the connection over.
+ */
+const REPLAY_ANSWER_MS = 30_000;
 
 /** Stream ends after which the client may resume (not a clean close, not an error of its own). */
 const RESUMABLE_ENDS = new Set(["disconnected", "connection-timeout", "system-shutdown", "see-other-host", "see-other-uri", "internal-server-error"]);
@@ -31,7 +35,10 @@ export class StreamManagement {
   outbound = new OutboundQueue();
   private ackTimer: NodeJS.Timeout | null = null;
   private requestTimer: NodeJS.Timeout | null = null;
+  /** Deliveries wait behind a missing one: the replay is asked for when this fires. */
   private gapTimer: NodeJS.Timeout | null = null;
+  /** A replay was asked for; its "replayed" is awaited. */
+  private answerTimer: NodeJS.Timeout | null = null;
   private reported = 0;
   /** Numbered deliveries that came before the router's answer. */
   private early: { seq: number; xml: string }[] = [];
@@ -111,8 +118,20 @@ export class StreamManagement {
   /** The stream ends: the last client ack goes upstream before the "closed" envelope. */
   stop(): void {
     if (this.ackTimer) this.report();
-    for (const t of [this.requestTimer, this.gapTimer]) if (t) clearTimeout(t);
-    this.requestTimer = this.gapTimer = null;
+    for (const t of [this.requestTimer, this.gapTimer, this.answerTimer]) if (t) clearTimeout(t);
+    this.requestTimer = this.gapTimer = this.answerTimer = null;
+  }
+
+  /** The router's answer to a replay: everything its store held through `through` came before this. */
+  replayed(through: number): void {
+    if (!this.answerTimer) return;
+    clearTimeout(this.answerTimer);
+    this.answerTimer = null;
+    if (this.outbound.waiting() === 0) return;
+    // The store numbered a delivery it no longer holds: nothing can fill this gap but a resumption.
+    if (this.outbound.written < through) return this.giveUp("a numbered delivery is missing from the store");
+    // Still waiting for deliveries appended after the router read the store: watch them in turn.
+    this.watchGap();
   }
 
   private put(seq: number, text: string): void {
@@ -123,15 +142,23 @@ export class StreamManagement {
       this.gapTimer = null;
       this.wrote();
     }
-    if (this.outbound.waiting() === 0 || this.gapTimer) return;
+    this.watchGap();
+  }
+
+  private watchGap(): void {
+    if (this.outbound.waiting() === 0 || this.gapTimer || this.answerTimer) return;
     this.gapTimer = setTimeout(() => {
-      if (this.outbound.waiting() === 0) return void (this.gapTimer = null);
+      this.gapTimer = null;
+      if (this.outbound.waiting() === 0) return;
       this.conn.relay({ t: "sm", jid: this.conn.jid!, op: "replay", after: this.outbound.written });
-      this.gapTimer = setTimeout(() => {
-        this.gapTimer = null;
-        if (this.outbound.waiting() > 0) this.conn.destroy();
-      }, GAP_GIVE_UP_MS);
+      this.answerTimer = setTimeout(() => this.giveUp("no answer to a replay"), REPLAY_ANSWER_MS);
     }, GAP_MS);
+  }
+
+  private giveUp(why: string): void {
+    this.answerTimer = null;
+    this.conn.ctx.log.warn({ conn: this.conn.id, jid: this.conn.jid, written: this.outbound.written, waiting: this.outbound.waiting() }, `XEP-0198 gap not filled (${why}): dropping the stream for the client to resume`);
+    this.conn.destroy();
   }
 
   private wrote(): void {

@@ -11,7 +11,7 @@ import type { Registry } from "prom-client";
 import { createAckBatcher } from "./acks.ts";
 import { createSmRouter } from "./sm-delivery.ts";
 import { smClosed } from "./sm-lifecycle.ts";
-import { handleSmRequest } from "./sm-requests.ts";
+import { handleSmRequest, replay } from "./sm-requests.ts";
 import { createConnectionTable, type ConnState } from "./connections.ts";
 import type { RouterContext } from "./context.ts";
 import { isToRouter } from "./envelope.ts";
@@ -108,7 +108,10 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
     }
     if (!isToRouter(env)) return void ctx.log.warn({ env }, "malformed envelope dropped");
     const st = table.get(env.gw, env.conn);
-    const taken = table.enqueue(st, env.seq, () => handle(st, env, startedAt), (done, seq) => {
+    // A replay runs at once (sm-requests.ts); its place in the connection's order counts only for the ack.
+    const replayNow = env.t === "sm" && env.op === "replay" && st.sm !== undefined ? env.after : null;
+    const work = replayNow === null ? () => handle(st, env, startedAt) : async () => undefined;
+    const taken = table.enqueue(st, env.seq, work, (done, seq) => {
       acks.done(done, seq);
       // XEP-0198: the client's count of this stanza, stored before the ack (acks.ts prepare).
       if (env.t === "stanza" && env.smh !== undefined && done.sm) ctx.sm.handled(done.sm, env.smh);
@@ -116,6 +119,7 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
     });
     // A resend of something already taken: acknowledge again once done (the ack may be lost).
     if (!taken) acks.reack(st);
+    else if (replayNow !== null) replay(ctx, st, replayNow).catch((err: unknown) => ctx.log.warn({ err, conn: st.conn }, "XEP-0198 replay failed"));
   }
 
   async function handle(st: ConnState, env: ToRouter, startedAt: bigint): Promise<void> {

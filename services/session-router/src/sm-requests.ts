@@ -18,13 +18,31 @@ export async function handleSmRequest(ctx: RouterContext, st: ConnState, jid: st
       if (st.sm) await ctx.sm.store.ack(st.sm, req.upTo);
       return;
     case "replay":
-      if (st.sm) for (const item of await ctx.sm.store.unacked(st.sm, req.after)) sendToGateway(ctx, st.gw, { t: "deliver", conn: st.conn, xml: item.xml, sm: item.seq });
-      return;
+      return replay(ctx, st, req.after);
     case "seq":
       if (st.sm) return ctx.sm.deliver({ gateway: st.gw, conn: st.conn, sm: st.sm }, req.xml);
-      // No session here (it ended): the stream cannot count what it would write.
-      return sendToGateway(ctx, st.gw, { t: "close", conn: st.conn, condition: "internal-server-error", text: "stream management state lost" });
+      return stateLost(ctx, st);
   }
+}
+
+/**
+ * Runs as soon as it arrives, not behind the connection's earlier envelopes (router.ts): the
+ * gateway holds everything after the gap meanwhile, and a client that just sent hundreds of
+ * stanzas would wait for all of them to be routed.
+ */
+export async function replay(ctx: RouterContext, st: ConnState, after: number): Promise<void> {
+  if (!st.sm) return stateLost(ctx, st);
+  let through = after;
+  for (const item of await ctx.sm.store.unacked(st.sm, after)) {
+    sendToGateway(ctx, st.gw, { t: "deliver", conn: st.conn, xml: item.xml, sm: item.seq });
+    through = item.seq;
+  }
+  sendToGateway(ctx, st.gw, { t: "sm", conn: st.conn, op: "replayed", through });
+}
+
+/** No session here (it ended): the stream cannot count what it would write. */
+function stateLost(ctx: RouterContext, st: ConnState): void {
+  sendToGateway(ctx, st.gw, { t: "close", conn: st.conn, condition: "internal-server-error", text: "stream management state lost" });
 }
 
 async function enable(ctx: RouterContext, st: ConnState, jid: string): Promise<void> {

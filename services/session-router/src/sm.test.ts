@@ -92,4 +92,32 @@ describe("XEP-0198 in the router", () => {
     const stored = h.work.filter((w) => w.t === "message" && w.key === `sm:${id}:1`);
     expect(stored).toEqual([expect.objectContaining({ to: juliet.jid, from: romeo.jid, xml: expect.stringContaining("<body>unread</body>") })]);
   });
+
+  it("answers a replay at once, ahead of the stanzas its connection sent before it, and says what it replayed", async () => {
+    h = await startHarness(db, { config: { gateway: { streamManagement: { resumeTimeoutSeconds: 1 } } } });
+    const juliet = await harnessClient(h, "juliet", "balcony");
+    const romeo = await harnessClient(h, "romeo", "orchard", "gw2");
+    await enable(juliet);
+    await romeo.send(chat(juliet.jid, "one"));
+    await romeo.send(chat(juliet.jid, "two"));
+    const start = h.received.length;
+    // juliet's gateway relays a burst of her stanzas, then finds a numbered delivery missing.
+    for (let i = 0; i < 300; i++) h.send("gw1", { t: "stanza", conn: juliet.conn, jid: juliet.jid, xml: chat(romeo.jid, `b${i}`), smh: i + 1 });
+    h.send("gw1", { t: "sm", conn: juliet.conn, jid: juliet.jid, op: "replay", after: 0 });
+    const replayed = await h.next((e) => e.t === "sm" && e.conn === juliet.conn, start, 5000);
+    expect(replayed).toMatchObject({ t: "sm", conn: juliet.conn, op: "replayed", through: 2 });
+    const since = h.received.slice(start);
+    expect(since.filter((e) => e.t === "deliver" && e.conn === juliet.conn).map((e) => (e as { sm?: number }).sm)).toEqual([1, 2]);
+    // Not behind the burst: most of it is still being routed.
+    expect(since.filter((e) => e.t === "deliver" && e.conn === romeo.conn).length).toBeLessThan(300);
+    await h.next((e) => e.t === "deliver" && e.conn === romeo.conn && e.xml.includes(">b299<"), start, 10_000);
+  });
+
+  it("closes a stream whose replay finds no XEP-0198 session (it ended meanwhile)", async () => {
+    h = await startHarness(db);
+    const juliet = await harnessClient(h, "juliet", "balcony");
+    const start = h.received.length;
+    h.send("gw1", { t: "sm", conn: juliet.conn, jid: juliet.jid, op: "replay", after: 3 });
+    expect(await h.next((e) => e.conn === juliet.conn, start)).toMatchObject({ t: "close", conn: juliet.conn, condition: "internal-server-error", text: "stream management state lost" });
+  });
 });
