@@ -151,12 +151,15 @@ export class StreamManagement {
       this.gapTimer = null;
       if (this.outbound.waiting() === 0) return;
       this.conn.relay({ t: "sm", jid: this.conn.jid!, op: "replay", after: this.outbound.written });
-      this.answerTimer = setTimeout(() => this.giveUp("no answer to a replay"), REPLAY_ANSWER_MS);
+      this.answerTimer = setTimeout(() => {
+        this.answerTimer = null;
+        // Filled meanwhile by its late publisher: nothing to give up.
+        if (this.outbound.waiting() > 0) this.giveUp("no answer to a replay");
+      }, REPLAY_ANSWER_MS);
     }, GAP_MS);
   }
 
   private giveUp(why: string): void {
-    this.answerTimer = null;
     this.conn.ctx.log.warn({ conn: this.conn.id, jid: this.conn.jid, written: this.outbound.written, waiting: this.outbound.waiting() }, `XEP-0198 gap not filled (${why}): dropping the stream for the client to resume`);
     this.conn.destroy();
   }
