@@ -294,6 +294,28 @@ describe("the chat still works", () => {
     expect((await bob.next(isChat("alice@localhost"))).getChildText("body")).toBe("plain");
     await bob.stop();
   });
+
+  it("copies an AMP message to carbons-enabled resources (XEP-0280): received without <amp/>, sent as sent; the event is not copied", async () => {
+    const C = "urn:xmpp:carbons:2";
+    const tablet = await cluster.login(1, "alice", { resource: "tablet" });
+    const desk = await cluster.login(0, "bob", { resource: "desk" });
+    const mobile = await cluster.login(1, "bob", { resource: "mobile" });
+    for (const c of [tablet, desk, mobile]) await c.iq(xml("iq", { type: "set" }, xml("enable", { xmlns: C })));
+    const r = rule("deliver", "notify", "direct");
+    await send(alice, ampMessage("bob@localhost/desk", "cc1", r));
+    const original = `<message xmlns="jabber:client" from="${ALICE}" to="bob@localhost/desk" type="chat" id="cc1"><body>hello cc1</body>`;
+    expect(canonical(await desk.next(withId("cc1")))).toBe(canonical(`${original}</message>`));
+    expect(canonical(await mobile.next((el) => el.getChild("received", C) !== undefined))).toBe(canonical(
+      `<message from="bob@localhost" to="bob@localhost/mobile" type="chat"><received xmlns="${C}"><forwarded xmlns="urn:xmpp:forward:0">${original}</message></forwarded></received></message>`));
+    expect(canonical(await tablet.next((el) => el.getChild("sent", C) !== undefined))).toBe(canonical(
+      `<message from="alice@localhost" to="alice@localhost/tablet" type="chat"><sent xmlns="${C}"><forwarded xmlns="urn:xmpp:forward:0">${original}<amp xmlns="${AMP}">${r}</amp></message></forwarded></sent></message>`));
+    expect(canonical(await alice.next(ampReplies("cc1")))).toBe(event("cc1", "notify", "bob@localhost/desk", r));
+    await new Promise((res) => setTimeout(res, 300));
+    expect(tablet.inbox.filter((el) => el.attrs.id === "cc1")).toEqual([]);
+    expect(mobile.inbox.filter((el) => el.getChild("received", C)).length + desk.inbox.filter(withId("cc1")).length).toBe(2);
+    expect(desk.inbox.some((el) => el.getChild("received", C) || el.getChild("sent", C))).toBe(false);
+    await Promise.all([tablet.stop(), desk.stop(), mobile.stop()]);
+  });
 });
 
 /** Runs the checks after a worker was stopped, then starts a replacement even if they fail, so later tests keep two workers. */

@@ -45,6 +45,18 @@ export async function sentCopyTargets(ctx: RouterContext, state: ConnState, stan
   return (await ctx.lookup(bareOf(stanza.from))).sessions;
 }
 
+/**
+ * §7 for a message queued for an AMP worker, which copies only what it delivers (§6): the
+ * sender's other resources see what it sent, whatever its rules make of it, as for a message
+ * queued offline.
+ */
+export async function copyQueuedAmp(ctx: RouterContext, state: ConnState, stanza: RoutedStanza, toBare: string): Promise<void> {
+  const senderBare = bareOf(stanza.from);
+  if (senderBare === toBare) return;
+  const own = await sentCopyTargets(ctx, state, stanza, await ctx.lookup(senderBare, true), false);
+  if (own.length > 0) sendCarbons(ctx, stanza, toBare, [], [], own);
+}
+
 /** The module's capability: a flag on the session record (every router sees it) and on the connection. */
 export function carbonsCapability(ctx: () => RouterContext, connection: (gw: string, conn: string) => ConnState): CarbonsCapability {
   return {

@@ -8,6 +8,7 @@ import { handleBind, isBindRequest } from "./bind.ts";
 import { refuseBlocked, verdictFor } from "./blocking.ts";
 import { deliverLocal, enqueueMessage } from "./local-delivery.ts";
 import { mayCarryAmp, screenAmp } from "./amp-intake.ts";
+import { copyQueuedAmp } from "./carbons.ts";
 import { answerIq, bounce, type Routed, type StanzaKind } from "./replies.ts";
 import { handleOwnPresence } from "./own-presence.ts";
 import { routePresence } from "./presence-route.ts";
@@ -98,7 +99,9 @@ async function dispatch(ctx: RouterContext, state: ConnState, el: Element, kind:
     const verdict = await verdictFor(ctx, sender.toString(), to);
     if (verdict !== "none") return refuseBlocked(ctx, state, fromElement(el), "message", verdict);
     // The AMP worker decides delivery, storage or discard from the rules and the recipient's state.
-    await enqueueMessage(ctx, state, fromElement(el), to, seq, true);
+    const routed = fromElement(el);
+    await enqueueMessage(ctx, state, routed, to, seq, true);
+    await copyQueuedAmp(ctx, state, routed, to.bareString());
     return "amp";
   }
   // RFC 6121 §3, §4.3, §4.6: subscriptions, probes and directed presence.

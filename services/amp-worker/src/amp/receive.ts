@@ -7,11 +7,13 @@ import { parseJid, type Jid } from "@xmppd/jid";
 import { ampCore } from "@xmppd/modules";
 import { normalType } from "@xmppd/routing";
 import { parseElement, type Element } from "@xmppd/xml";
+import type { SessionRecord } from "@xmppd/storage";
 import { bounce } from "../bounce.ts";
 import { PoisonWorkError, type Outcome, type WorkContext, type WorkMeta } from "../context.ts";
 import { deliverTo } from "../delivery.ts";
 import { drainToSessions } from "../drain.ts";
 import { releaseQueued } from "../queued.ts";
+import { copyReceived } from "./carbons.ts";
 import { emitEvents } from "./events.ts";
 import { countRule } from "./rule-metrics.ts";
 import { securityLevel, senderAuthorised } from "./security.ts";
@@ -70,19 +72,21 @@ async function evaluate(ctx: WorkContext, r: Received, deliveryCount: number): P
     disp = ampCore.disposition({ ...input, quotaReached: true });
     pass = ampCore.evaluatePass(r.rules, "E1", disp, Date.now(), []);
   }
-  return { outcome: await act(ctx, r, disp, pass), keepsCount: false };
+  return { outcome: await act(ctx, r, disp, pass, sessions), keepsCount: false };
 }
 
 /** Terminal actions and the default behaviour for deliver, bounce and discard. */
-async function act(ctx: WorkContext, r: Received, disp: ampCore.Disposition, pass: ampCore.PassResult): Promise<Outcome> {
+async function act(ctx: WorkContext, r: Received, disp: ampCore.Disposition, pass: ampCore.PassResult, sessions: SessionRecord[]): Promise<Outcome> {
   const rule = firedRule(ctx, r, pass);
   const event = rule && rule.action !== "drop" ? eventFor(r, rule) : null;
   const { effect } = pass.outcome;
   // Terminal actions act at once; a notify waits for the default behaviour's hand-off (DP-07).
   if (event && rule?.action !== "notify") await emitEvents(ctx, [event]);
   if (effect === "deliver") {
-    const text = ampCore.stripAmp(r.stanza).toString();
+    const delivered = ampCore.stripAmp(r.stanza);
+    const text = delivered.toString();
     for (const t of disp.targets) await deliverTo(ctx, t, text);
+    await copyReceived(ctx, delivered, r.owner, disp.targets, sessions);
     await ctx.bus.flush();
   } else if (effect === "bounce") {
     // DP-18: service-unavailable from the recipient's bare JID.
