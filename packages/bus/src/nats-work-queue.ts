@@ -6,7 +6,7 @@ import type { JetStreamClient, JetStreamManager, NatsConnection, NatsError } fro
 import type { ConsumeOptions, Consumer, WorkMessage, WorkQueue, WorkQueueSpec } from "./types.ts";
 import { BusError, PayloadTooLargeError, type HandlerErrorReporter } from "./errors.ts";
 import { DEFAULT_ACK_WAIT_MS, DUPLICATE_WINDOW_MS, MAX_ACK_PENDING, checkAckWait, checkConcurrency } from "./work-defaults.ts";
-import { PullLoop } from "./nats-pull-loop.ts";
+import { PartitionLoop, PullLoop } from "./nats-pull-loop.ts";
 
 interface Host {
   maxPayload(): number;
@@ -118,8 +118,8 @@ class NatsWorkQueue implements WorkQueue {
     const loops = await Promise.all(consumersOf(this.spec).map(async (c) => {
       await this.setAckWait(c.durable, ackWait);
       const consumer = await this.js.consumers.get(this.spec.stream, c.durable);
-      // A partition has one message in flight at a time (max_ack_pending 1): one slot each.
-      return new PullLoop(consumer, partitioned ? 1 : concurrency, handler, this.report);
+      // A partition has one message in flight at a time (max_ack_pending 1).
+      return partitioned ? new PartitionLoop(consumer, handler, this.report) : new PullLoop(consumer, concurrency, handler, this.report);
     }));
     return { stop: async () => void (await Promise.all(loops.map((l) => l.stop()))) };
   }
