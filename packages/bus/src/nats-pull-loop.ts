@@ -111,7 +111,9 @@ const PARTITION_PULL = 100;
  * An ordered partition's loop. The server lets one message of the partition be unacknowledged at
  * a time (max_ack_pending 1), so one long-lived pull (consume()) cannot hoard, and each message
  * no longer costs a fetch of its own (a pull request and an inbox subscription each), which was
- * most of an AMP worker's CPU per message.
+ * most of an AMP worker's CPU per message. stop() unsubscribes while the pull is still open; the
+ * server drops a pull request whose reply subject nobody listens to (checked with nats-server
+ * 2.9.10), so the partition's next message goes to another worker, not to a dead inbox.
  */
 export class PartitionLoop implements Consumer {
   private messages: ConsumerMessages | undefined;
