@@ -202,6 +202,33 @@ export function workQueueContract(context: () => ContractContext): void {
       await waitFor(async () => (await q.pending()) === 0, "pending 0");
     });
 
+    it("a worker stopped mid-message finishes it, and its partition's next message goes to another worker at once", async () => {
+      const ctx = context();
+      const base = ctx.spec();
+      const s = subjects(base.subjectPrefix.split(".")[0]);
+      const spec = { ...base, partitions: s.ampPartitions(1) };
+      const q = await ctx.bus.workQueue(spec);
+      const q2 = await (await ctx.other()).workQueue(spec);
+      for (let i = 0; i < 3; i++) await q.publish(s.ampWork("message", 0), bytes(i));
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const first: number[] = [];
+      const leaving = await ctx.consume(q, async (m) => {
+        first.push(num(m.data));
+        await gate;
+        m.ack();
+      }, { ackWaitMs: 30_000 });
+      await waitFor(() => first.length === 1, "the first message in hand");
+      const second: number[] = [];
+      await ctx.consume(q2, async (m) => void (second.push(num(m.data)), m.ack()), { ackWaitMs: 30_000 });
+      const stopped = leaving.stop();
+      release();
+      await stopped;
+      // Long before the 30 s ack wait: nothing was sent to the stopped worker's pull.
+      await waitFor(() => second.length === 2, "the rest at the other worker", 5000);
+      expect({ first, second }).toEqual({ first: [0], second: [1, 2] });
+    });
+
     it("opens one queue from several clients at the same time", async () => {
       const ctx = context();
       const spec = ctx.spec();
