@@ -5,7 +5,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { createPgClient } from "@xmppd/storage";
+import { createPgClient, createRosterStore } from "@xmppd/storage";
+import type { Element } from "@xmppd/xml";
 import { waitFor } from "@xmppd/testkit";
 import { useCluster } from "./support/cluster.ts";
 import { connect, xml } from "./support/clients.ts";
@@ -181,6 +182,38 @@ describe("in-band registration (XEP-0077)", () => {
     again.s.end();
   });
 
+  it("cancelling ends the contacts' subscriptions with the account: roster push, unsubscribe, unsubscribed and unavailable presence", async () => {
+    const port = cluster.topo.of("gateway")[0]!.c2sPort;
+    const sql = createPgClient({ url: cluster.topo.databaseUrl });
+    const rosters = createRosterStore(sql);
+    const { s } = await open();
+    expect(await registerRaw(s, "r1", "kate", "kate-pw")).toBe(canonical(`<iq type="result" id="r1"/>`));
+    // kate and alice see each other's presence (both), as after RFC 6121 §3.1.
+    const both = (jid: string) => ({ jid, name: null, subscription: "both" as const, ask: null, approved: false, pendingIn: false, pendingInStanza: null, groups: [] });
+    await rosters.upsert("kate@localhost", both("alice@localhost"));
+    await rosters.upsert("alice@localhost", both("kate@localhost"));
+    const alice = await connect({ port, username: "alice", password: "alice-pw", resource: "roster" });
+    // An interested resource (RFC 6121 §2.1.6): it gets roster pushes.
+    await alice.iq(xml("iq", { type: "get" }, xml("query", { xmlns: "jabber:iq:roster" })));
+    expect(await loginRaw(s, "kate", "kate-pw")).toBe("success");
+    s.write("<presence/>");
+    await alice.next((el) => el.name === "presence" && el.attrs.from === "kate@localhost/raw" && el.attrs.type === undefined);
+    s.write(`<iq type='set' id='x1'><query xmlns='${REGISTER}'><remove/></query></iq>`);
+    await s.closed;
+    const fromKate = (type: string) => (el: Element) => el.name === "presence" && el.attrs.type === type && String(el.attrs.from).startsWith("kate@localhost");
+    expect(canonical(await alice.next(fromKate("unsubscribe")))).toBe(canonical(`<presence type="unsubscribe" from="kate@localhost" to="alice@localhost"/>`));
+    expect(canonical(await alice.next(fromKate("unsubscribed")))).toBe(canonical(`<presence type="unsubscribed" from="kate@localhost" to="alice@localhost"/>`));
+    expect(canonical(await alice.next(fromKate("unavailable")))).toBe(canonical(`<presence type="unavailable" from="kate@localhost/raw" to="alice@localhost"/>`));
+    const push = await alice.next((el) => el.name === "iq" && el.attrs.type === "set" && el.getChild("query", "jabber:iq:roster")?.getChild("item")?.attrs.subscription === "none");
+    expect(canonical(push.getChild("query", "jabber:iq:roster")!.getChild("item")!)).toBe(`<item jid="kate@localhost" subscription="none"></item>`);
+    expect(await rosters.item("alice@localhost", "kate@localhost")).toMatchObject({ subscription: "none", ask: null, pendingIn: false });
+    // A new kate gets nothing of alice's presence: nobody's roster gives it to her.
+    expect(await rosters.subscribersOf("alice@localhost")).not.toContain("kate@localhost");
+    expect(await rosters.subscriptionsOf("alice@localhost")).not.toContain("kate@localhost");
+    await alice.stop();
+    await sql.close();
+  });
+
   it(`accepts at most ${MAX_PER_IP} registration requests per IP per hour, then answers policy-violation`, async () => {
     const { s } = await open();
     expect(registerSets).toBeLessThan(MAX_PER_IP);
@@ -195,7 +228,7 @@ describe("in-band registration (XEP-0077)", () => {
     expect(text).toMatch(/xmpp_router_registrations_total\{result="created"\} [1-9]/);
     expect(text).toMatch(/xmpp_router_registrations_total\{result="conflict"\} 1\b/);
     expect(text).toMatch(/xmpp_router_registrations_total\{result="password-changed"\} 2\b/);
-    expect(text).toMatch(/xmpp_router_registrations_total\{result="removed"\} 2\b/);
+    expect(text).toMatch(/xmpp_router_registrations_total\{result="removed"\} 3\b/);
   });
 });
 

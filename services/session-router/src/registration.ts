@@ -11,6 +11,7 @@ import type { Element } from "@xmppd/xml";
 import { BLOCKLIST_TTL_MS } from "./blocking.ts";
 import type { ConnState } from "./connections.ts";
 import { sendToGateway, type RouterContext } from "./context.ts";
+import { rosterRemoved } from "./presence-subscription.ts";
 import { connectionDomain } from "./sasl.ts";
 
 type Outcome = "created" | "conflict" | "not-acceptable" | "password-changed" | "removed" | "not-allowed";
@@ -80,7 +81,12 @@ export function registrationCapability(ctx: () => RouterContext): RegistrationCa
     async remove(bare) {
       const c = ctx();
       const jid = tryParseJid(bare)!;
+      const { items } = await c.rosters.get(bare);
       await c.users.delete(jid.domain, jid.local);
+      // As if each item had been removed (RFC 6121 §2.5.2): the contacts' subscriptions to and
+      // from the account end, with roster pushes and its unavailable presence, so none of them
+      // goes on sending presence to a new account of the same name.
+      for (const item of items) await rosterRemoved(c, bare, item);
       // Its stored messages are the AMP worker's (in their own database, maybe): they go through
       // its queue, after whatever is queued for the account there.
       await c.work.publish(c.ampQueue.subject("removed", bare), encode({ t: "removed", jid: bare } satisfies AmpWork));
