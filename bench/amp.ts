@@ -144,7 +144,7 @@ function machineCpuSeconds(): number {
 
 let cost: Awaited<ReturnType<typeof paced>>[] = [];
 if (args.only !== "scaling") {
-  const topo = await startTopology({ gateways: 2, routers: 2, ampWorkers: 2, env: ENV });
+  const topo = await startTopology({ gateways: 2, routers: 2, ampWorkers: 2, env: ENV, ...(process.env.BENCH_PROFILE ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] } : {}) });
   try {
     await topo.addUsers(Array.from({ length: 2 * num("pairs") }, (_, i) => `bench${i}`), "bench");
     cost = [await paced(topo, false), await paced(topo, true)];
