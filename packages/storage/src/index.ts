@@ -1,6 +1,7 @@
 export type * from "./types.ts";
 export { createRedisSessionStore, type RedisSessionStoreOptions } from "./session/redis-session-store.ts";
 export { createMemorySessionStore } from "./session/memory-session-store.ts";
+export { BLOCKLIST_CACHE_TTL_MS } from "./session/blocklist-cache.ts";
 export * from "./sm/index.ts";
 export { createPgClient, type PgClientOptions } from "./sql/pg-client.ts";
 export { createPgliteClient, type PgliteClientOptions } from "./sql/pglite-client.ts";

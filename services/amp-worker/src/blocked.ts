@@ -4,7 +4,7 @@
 // leaves storage. AMP events stored for their sender come from the server and are never blocked.
 import { blockingCore } from "@xmppd/modules";
 import { parseElement } from "@xmppd/xml";
-import type { OfflineMessage } from "@xmppd/storage";
+import { BLOCKLIST_CACHE_TTL_MS, type OfflineMessage } from "@xmppd/storage";
 import { bounce } from "./bounce.ts";
 import type { WorkContext } from "./context.ts";
 import { isStoredEvent } from "./amp/stored-rules.ts";
@@ -13,11 +13,17 @@ import { releaseQueued } from "./queued.ts";
 /** Whether a stored row's sender is on the owner's block list; read once per drain. */
 export async function blockedSenders(ctx: WorkContext, owner: string): Promise<(row: OfflineMessage) => boolean> {
   if (!ctx.blocks) return () => false;
-  // The routers keep a copy beside the sessions; Postgres has the list when none is cached.
-  const cached = (await ctx.sessions.lookup([owner])).get(owner)?.blocked ?? null;
-  const list = cached ?? (await ctx.blocks.get(owner)).jids;
+  // The routers keep a copy beside the sessions; Postgres has the list when none is cached, and
+  // what it says is cached as the routers do (a newer copy is never replaced by an older one).
+  const list = (await ctx.sessions.lookup([owner])).get(owner)?.blocked ?? (await loadBlocklist(ctx, ctx.blocks, owner));
   if (list.length === 0) return () => false;
   return (row) => !isStoredEvent(row.meta) && blockingCore.isBlocked(list, row.sender);
+}
+
+async function loadBlocklist(ctx: WorkContext, blocks: NonNullable<WorkContext["blocks"]>, owner: string): Promise<string[]> {
+  const stored = await blocks.get(owner);
+  await ctx.sessions.cacheBlocklist(owner, stored, BLOCKLIST_CACHE_TTL_MS);
+  return stored.jids;
 }
 
 /** Answers a stored message from a blocked contact; the caller deletes its row. */

@@ -4,9 +4,8 @@
 import { randomBytes } from "node:crypto";
 import { blockingCore, type BlockChange, type BlockingCapability } from "@xmppd/modules";
 import { NS_CLIENT } from "@xmppd/stanza";
-import type { BlockStore } from "@xmppd/storage";
+import { BLOCKLIST_CACHE_TTL_MS, type BlockStore } from "@xmppd/storage";
 import { xml } from "@xmppd/xml";
-import { BLOCKLIST_TTL_MS } from "./blocking.ts";
 import type { RouterContext } from "./context.ts";
 import { bareOf, isLocal, presencesOf, toAvailable, toSession, unavailablesOf } from "./presence-delivery.ts";
 
@@ -21,7 +20,7 @@ export function blockingCapability(store: BlockStore, ctx: () => RouterContext):
     async changed(change) {
       const c = ctx();
       // Write-through: the whole list at its version (a concurrent older write cannot win).
-      await c.sessions.cacheBlocklist(change.owner, await store.get(change.owner), BLOCKLIST_TTL_MS);
+      await c.sessions.cacheBlocklist(change.owner, await store.get(change.owner), BLOCKLIST_CACHE_TTL_MS);
       await presenceOnChange(c, change);
       await pushToRequested(c, change);
     },

@@ -7,21 +7,19 @@
 import type { Jid } from "@xmppd/jid";
 import { blockingCore } from "@xmppd/modules";
 import { NS_BLOCKING_ERRORS, errorReply } from "@xmppd/stanza";
+import { BLOCKLIST_CACHE_TTL_MS } from "@xmppd/storage";
 import { xml } from "@xmppd/xml";
 import type { ConnState } from "./connections.ts";
 import { replyTo, type RouterContext } from "./context.ts";
 import { bounce, type Routed, type StanzaKind } from "./replies.ts";
 import type { RoutedStanza } from "./routed-stanza.ts";
 
-/** A cached copy lapses after a day, so lists of idle accounts do not stay in Redis forever. */
-export const BLOCKLIST_TTL_MS = 24 * 60 * 60 * 1000;
-
 /** The account's block list: the cached copy a lookup returned, else loaded and cached. */
 export async function blocklistOf(ctx: RouterContext, bare: string, cached: string[] | null): Promise<string[]> {
   if (cached) return cached;
   if (!ctx.blocklists) return [];
   const list = await ctx.blocklists.get(bare);
-  await ctx.sessions.cacheBlocklist(bare, list, BLOCKLIST_TTL_MS);
+  await ctx.sessions.cacheBlocklist(bare, list, BLOCKLIST_CACHE_TTL_MS);
   return list.jids;
 }
 

@@ -6,9 +6,8 @@ import { tryParseJid } from "@xmppd/jid";
 import { accountFor, parseRegisterQuery, registrationForm, type RegistrationCapability } from "@xmppd/modules";
 import { hashPasswordAsync, type ScramCredentials } from "@xmppd/sasl";
 import { errorReply, iqResult } from "@xmppd/stanza";
-import { UserExistsError } from "@xmppd/storage";
+import { BLOCKLIST_CACHE_TTL_MS, UserExistsError } from "@xmppd/storage";
 import type { Element } from "@xmppd/xml";
-import { BLOCKLIST_TTL_MS } from "./blocking.ts";
 import type { ConnState } from "./connections.ts";
 import { sendToGateway, type RouterContext } from "./context.ts";
 import { rosterRemoved } from "./presence-subscription.ts";
@@ -92,7 +91,7 @@ export function registrationCapability(ctx: () => RouterContext): RegistrationCa
       await c.work.publish(c.ampQueue.subject("removed", bare), encode({ t: "removed", jid: bare } satisfies AmpWork));
       // The routers' Redis copy of the block list must not outlive the account (nor apply to a
       // new account of the same name): the emptied list, at its raised version, replaces it.
-      if (c.blocklists) await c.sessions.cacheBlocklist(bare, await c.blocklists.get(bare), BLOCKLIST_TTL_MS);
+      if (c.blocklists) await c.sessions.cacheBlocklist(bare, await c.blocklists.get(bare), BLOCKLIST_CACHE_TTL_MS);
       count(c, "removed");
       c.log.info({ account: bare }, "account cancelled in-band");
       const sessions = await c.sessions.get(bare);

@@ -2,6 +2,9 @@
 // A string (not a set) so the hot path reads it with one GET and the version travels with it.
 import type { CachedBlocklist } from "../types.ts";
 
+/** A cached copy lapses after a day, so lists of idle accounts do not stay in Redis forever. */
+export const BLOCKLIST_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
+
 export function encodeBlocklist(list: CachedBlocklist): string {
   return [String(list.version), ...list.jids].join("\n");
 }

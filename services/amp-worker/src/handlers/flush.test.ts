@@ -108,6 +108,8 @@ describe("stored messages from a contact blocked since (XEP-0191 §3.4)", () => 
     expect([err.attrs.type, err.attrs.from, err.attrs.to]).toEqual(["error", "bob@localhost", "alice@localhost/phone"]);
     expect(err.getChild("error")?.getChild("service-unavailable", "urn:ietf:params:xml:ns:xmpp-stanzas")).toBeDefined();
     expect(await h.offline.count("bob@localhost")).toBe(0);
+    // The list read from Postgres is cached beside the sessions, as the routers cache it.
+    expect((await h.sessions.lookup(["bob@localhost"])).get("bob@localhost")?.blocked).toEqual(["alice@localhost"]);
   });
 
   it("are not drained when a later message finds the account online", async () => {
