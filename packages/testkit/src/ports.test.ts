@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { freePort, isReachable } from "./ports.ts";
@@ -17,7 +18,7 @@ describe("freePort and isReachable", () => {
   });
 
   it("stays below the kernel's ephemeral range, which outgoing connections draw from, and never repeats", async () => {
-    const [low] = (await import("node:fs")).readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    const [low] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
     const ports = await Promise.all(Array.from({ length: 50 }, () => freePort()));
     expect(new Set(ports).size).toBe(50);
     for (const p of ports) expect(p).toBeLessThan(low as number);

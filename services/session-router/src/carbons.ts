@@ -50,10 +50,9 @@ export async function sentCopyTargets(ctx: RouterContext, state: ConnState, stan
  * sender's other resources see what it sent, whatever its rules make of it, as for a message
  * queued offline.
  */
-export async function copyQueuedAmp(ctx: RouterContext, state: ConnState, stanza: RoutedStanza, toBare: string): Promise<void> {
-  const senderBare = bareOf(stanza.from);
-  if (senderBare === toBare) return;
-  const own = await sentCopyTargets(ctx, state, stanza, await ctx.lookup(senderBare, true), false);
+export async function copyQueuedAmp(ctx: RouterContext, state: ConnState, stanza: RoutedStanza, toBare: string, sender: RecipientState): Promise<void> {
+  if (bareOf(stanza.from) === toBare) return;
+  const own = await sentCopyTargets(ctx, state, stanza, sender, false);
   if (own.length > 0) sendCarbons(ctx, stanza, toBare, [], [], own);
 }
 

@@ -96,12 +96,13 @@ async function dispatch(ctx: RouterContext, state: ConnState, el: Element, kind:
   if (to.local === "") return toServer(ctx, state, el, kind, to);
   if (amp === "valid") {
     // XEP-0191 §5.3 first: the AMP path must not carry what blocking refuses.
-    const verdict = await verdictFor(ctx, sender.toString(), to);
+    // The sender's carbons count (XEP-0280 §7) comes in the same lookup batch as its block list.
+    const [verdict, own] = await Promise.all([verdictFor(ctx, sender.toString(), to), ctx.lookup(sender.bareString(), true)]);
     if (verdict !== "none") return refuseBlocked(ctx, state, fromElement(el), "message", verdict);
     // The AMP worker decides delivery, storage or discard from the rules and the recipient's state.
     const routed = fromElement(el);
     await enqueueMessage(ctx, state, routed, to, seq, true);
-    await copyQueuedAmp(ctx, state, routed, to.bareString());
+    await copyQueuedAmp(ctx, state, routed, to.bareString(), own);
     return "amp";
   }
   // RFC 6121 §3, §4.3, §4.6: subscriptions, probes and directed presence.
