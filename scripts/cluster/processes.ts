@@ -58,6 +58,8 @@ export interface ProcessSetOptions {
   cluster: string;
   dir: string;
   env: Record<string, string>;
+  /** Added to `env` for every process of one kind (its own credentials, for instance). */
+  kindEnv?: Partial<Record<Kind, Record<string, string>>>;
   /** Start every process with the V8 inspector on a random loopback port. */
   inspect?: boolean;
   /** Extra node flags for every process, e.g. ["--cpu-prof"]. */
@@ -87,7 +89,7 @@ export function createProcessSet(o: ProcessSetOptions): ProcessSet {
     const c2sPort = kind === "gateway" ? await freePort() : 0;
     const tlsPort = kind === "gateway" ? await freePort() : 0;
     const httpsPort = kind === "gateway" ? await freePort() : 0;
-    const env: Record<string, string> = { ...o.env };
+    const env: Record<string, string> = { ...o.env, ...o.kindEnv?.[kind] };
     if (kind === "gateway") {
       env.XMPPD__gateway__id = `gw${counter}-${o.cluster}`.slice(0, 60);
       env.XMPPD__gateway__httpPort = String(httpPort);
