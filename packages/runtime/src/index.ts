@@ -1,3 +1,5 @@
+// @xmppd/runtime: process wiring every main.ts may load, the gateway's included, so nothing here
+// reaches storage or a database driver (the private tier's stores are in @xmppd/stores-runtime).
 export { requireUrls, type Requirement } from "./require-urls.ts";
-export { openBus, openSessions, openSm, openDatabases, type Databases } from "./adapters.ts";
+export { openBus } from "./open-bus.ts";
 export { exitWhenBusLost, runProcess, type Running } from "./run-process.ts";

@@ -5,11 +5,6 @@ import type { CredentialLookup, MechanismName, MechanismOptions, SaslMechanism, 
 /** Every mechanism this package implements, strongest first. */
 export const MECHANISMS: readonly MechanismName[] = Object.freeze(["SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"]);
 
-/** The channel-binding variants (RFC 5802 §4): offered only on a TLS stream with binding data. */
-export function isPlusMechanism(name: string): boolean {
-  return name.endsWith("-PLUS");
-}
-
 export function isMechanismName(name: string): name is MechanismName {
   return (MECHANISMS as readonly string[]).includes(name);
 }

@@ -10,4 +10,5 @@ export {
 } from "./conditions.ts";
 export { streamError } from "./stream-error.ts";
 export { NS_SM, SM_ID, parseH, unwrapH, wrapH } from "./sm-count.ts";
+export { isPlusMechanism } from "./sasl-names.ts";
 export { errorReply, iqResult, isError, type ErrorReplyOptions } from "./replies.ts";

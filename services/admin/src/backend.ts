@@ -3,8 +3,8 @@
 // 2. else a running embedded standalone (its admin.json in dataDir): ask it over loopback;
 // 3. else open the embedded PGlite data directory directly (nobody else has it open).
 import type { Config } from "@xmppd/config";
-import { openDatabases, openSessions } from "@xmppd/runtime";
 import { createAmpStore, createOfflineStore, createUserStore } from "@xmppd/storage";
+import { openDatabases, openSessions } from "@xmppd/stores-runtime";
 import { readLiveAdminFile } from "./admin-file.ts";
 import { createDirectAdminOps } from "./direct-ops.ts";
 import type { AdminOps } from "./ops.ts";

@@ -3,8 +3,8 @@
 import { ampQueue, encode, subjects, type ToGateway } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
 import { parseJid } from "@xmppd/jid";
-import { openSessions } from "@xmppd/runtime";
 import { createPgClient, migrate, type SessionStore, type SqlClient } from "@xmppd/storage";
+import { openSessions } from "@xmppd/stores-runtime";
 import { connect, type NatsConnection } from "nats";
 import { AdminError } from "./ops.ts";
 import { queueStatus, type QueueStatus } from "./queue-status.ts";

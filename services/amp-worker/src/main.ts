@@ -1,8 +1,9 @@
 // The AMP worker process: configuration, real adapters, HTTP endpoints, signals.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
-import { exitWhenBusLost, openBus, openDatabases, openSessions, openSm, requireUrls, runProcess } from "@xmppd/runtime";
+import { exitWhenBusLost, openBus, requireUrls, runProcess } from "@xmppd/runtime";
 import { createAmpStore, createBlockStore, createOfflineStore, createRosterStore, createUserStore } from "@xmppd/storage";
+import { openDatabases, openSessions, openSm } from "@xmppd/stores-runtime";
 import { createAmpWorker } from "./app.ts";
 
 runProcess("amp-worker", async () => {

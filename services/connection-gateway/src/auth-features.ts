@@ -2,16 +2,14 @@
 // with their channel-binding types (XEP-0440) only where this connection can bind, in-band
 // registration (XEP-0077 §8) and legacy authentication (XEP-0078 §4) where enabled.
 import { xml, type Element } from "@xmppd/xml";
-import { NS_IQ_AUTH_FEATURE, NS_REGISTER_FEATURE, NS_SASL, NS_SASL_CB } from "@xmppd/stanza";
+import { NS_IQ_AUTH_FEATURE, NS_REGISTER_FEATURE, NS_SASL, NS_SASL_CB, isPlusMechanism } from "@xmppd/stanza";
 import type { ChannelBindingData } from "./channel-binding.ts";
 import type { Connection } from "./connection.ts";
-
-const isPlus = (name: string) => name.endsWith("-PLUS");
 
 export function authFeatures(conn: Connection): Element[] {
   const { sasl, registration, legacyAuth } = conn.ctx.config;
   const bindings = offeredBindings(conn);
-  const names = sasl.mechanisms.filter((name) => !isPlus(name) || bindings.length > 0);
+  const names = sasl.mechanisms.filter((name) => !isPlusMechanism(name) || bindings.length > 0);
   const out = [xml("mechanisms", { xmlns: NS_SASL }, ...names.map((name) => xml("mechanism", {}, name)))];
   if (bindings.length > 0) {
     out.push(xml("sasl-channel-binding", { xmlns: NS_SASL_CB }, ...bindings.map((b) => xml("channel-binding", { type: b.type }))));
@@ -29,6 +27,6 @@ export function authFeatures(conn: Connection): Element[] {
  */
 export function offeredBindings(conn: Connection): ChannelBindingData[] {
   const { sasl } = conn.ctx.config;
-  if (!conn.secure || !sasl.mechanisms.some(isPlus)) return [];
+  if (!conn.secure || !sasl.mechanisms.some(isPlusMechanism)) return [];
   return conn.transport.channelBindings?.(sasl.channelBindings) ?? [];
 }

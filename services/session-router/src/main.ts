@@ -1,8 +1,9 @@
 // The session router process: configuration, real adapters, HTTP endpoints, signals.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
-import { exitWhenBusLost, openBus, openDatabases, openSessions, openSm, requireUrls, runProcess } from "@xmppd/runtime";
+import { exitWhenBusLost, openBus, requireUrls, runProcess } from "@xmppd/runtime";
 import { createAccountXmlStore, createBlockStore, createLastActivityStore, createRosterStore, createUserStore } from "@xmppd/storage";
+import { openDatabases, openSessions, openSm } from "@xmppd/stores-runtime";
 import { createRouter } from "./router.ts";
 
 runProcess("session-router", async () => {

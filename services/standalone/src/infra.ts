@@ -3,8 +3,9 @@
 // process can also join a real cluster.
 import type { Bus } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
-import { openBus, openDatabases, openSessions } from "@xmppd/runtime";
+import { openBus } from "@xmppd/runtime";
 import type { SessionStore, SqlClient } from "@xmppd/storage";
+import { openDatabases, openSessions } from "@xmppd/stores-runtime";
 
 export interface Infra {
   bus: Bus;

@@ -1,29 +1,10 @@
-// Adapters chosen from the configuration: the real server where its URL is set, otherwise the
-// embedded one (in-process bus, in-memory sessions, PGlite in dataDir) for `npm start`.
+// Postgres for the private tier chosen from the configuration: the real server where its URL is
+// set, otherwise PGlite in dataDir (embedded mode, `npm start`).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createMemoryBus, createNatsBus, type Bus } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
-import { createMemorySessionStore, createPgClient, createPgliteClient, createRedisSessionStore, migrate } from "@xmppd/storage";
-import type { SessionStore, SmStore, SqlClient } from "@xmppd/storage";
-import { createMemorySmStore, createRedisSmStore } from "@xmppd/storage";
-
-export async function openBus(config: Config, name: string): Promise<Bus> {
-  return config.nats.url ? createNatsBus({ url: config.nats.url, name }) : createMemoryBus();
-}
-
-export function openSessions(config: Config): SessionStore {
-  return config.redis.url
-    ? createRedisSessionStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix ?? `${config.cluster}:` })
-    : createMemorySessionStore();
-}
-
-/** XEP-0198 resumption state beside the sessions (same Redis, same prefix), or in process. */
-export function openSm(config: Config): SmStore {
-  return config.redis.url
-    ? createRedisSmStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix ?? `${config.cluster}:` })
-    : createMemorySmStore();
-}
+import { createPgClient, createPgliteClient, migrate } from "@xmppd/storage";
+import type { SqlClient } from "@xmppd/storage";
 
 export interface Databases {
   /** Users (schema core). */

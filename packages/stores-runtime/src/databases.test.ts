@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { configSchema } from "@xmppd/config";
-import { openDatabases } from "./adapters.ts";
+import { openDatabases } from "./databases.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "runtime-"));
+const dir = mkdtempSync(join(tmpdir(), "stores-runtime-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("openDatabases", () => {
