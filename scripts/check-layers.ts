@@ -1,14 +1,15 @@
 // Keeps the layering of ARCHITECTURE.md / STYLE.md true: packages never import services, only
-// packages/xml touches @xmpp/xml, protocol packages stay free of drivers, and every package
-// with code has tests. Usage: node --import tsx scripts/check-layers.ts [repo root]
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+// packages/xml touches @xmpp/xml, protocol packages stay free of drivers, every package with
+// code has tests, and the gateway's import graph stays out of the private tier (dmz-graph.ts).
+// Usage: node --import tsx scripts/check-layers.ts [repo root]
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
+import { checkDmz } from "./dmz-graph.ts";
+import { walk, workspaceDirs } from "./repo-files.ts";
 
 const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), ".."));
-const SOURCE = /\.(ts|mts|cts|tsx|js|mjs|cjs)$/;
-const SKIP_DIRS = new Set(["node_modules", "dist", ".git", "coverage"]);
 const SERVICE_PACKAGES = new Set(["@xmppd/connection-gateway", "@xmppd/session-router", "@xmppd/amp-worker", "@xmppd/standalone", "@xmppd/admin"]);
 const DRIVERS = new Set(["ioredis", "pg", "nats", "ws", "@electric-sql/pglite"]);
 const DRIVER_FREE = ["packages/modules/", "packages/routing/"];
@@ -17,15 +18,6 @@ interface Import {
   file: string; // relative to root, with forward slashes
   line: number;
   specifier: string;
-}
-
-function walk(dir: string, out: string[] = []): string[] {
-  if (!existsSync(dir)) return out;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory() && !SKIP_DIRS.has(entry.name)) walk(join(dir, entry.name), out);
-    else if (entry.isFile() && SOURCE.test(entry.name)) out.push(join(dir, entry.name));
-  }
-  return out;
 }
 
 function importsOf(path: string): Import[] {
@@ -63,17 +55,8 @@ function violation(imp: Import): string | undefined {
   return undefined;
 }
 
-function workspaceDirs(): string[] {
-  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { workspaces?: string[] };
-  return (manifest.workspaces ?? []).flatMap((pattern) => {
-    if (!pattern.endsWith("/*")) return [join(root, pattern)];
-    const parent = join(root, pattern.slice(0, -2));
-    return existsSync(parent) ? readdirSync(parent).map((name) => join(parent, name)) : [];
-  });
-}
-
 function untestedPackages(): string[] {
-  return workspaceDirs()
+  return workspaceDirs(root)
     .filter((dir) => existsSync(join(dir, "src")) && statSync(join(dir, "src")).isDirectory())
     .filter((dir) => !walk(dir).some((file) => /\.test\.(ts|mts|tsx)$/.test(file)))
     .map((dir) => `${relative(root, dir).split(sep).join("/")}: package has src/ but no *.test.ts (CI fails on packages without tests)`);
@@ -88,12 +71,15 @@ function main(): void {
       return message ? [`${imp.file}:${imp.line}: ${message}`] : [];
     });
   problems.push(...untestedPackages());
+  const dmz = checkDmz(root);
+  problems.push(...dmz.problems);
   if (problems.length > 0) {
     for (const problem of problems) console.error(problem);
     console.error(`layers: ${problems.length} problem${problems.length === 1 ? "" : "s"}`);
     process.exit(1);
   }
   console.log("layers ok");
+  console.log(`gateway reaches ${dmz.files.length} files; npm packages: ${dmz.npm.join(", ") || "none"}`);
 }
 
 main();
