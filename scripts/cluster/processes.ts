@@ -91,7 +91,7 @@ export function createProcessSet(o: ProcessSetOptions): ProcessSet {
     const httpsPort = kind === "gateway" ? await freePort() : 0;
     const env: Record<string, string> = { ...o.env, ...o.kindEnv?.[kind] };
     if (kind === "gateway") {
-      env.XMPPD__gateway__id = `gw${counter}-${o.cluster}`.slice(0, 60);
+      env.XMPPD__gateway__name = `gw${counter}-${o.cluster}`.slice(0, 50);
       env.XMPPD__gateway__httpPort = String(httpPort);
       env.XMPPD__gateway__c2sPort = String(c2sPort);
       env.XMPPD__gateway__tlsPort = String(tlsPort);

@@ -23,15 +23,43 @@ function partitionToken(n: number): string {
 /** The kinds of AMP work, the last token of their subject. */
 export type AmpWorkKind = "message" | "flush" | "offline" | "removed";
 
+/**
+ * A gateway's id is `<name>-<12 hex digits>` (gatewayId): the name is its bus identity, the one
+ * its NATS credentials are issued for, and the suffix tells one process life from the next. An
+ * id without such a suffix is its own name (tests, and a gateway configured with a fixed id).
+ */
+export function gatewayName(id: string): string {
+  const m = /^(.+)-[0-9a-f]{12}$/.exec(id);
+  return m ? (m[1] as string) : id;
+}
+
+/** A fresh id for a gateway process of this name. */
+export function gatewayId(name: string, random: string): string {
+  if (!/^[0-9a-f]{12}$/.test(random)) throw new Error("a gateway id suffix is 12 hex digits");
+  return `${token("gateway name", name)}-${random}`;
+}
+
 export interface Subjects {
   readonly prefix: string;
-  /** Gateway -> router: one connection's ordered stream of SASL steps and stanzas. */
+  /**
+   * Gateway -> router: one connection's ordered stream of SASL steps and stanzas. The gateway's
+   * name and id are tokens of the subject, so NATS permissions (permissions.ts) let a gateway
+   * publish only as itself; the router believes the subject, not the envelope.
+   */
+  toRouter(routerId: string, gatewayId: string): string;
+  /** What a router subscribes to: every gateway's envelopes for it. */
   routerInbox(routerId: string): string;
+  /** The gateway whose envelope arrived on this toRouter subject; null when it is not one. */
+  senderOf(subject: string): string | null;
   /** Router/AMP worker -> gateway: deliveries, SASL replies, acks and closes. */
   gatewayInbox(gatewayId: string): string;
   /** Liveness beacons, published every heartbeat interval. */
   routerHeartbeat(): string;
-  gatewayHeartbeat(): string;
+  gatewayHeartbeat(gatewayId: string): string;
+  /** Every gateway's beacons (routers subscribe). */
+  gatewayHeartbeats(): string;
+  /** The gateway that published a beacon on this subject; null when it is not one. */
+  heartbeatSender(subject: string): string | null;
   /** Broadcast when a gateway is declared dead, so routers clean up its sessions once. */
   gatewayGone(): string;
   /** The durable AMP/offline work queue (JetStream). */
@@ -47,12 +75,30 @@ export interface Subjects {
 export function subjects(prefix = "xmpp"): Subjects {
   token("cluster prefix", prefix);
   const p = `${prefix}.v1`;
+  const gw = (id: string) => `${token("gateway name", gatewayName(id))}.${token("gateway id", id)}`;
+  /** `<prefix>.<name>.<id>` back to the id, when name and id agree. */
+  const trailingGateway = (subject: string, head: string): string | null => {
+    if (!subject.startsWith(head)) return null;
+    const rest = subject.slice(head.length).split(".");
+    if (rest.length !== 2) return null;
+    const [name, id] = rest as [string, string];
+    return TOKEN.test(id) && gatewayName(id) === name ? id : null;
+  };
   return Object.freeze({
     prefix,
-    routerInbox: (id: string) => `${p}.router.${token("router id", id)}`,
-    gatewayInbox: (id: string) => `${p}.gateway.${token("gateway id", id)}`,
+    toRouter: (routerId: string, gatewayId: string) => `${p}.router.${token("router id", routerId)}.${gw(gatewayId)}`,
+    routerInbox: (id: string) => `${p}.router.${token("router id", id)}.*.*`,
+    senderOf: (subject: string) => {
+      const head = `${p}.router.`;
+      if (!subject.startsWith(head)) return null;
+      const dot = subject.indexOf(".", head.length);
+      return dot < 0 ? null : trailingGateway(subject, subject.slice(0, dot + 1));
+    },
+    gatewayInbox: (id: string) => `${p}.gateway.${gw(id)}`,
     routerHeartbeat: () => `${p}.heartbeat.router`,
-    gatewayHeartbeat: () => `${p}.heartbeat.gateway`,
+    gatewayHeartbeat: (id: string) => `${p}.heartbeat.gateway.${gw(id)}`,
+    gatewayHeartbeats: () => `${p}.heartbeat.gateway.*.*`,
+    heartbeatSender: (subject: string) => trailingGateway(subject, `${p}.heartbeat.gateway.`),
     gatewayGone: () => `${p}.gateway-gone`,
     ampStream: () => `${prefix.toUpperCase().replace(/-/g, "_")}_AMP`,
     ampSubjectPrefix: () => `${p}.amp`,

@@ -32,7 +32,7 @@ export function envName(at: readonly string[]): string {
 
 /**
  * JSON when it parses, else the text. String keys take the text as written (a quoted JSON
- * string is unquoted), so XMPPD__gateway__id=123 means "123" rather than a type error.
+ * string is unquoted), so XMPPD__gateway__name=123 means "123" rather than a type error.
  */
 export function parseEnvValue(text: string, leaf: z.core.$ZodType): unknown {
   const schema = unwrap(leaf);

@@ -59,13 +59,13 @@ describe("loadConfig precedence", () => {
       env: {
         XMPPD__gateway__tls__required: "false",
         XMPPD__domains: '["a.example","b.example"]',
-        XMPPD__gateway__id: "123",
+        XMPPD__gateway__name: "123",
         XMPPD__dataDir: '"/var/lib/x"',
       },
     });
     expect(config.gateway.tls.required).toBe(false);
     expect(config.domains).toEqual(["a.example", "b.example"]);
-    expect(config.gateway.id).toBe("123");
+    expect(config.gateway.name).toBe("123");
     expect(config.dataDir).toBe("/var/lib/x");
   });
 

@@ -63,7 +63,16 @@ export const configSchema = z
     /** Directory for PGlite data and generated certificates (embedded mode). */
     dataDir: z.string().default("./data"),
     log: z.object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") }).strict().prefault({}),
-    nats: z.object({ url: z.string().optional() }).strict().prefault({}),
+    nats: z
+      .object({
+        url: z.string().optional(),
+        /** This process's NATS nkey seed (a file holding `SU...`): its identity on the bus. */
+        seedFile: z.string().optional(),
+        /** CA certificate that signed the NATS server's: the bus is then TLS, verified. */
+        caFile: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
     redis: z.object({ url: z.string().optional(), keyPrefix: z.string().optional() }).strict().prefault({}),
     database: z.object({ url: z.string().optional() }).strict().prefault({}),
     heartbeat: z
@@ -77,8 +86,16 @@ export const configSchema = z
       .prefault({}),
     gateway: z
       .object({
-        /** Unique per process; generated when absent. */
-        id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).optional(),
+        /**
+         * The gateway's identity on the bus: its NATS credentials are issued for this name, and
+         * it may publish and subscribe only as this name (docs/security.md). Each process adds
+         * a random suffix for its id. Several processes may share a name; they then share trust.
+         */
+        name: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_-]{0,49}$/, "lowercase letters, digits, - and _, at most 50")
+          .refine((v) => !/-[0-9a-f]{12}$/.test(v), "must not end in - and 12 hex digits (that is a process id)")
+          .default("gateway"),
         host: z.string().default("0.0.0.0"),
         c2sPort: port.default(5222),
         /** Direct TLS c2s port (XEP-0368); 0 picks a free one. */

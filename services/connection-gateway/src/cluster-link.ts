@@ -25,7 +25,7 @@ export function linkToCluster(
   ];
   const announce = () => {
     const hb: GatewayHeartbeat = { id: ctx.id, ts: Date.now(), connections: connections.size };
-    bus.publish(subjects.gatewayHeartbeat(), encode(hb));
+    bus.publish(subjects.gatewayHeartbeat(ctx.id), encode(hb));
     ctx.metrics.unacked.set(ctx.upstream.unackedTotal());
   };
   announce();

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { subjects, type Bus } from "@xmppd/bus";
+import { gatewayId, subjects, type Bus } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
 import { tryParseJid } from "@xmppd/jid";
 import type { Logger, Metrics } from "@xmppd/observability";
@@ -64,7 +64,7 @@ const LINGER_MS = 30_000;
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const { config, bus } = deps;
-  const id = config.gateway.id ?? `gw-${randomBytes(6).toString("hex")}`;
+  const id = gatewayId(config.gateway.name, randomBytes(6).toString("hex"));
   const log = deps.log.child({ gateway: id });
   const subs = subjects(config.cluster);
   const metrics = createGatewayMetrics();

@@ -16,7 +16,7 @@ function setup(maxEnvelopes = 100) {
     () => t,
   );
   upstream = new Upstream({ bus, subjects: s, gatewayId: "gw-1", pool, maxEnvelopes, maxBytes: 10_000, lingerMs: 1000 });
-  const to = (router: string) => sent.filter((m) => m.subject === s.routerInbox(router)).map((m) => `${m.env.t}:${m.env.seq}`);
+  const to = (router: string) => sent.filter((m) => m.subject === s.toRouter(router, "gw-1")).map((m) => `${m.env.t}:${m.env.seq}`);
   return { upstream, pool, sent, to, advance: (ms: number) => (t += ms) };
 }
 

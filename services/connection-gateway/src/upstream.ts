@@ -59,7 +59,7 @@ export class Upstream {
     this.pending += 1;
     if (body.t === "open") link.open = item;
     if (link.router === null) this.assign(link);
-    else this.deps.bus.publish(this.deps.subjects.routerInbox(link.router), data);
+    else this.deps.bus.publish(this.deps.subjects.toRouter(link.router, this.deps.gatewayId), data);
     return true;
   }
 
@@ -153,7 +153,7 @@ export class Upstream {
   private moveTo(link: Link, router: string): void {
     link.router = router;
     this.deps.pool.assign(router);
-    const subject = this.deps.subjects.routerInbox(router);
+    const subject = this.deps.subjects.toRouter(router, this.deps.gatewayId);
     const first = link.unacked[0];
     // The new router may never have seen this connection: give it the domain/ip/secure first.
     if (link.open && link.open !== first && link.open.seq < (first?.seq ?? Infinity)) {

@@ -33,8 +33,15 @@ export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) =
     ctx.bus.publish(ctx.subjects.routerHeartbeat(), encode(hb));
   }
 
-  function onGatewayBeacon(data: Uint8Array): void {
+  // The beacon's gateway is the one its subject names (NATS lets a gateway publish only as
+  // itself); a beacon naming another is a lie, counted like any refused envelope.
+  function onGatewayBeacon(data: Uint8Array, subject: string): void {
     const hb = decode<GatewayHeartbeat>(data);
+    const sender = ctx.subjects.heartbeatSender(subject);
+    if (sender === null || hb.id !== sender) {
+      ctx.metrics.refused("heartbeat-mismatch");
+      return void ctx.log.warn({ gateway: sender, claimed: hb.id, subject }, "gateway heartbeat for another gateway refused");
+    }
     ctx.sessions.heartbeat(hb.id, deadAfterMs).catch((err: unknown) => ctx.log.warn({ err, gw: hb.id }, "gateway heartbeat not recorded"));
   }
 
@@ -72,7 +79,7 @@ export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) =
 
   return {
     start() {
-      subs.push(ctx.bus.subscribe(ctx.subjects.gatewayHeartbeat(), onGatewayBeacon));
+      subs.push(ctx.bus.subscribe(ctx.subjects.gatewayHeartbeats(), onGatewayBeacon));
       subs.push(ctx.bus.subscribe(ctx.subjects.gatewayGone(), (data) => onGatewayGone(decode<GatewayGone>(data).id)));
       beat(false);
       timers.push(setInterval(() => beat(draining), intervalMs));

@@ -14,6 +14,8 @@ export interface RouterMetrics {
   ampRejected(kind: string): void;
   /** XEP-0198 session events: enabled, resumed, resume_unknown, detached, expired, queue_full ... */
   sm(event: string): void;
+  /** Envelopes and beacons refused because a gateway claimed what it does not hold (docs/security.md). */
+  refused(reason: string): void;
 }
 
 export function createRouterMetrics(): RouterMetrics {
@@ -25,9 +27,11 @@ export function createRouterMetrics(): RouterMetrics {
   const bound = m.counter("sessions_bound_total", "Resources bound");
   const ampRejected = m.counter("amp_rejected_total", "XEP-0079 messages refused by validation before enqueueing, by category", ["category"]);
   const sm = m.counter("sm_events_total", "XEP-0198 stream management events, by event", ["event"]);
+  const refused = m.counter("refused_envelopes_total", "Gateway envelopes and beacons refused: a connection, JID, session or gateway the gateway does not hold, by reason", ["reason"]);
   return {
     registry: m.registry,
     sm: (event) => sm.inc({ event }),
+    refused: (reason) => refused.inc({ reason }),
     routed(kind, outcome, startedAt) {
       stanzas.inc({ kind, outcome });
       latency.observe({ kind }, Number(process.hrtime.bigint() - startedAt) / 1e9);

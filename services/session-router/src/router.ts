@@ -98,15 +98,22 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
   let inbox: Subscription | null = null;
   let phase: "new" | "running" | "stopping" | "stopped" = "new";
 
-  function onEnvelope(data: Uint8Array): void {
+  function onEnvelope(data: Uint8Array, subject: string): void {
     const startedAt = process.hrtime.bigint();
+    // The subject names the publishing gateway (NATS permissions let a gateway publish only as
+    // itself); an envelope is believed only for that gateway's own connections.
+    const gateway = s.senderOf(subject);
     let env: unknown;
     try {
       env = decode(data);
     } catch (err) {
-      return void ctx.log.warn({ err }, "undecodable envelope dropped");
+      return void ctx.log.warn({ err, gateway }, "undecodable envelope dropped");
     }
-    if (!isToRouter(env)) return void ctx.log.warn({ env }, "malformed envelope dropped");
+    if (!isToRouter(env)) return void ctx.log.warn({ env, gateway }, "malformed envelope dropped");
+    if (env.gw !== gateway) {
+      ctx.metrics.refused("gateway-mismatch");
+      return void ctx.log.warn({ gateway, claimed: env.gw, conn: env.conn }, "envelope naming another gateway refused");
+    }
     const st = table.get(env.gw, env.conn);
     // A replay runs at once (sm-requests.ts); its place in the connection's order counts only for the ack.
     const replayNow = env.t === "sm" && env.op === "replay" && st.sm !== undefined ? env.after : null;

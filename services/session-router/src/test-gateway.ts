@@ -86,7 +86,7 @@ export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users"
   });
   const beating = new Set(["gw1", "gw2"]);
   const beat = () => {
-    for (const id of beating) bus.publish(s.gatewayHeartbeat(), encode<GatewayHeartbeat>({ id, ts: Date.now(), connections: 1 }));
+    for (const id of beating) bus.publish(s.gatewayHeartbeat(id), encode<GatewayHeartbeat>({ id, ts: Date.now(), connections: 1 }));
   };
   beat();
   const beater = setInterval(beat, config.heartbeat.intervalMs);
@@ -103,7 +103,7 @@ export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users"
       return seq;
     },
     sendRaw(env) {
-      bus.publish(s.routerInbox("r1"), encode(env));
+      bus.publish(s.toRouter("r1", env.gw), encode(env));
     },
     next(pred, since = 0, timeoutMs = 2000) {
       return new Promise((resolve, reject) => {

@@ -28,7 +28,8 @@ export function startFakeRouter(bus: Bus, subs: Subjects, id: string, opts: Fake
   const beacon = () => bus.publish(subs.routerHeartbeat(), encode<RouterHeartbeat>({ id, ts: Date.now() }));
   beacon();
   const timer = setInterval(beacon, 50);
-  const sub = bus.subscribe(subs.routerInbox(id), (data) => {
+  const sub = bus.subscribe(subs.routerInbox(id), (data, subject) => {
+    if (subs.senderOf(subject) === null) throw new Error(`envelope on ${subject}, which names no gateway`);
     const env = decode<ToRouter>(data);
     received.push(env);
     if (opts.rejectAuth && env.t === "sasl") reply(env.gw, { t: "sasl", conn: env.conn, xml: REJECT, failed: true });
