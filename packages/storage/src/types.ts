@@ -146,6 +146,8 @@ export interface UserStore {
   /** Throws UserExistsError when the account exists. */
   create(user: Omit<UserRecord, "createdAt">): Promise<void>;
   get(domain: string, username: string): Promise<UserRecord | null>;
+  /** Whether the account exists, without reading its credentials (the AMP worker may not read them). */
+  exists(domain: string, username: string): Promise<boolean>;
   setCredentials(domain: string, username: string, scram: UserRecord["scram"]): Promise<boolean>;
   delete(domain: string, username: string): Promise<boolean>;
   list(domain: string, limit?: number): Promise<string[]>;

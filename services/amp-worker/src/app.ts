@@ -22,7 +22,7 @@ export interface AmpWorkerDeps {
   sessions: SessionStore;
   /** The routers' SmStore (openSm); without it, deliveries to resumable sessions are numbered by a router. */
   sm?: SmStore;
-  users: UserStore;
+  users: Pick<UserStore, "exists">;
   offline: OfflineStore;
   amp: AmpStore;
   roster: Pick<RosterStore, "authorises">;

@@ -12,7 +12,8 @@ export interface WorkContext {
   readonly sessions: SessionStore;
   /** XEP-0198 resumption state shared with the routers; deliveries to resumable sessions go through it. */
   readonly sm?: SmStore;
-  readonly users: UserStore;
+  /** Account existence only: the worker's database role may not read credentials (docs/least-privilege.md). */
+  readonly users: Pick<UserStore, "exists">;
   readonly offline: OfflineStore;
   /** XEP-0079 event outbox and expiry of stored messages. */
   readonly amp: AmpStore;

@@ -33,6 +33,9 @@ export function runUserStoreContract(label: string, factory: () => Promise<UserS
       expect(Math.abs(got!.createdAt.getTime() - before)).toBeLessThan(60_000);
       expect(await fx.store.get(domain, "bob")).toBeNull();
       expect(await fx.store.get(newDomain(), "alice")).toBeNull();
+      expect(await fx.store.exists(domain, "alice")).toBe(true);
+      expect(await fx.store.exists(domain, "bob")).toBe(false);
+      expect(await fx.store.exists(newDomain(), "alice")).toBe(false);
     });
 
     it("refuses a duplicate account with UserExistsError and keeps the original", async () => {

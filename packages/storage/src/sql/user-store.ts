@@ -40,6 +40,10 @@ export function createUserStore(sql: SqlClient): UserStore {
          WHERE domain = $1 AND username = $2`, [domain, username]);
       return res.rows[0] ? toRecord(res.rows[0]) : null;
     },
+    async exists(domain, username) {
+      const res = await sql.query(`SELECT 1 FROM core.users WHERE domain = $1 AND username = $2`, [domain, username]);
+      return res.rows.length > 0;
+    },
     async setCredentials(domain, username, scram) {
       const res = await sql.query(
         `UPDATE core.users SET scram_sha1 = $3::jsonb, scram_sha256 = $4::jsonb WHERE domain = $1 AND username = $2`,

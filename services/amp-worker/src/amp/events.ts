@@ -44,7 +44,7 @@ async function deliverEvent(ctx: WorkContext, e: AmpEvent): Promise<void> {
 
 async function storeForSender(ctx: WorkContext, e: AmpEvent, owner: string, domain: string, local: string): Promise<void> {
   const { offline } = ctx.config;
-  if (!offline.enabled || !local || !(await ctx.users.get(domain, local))) {
+  if (!offline.enabled || !local || !(await ctx.users.exists(domain, local))) {
     ctx.log.debug({ to: e.recipient, key: e.key }, "AMP event for an unreachable sender dropped");
     return;
   }

@@ -46,7 +46,7 @@ async function evaluate(ctx: WorkContext, r: Received, deliveryCount: number): P
   // DP-07: the one read of the recipient's sessions. A bound resource proves the account exists
   // (the security check below still never depends on presence: only on existence).
   const sessions = await ctx.sessions.get(r.owner);
-  const exists = sessions.length > 0 || (r.to.local !== "" && (await ctx.users.get(domain, r.to.local)) !== null);
+  const exists = sessions.length > 0 || (r.to.local !== "" && (await ctx.users.exists(domain, r.to.local)));
   const level = securityLevel(ctx, domain);
   const sender = parseJid(r.work.from);
   const authorised = level === "strict" && exists && (await senderAuthorised(ctx, r.work.from, sender.bareString(), r.owner));

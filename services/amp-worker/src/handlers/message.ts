@@ -96,7 +96,7 @@ async function store(work: MessageWork, p: Parsed, ctx: WorkContext): Promise<St
   const { offline } = ctx.config;
   if (!offline.enabled) return "disabled";
   // RFC 6121 §8.5.1: no such account -> the message is not stored.
-  if (!p.to.local || !(await ctx.users.get(p.to.domain, p.to.local))) return "no-account";
+  if (!p.to.local || !(await ctx.users.exists(p.to.domain, p.to.local))) return "no-account";
   const result = await ctx.offline.store(
     { key: work.key, owner: p.owner, sender: work.from, stanza: work.xml, orderKey: work.order, expiresAt: null, meta: null },
     offline.quota,
