@@ -13,3 +13,6 @@ export { createAmpStore } from "./sql/amp-store.ts";
 export { createBlockStore } from "./sql/block-store.ts";
 export { createAccountXmlStore } from "./sql/account-xml-store.ts";
 export { createLastActivityStore } from "./sql/last-activity-store.ts";
+export { MigrationRequiredError, SchemaAccessError } from "./sql/migrate-check.ts";
+export { SERVICE_GRANTS, type ServiceRole, type SchemaGrants, type TableGrant } from "./privileges/pg-grants.ts";
+export { applyGrants, ensureLoginRole, GrantError, type ServiceRoles } from "./privileges/apply-grants.ts";

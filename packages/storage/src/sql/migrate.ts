@@ -1,5 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import type { SqlClient } from "../types.ts";
+import { canCreateIn, currentRole, MigrationRequiredError, recordedVersions } from "./migrate-check.ts";
 
 export type MigrationSet = "core" | "amp";
 
@@ -35,6 +36,13 @@ export async function loadMigrations(set: MigrationSet): Promise<Migration[]> {
  */
 export async function migrate(sql: SqlClient, set: MigrationSet): Promise<number[]> {
   const migrations = await loadMigrations(set);
+  // A service's own role (docs/least-privilege.md) may not create anything: when the schema is
+  // current it only checks, and when it is behind it says who must migrate instead of failing
+  // on the first CREATE with "permission denied".
+  const recorded = await recordedVersions(sql, set);
+  const missing = migrations.filter((m) => !recorded?.has(m.version));
+  if (missing.length === 0) return [];
+  if (!(await canCreateIn(sql, set))) throw new MigrationRequiredError(set, missing, await currentRole(sql));
   const lock = `SELECT pg_advisory_xact_lock(${LOCK_CLASS}, hashtext('${set}'))`;
   const present = await sql.transaction(async (tx) => {
     await tx.query(lock);
