@@ -1,5 +1,6 @@
 // The NATS adapter: core publish/subscribe for the latency path, JetStream for the work queue.
-import { connect, type NatsConnection, type JetStreamManager } from "nats";
+import { readFileSync } from "node:fs";
+import { connect, nkeyAuthenticator, type ConnectionOptions, type NatsConnection, type JetStreamManager } from "nats";
 import type { Bus, Handler, SubscribeOptions, Subscription, WorkQueue, WorkQueueSpec } from "./types.ts";
 import { PayloadTooLargeError, reportToStderr, type HandlerErrorReporter } from "./errors.ts";
 import { openNatsWorkQueue } from "./nats-work-queue.ts";
@@ -8,7 +9,28 @@ export interface NatsBusOptions {
   url: string;
   /** Connection name shown by the server (e.g. `gateway-<id>`). */
   name: string;
+  /** File holding this process's nkey seed (`SU...`): its identity and permissions (permissions.ts). */
+  seedFile?: string;
+  /** CA certificate of the server's: the connection is TLS and the server verified. */
+  caFile?: string;
   onHandlerError?: HandlerErrorReporter;
+}
+
+/** Connection options for one identity: nkey authentication and verified TLS when configured. */
+export function natsConnectOptions(o: { url: string; name: string; seedFile?: string; caFile?: string }): ConnectionOptions {
+  return {
+    servers: o.url,
+    name: o.name,
+    ...(o.seedFile ? { authenticator: nkeyAuthenticator(readSeed(o.seedFile)) } : {}),
+    ...(o.caFile ? { tls: { caFile: o.caFile } } : {}),
+  };
+}
+
+function readSeed(file: string): Uint8Array {
+  const seed = readFileSync(file, "utf8").trim();
+  // User seeds start with SU; anything else is the wrong file (a public key, a .creds file ...).
+  if (!/^SU[A-Z2-7]{56}$/.test(seed)) throw new Error(`nats.seedFile ${file}: not an nkey user seed (expected one line starting with SU)`);
+  return new TextEncoder().encode(seed);
 }
 
 export interface NatsBus extends Bus {
@@ -19,8 +41,7 @@ export interface NatsBus extends Bus {
 
 export async function createNatsBus(opts: NatsBusOptions): Promise<NatsBus> {
   const nc = await connect({
-    servers: opts.url,
-    name: opts.name,
+    ...natsConnectOptions(opts),
     // Reconnect forever with short waits: a NATS restart must not take the service down.
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
@@ -46,6 +67,15 @@ class NatsBusImpl implements NatsBus {
       if (this.closing) return;
       for (const h of this.closedHandlers) h(err ?? undefined);
     });
+    void this.reportServerErrors();
+  }
+
+  // A publish the server refuses (a permissions violation) is dropped by the server with only
+  // an asynchronous -ERR: report it, or a misconfigured identity would lose messages silently.
+  private async reportServerErrors(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === "error") this.report(s.data, "(server error)");
+    }
   }
 
   publish(subject: string, data: Uint8Array): void {

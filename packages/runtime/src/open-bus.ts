@@ -4,5 +4,6 @@ import { createMemoryBus, createNatsBus, type Bus } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
 
 export async function openBus(config: Config, name: string): Promise<Bus> {
-  return config.nats.url ? createNatsBus({ url: config.nats.url, name }) : createMemoryBus();
+  const { url, seedFile, caFile } = config.nats;
+  return url ? createNatsBus({ url, name, seedFile, caFile }) : createMemoryBus();
 }

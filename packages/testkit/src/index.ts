@@ -3,3 +3,4 @@ export { uniqueId, randomSuffix } from "./ids.ts";
 export { tempDatabase, type TempDatabase } from "./temp-database.ts";
 export { freePort, isReachable } from "./ports.ts";
 export { waitFor, type WaitOptions } from "./wait.ts";
+export { startSecureNats, type SecureNats } from "./secure-nats.ts";

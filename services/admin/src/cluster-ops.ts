@@ -1,6 +1,6 @@
 // Operations on a running cluster (the production topology): they need the real servers, so each
 // opens NATS, Redis or Postgres on first use and says which variable to set when one is missing.
-import { ampQueue, encode, subjects, type ToGateway } from "@xmppd/bus";
+import { ampQueue, encode, natsConnectOptions, subjects, type ToGateway } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
 import { parseJid } from "@xmppd/jid";
 import { createPgClient, migrate, type SessionStore, type SqlClient } from "@xmppd/storage";
@@ -49,7 +49,7 @@ export function openClusterOps(config: Config): ClusterOps {
     if (value === undefined || value === "") throw new AdminError(`${what}: set ${variable}`, "unavailable");
     return value;
   };
-  const bus = () => (nats ??= connect({ servers: need(config.nats.url, "NATS_URL", "the bus is NATS"), name: "xmppd-admin", maxReconnectAttempts: 0 }));
+  const bus = () => (nats ??= connect({ ...natsConnectOptions({ ...config.nats, url: need(config.nats.url, "NATS_URL", "the bus is NATS"), name: "xmppd-admin" }), maxReconnectAttempts: 0 }));
   const store = () => (sessions ??= openSessions({ ...config, redis: { ...config.redis, url: need(config.redis.url, "REDIS_URL", "sessions live in Redis") } }));
   const db = (url: string) => {
     const client = sql.get(url) ?? createPgClient({ url });
