@@ -12,7 +12,7 @@ describe("describeConfig", () => {
     const text = describeConfig();
     expect(text.split("\n")).toHaveLength(leafPaths().length);
     expect(text).toContain("- `gateway.c2sPort` = 5222 (env XMPPD__gateway__c2sPort): c2s TCP port (STARTTLS).");
-    expect(text).toContain("- `nats.url` = unset (env NATS_URL, XMPPD__nats__url): ");
+    expect(text).toContain("- `nats.url` = unset (env NATS_URL, NATS_URL_FILE, XMPPD__nats__url): ");
     expect(configKeys().find((k) => k.path === "domains")?.defaultValue).toEqual(["localhost"]);
   });
 });

@@ -1,6 +1,7 @@
 // describeConfig(): every key with its env variable, default and doc line, for README/docs.
 import { configSchema } from "./schema.ts";
 import { envName, NAMED_VARIABLES } from "./env.ts";
+import { FILE_SUFFIX, FILE_VARIABLES } from "./env-files.ts";
 import { KEY_DOCS } from "./key-docs.ts";
 import { leafPaths } from "./schema-walk.ts";
 import { valueAt } from "./zod-issues.ts";
@@ -18,7 +19,8 @@ export function configKeys(): KeyDescription[] {
   const defaults = configSchema.parse({});
   return leafPaths().map((path) => {
     const at = path.split(".");
-    const named = Object.entries(NAMED_VARIABLES).filter(([, p]) => p.join(".") === path).map(([name]) => name);
+    const named = Object.entries(NAMED_VARIABLES).filter(([, p]) => p.join(".") === path)
+      .flatMap(([name]) => (FILE_VARIABLES.includes(name) ? [name, name + FILE_SUFFIX] : [name]));
     return { path, defaultValue: valueAt(defaults, at), doc: KEY_DOCS[path] ?? "", env: [...named, envName(at)] };
   });
 }

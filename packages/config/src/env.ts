@@ -5,6 +5,7 @@ import { z } from "zod";
 import { objectShape, schemaAt, unwrap } from "./schema-walk.ts";
 import { formatPath, type ConfigIssue } from "./issue.ts";
 import { validKeys } from "./zod-issues.ts";
+import { namedValue } from "./env-files.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -66,9 +67,9 @@ export function readEnv(env: Env): { overrides: EnvOverride[]; issues: ConfigIss
   const overrides: EnvOverride[] = [];
   const issues: ConfigIssue[] = [];
   for (const [name, at] of Object.entries(NAMED_VARIABLES)) {
-    const text = env[name];
-    // An empty variable is how compose files and shells spell "unset".
-    if (text) overrides.push({ at, value: text, name });
+    const found = namedValue(env, name, at);
+    if (found && "issue" in found) issues.push(found.issue);
+    else if (found) overrides.push({ at, value: found.value, name: found.name });
   }
   for (const [name, text] of Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (!name.startsWith(GENERIC_PREFIX) || text === undefined) continue;
