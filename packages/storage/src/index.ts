@@ -16,4 +16,4 @@ export { createLastActivityStore } from "./sql/last-activity-store.ts";
 export { MigrationRequiredError, SchemaAccessError } from "./sql/migrate-check.ts";
 export { SERVICE_GRANTS, type ServiceRole, type SchemaGrants, type TableGrant } from "./privileges/pg-grants.ts";
 export { applyGrants, ensureLoginRole, GrantError, type ServiceRoles } from "./privileges/apply-grants.ts";
-export { REDIS_ACCESS, redisAclRules, setRedisAclUser, redisAclFileLine, type RedisAccess } from "./privileges/redis-acl.ts";
+export { REDIS_ACCESS, redisAclRules, setRedisAclUser, applyRedisAcl, deleteRedisAclUsers, redisAclFileLine, type RedisAccess, type RedisAclUser } from "./privileges/redis-acl.ts";

@@ -11,7 +11,7 @@ import { createRedisSmStore } from "../sm/redis-sm-store.ts";
 import type { SmStore } from "../sm/types.ts";
 import type { SessionStore } from "../types.ts";
 import type { ServiceRole } from "./pg-grants.ts";
-import { redisAclFileLine, redisAclRules, setRedisAclUser } from "./redis-acl.ts";
+import { applyRedisAcl, deleteRedisAclUsers, redisAclFileLine, redisAclRules, setRedisAclUser } from "./redis-acl.ts";
 
 const url = "redis://127.0.0.1:6379";
 const admin = new Redis(url);
@@ -25,11 +25,10 @@ let n = 0;
 const freshPrefix = () => `${base}${++n}:`;
 
 beforeAll(async () => {
-  await setRedisAclUser(admin, users.router, password, "router", base);
-  await setRedisAclUser(admin, users.ampWorker, password, "ampWorker", base);
+  await applyRedisAcl(url, base, [{ service: "router", user: users.router, password }, { service: "ampWorker", user: users.ampWorker, password }]);
 });
 afterAll(async () => {
-  await admin.call("ACL", "DELUSER", users.router, users.ampWorker);
+  await deleteRedisAclUsers(url, Object.values(users));
   await deleteKeys(base);
   await admin.quit();
 });
@@ -133,6 +132,25 @@ describe("the router's ACL user", () => {
     } finally {
       warn.mockRestore();
       redis.disconnect();
+    }
+  });
+});
+
+describe("setRedisAclUser", () => {
+  it("replaces whatever the user could do before", async () => {
+    const user = `xmppd-t-reset-${suffix}`;
+    await admin.call("ACL", "SETUSER", user, "on", `>${password}`, "~*", "+@all");
+    try {
+      await setRedisAclUser(admin, user, password, "ampWorker", base);
+      const redis = new Redis(`redis://${user}:${password}@127.0.0.1:6379`);
+      try {
+        await expect(redis.set("anything", "1")).rejects.toThrow(/NOPERM/);
+        await expect(redis.call("ACL", "WHOAMI")).rejects.toThrow(/NOPERM/);
+      } finally {
+        redis.disconnect();
+      }
+    } finally {
+      await admin.call("ACL", "DELUSER", user);
     }
   });
 });

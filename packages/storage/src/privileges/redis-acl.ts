@@ -5,7 +5,7 @@
 // runs (Redis 7 checks those against the caller's ACL too), read from the scripts themselves.
 // Not +@scripting: it also holds SCRIPT FLUSH and FUNCTION FLUSH/RESTORE/DELETE, which we never use.
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import { Redis } from "ioredis";
 import { escapeGlob } from "../session/key-escape.ts";
 import { LuaScript } from "../session/lua-script.ts";
 import * as sessionScripts from "../session/redis-scripts.ts";
@@ -78,6 +78,35 @@ export function redisAclRules(service: ServiceRole, keyPrefix: string): string[]
 export async function setRedisAclUser(admin: Redis, user: string, password: string, service: ServiceRole, keyPrefix: string): Promise<void> {
   if (password === "") throw new Error(`Redis user ${user} needs a password`);
   await admin.call("ACL", "SETUSER", user, "reset", "on", `>${password}`, ...redisAclRules(service, keyPrefix));
+}
+
+export interface RedisAclUser {
+  service: ServiceRole;
+  user: string;
+  password: string;
+}
+
+/** Connects to adminUrl (a user allowed ACL SETUSER), creates or replaces each user, disconnects. */
+export async function applyRedisAcl(adminUrl: string, keyPrefix: string, users: readonly RedisAclUser[]): Promise<void> {
+  await withRedis(adminUrl, async (admin) => {
+    for (const u of users) await setRedisAclUser(admin, u.user, u.password, u.service, keyPrefix);
+  });
+}
+
+/** ACL DELUSER through adminUrl (throwaway clusters' users). */
+export async function deleteRedisAclUsers(adminUrl: string, users: readonly string[]): Promise<void> {
+  if (users.length > 0) await withRedis(adminUrl, async (admin) => void (await admin.call("ACL", "DELUSER", ...users)));
+}
+
+async function withRedis(url: string, fn: (redis: Redis) => Promise<void>): Promise<void> {
+  // One attempt: a setup step should fail at once with the server's reason, not retry for minutes.
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
+  try {
+    await redis.connect();
+    await fn(redis);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** The same user as a line of a Redis ACL file (aclfile), with the password as its SHA-256. */
