@@ -6,6 +6,7 @@ import { addAmpCommands } from "./amp-commands.ts";
 import { addClusterCommands } from "./cluster-commands.ts";
 import type { ClusterOps } from "./cluster-ops.ts";
 import { AdminError } from "./ops.ts";
+import { addPrivilegeCommands } from "./privilege-commands.ts";
 import type { AdminOps } from "./ops.ts";
 import type { ProgressSink } from "./progress.ts";
 
@@ -84,5 +85,6 @@ function buildProgram(io: CliIo, select: Select): Command {
   addAccountCommands(program, select, io);
   addAmpCommands(program, select);
   addClusterCommands(program, select, io);
+  addPrivilegeCommands(program, select);
   return program;
 }

@@ -7,6 +7,7 @@ import { createPgClient, migrate, type SessionStore, type SqlClient } from "@xmp
 import { openSessions } from "@xmppd/stores-runtime";
 import { connect, type NatsConnection } from "nats";
 import { AdminError } from "./ops.ts";
+import { grantRoles, redisAcl, type GrantReport, type GrantRequest, type RedisAclReport, type RedisAclRequest } from "./privilege-ops.ts";
 import { queueStatus, type QueueStatus } from "./queue-status.ts";
 
 export type { QueueStatus };
@@ -33,6 +34,10 @@ export interface ClusterOps {
   stats(): Promise<ClusterStats>;
   ampQueue(): Promise<QueueStatus>;
   migrate(): Promise<MigrationReport[]>;
+  /** The router's and the AMP worker's database roles and privileges (run after migrate, as the owner). */
+  grant(request: GrantRequest): Promise<GrantReport>;
+  /** Their Redis ACL users for this cluster's key prefix. */
+  redisAcl(request: RedisAclRequest): Promise<RedisAclReport>;
   close(): Promise<void>;
 }
 
@@ -97,6 +102,11 @@ export function openClusterOps(config: Config): ClusterOps {
       }
       return reports;
     },
+    grant: async (request) => {
+      const [owner, ownerAmp] = [core(), amp()];
+      return grantRoles(owner, ownerAmp === owner ? undefined : ownerAmp, request);
+    },
+    redisAcl: (request) => redisAcl(config, request),
     async close() {
       const nc = await nats?.catch(() => undefined);
       await Promise.all([nc?.close(), sessions?.close(), ...[...sql.values()].map((c) => c.close())]);

@@ -12,4 +12,5 @@ export { runCli } from "./cli.ts";
 export type { CliIo } from "./cli.ts";
 export { openClusterOps } from "./cluster-ops.ts";
 export type { ClusterOps, ClusterStats, MigrationReport, QueueStatus } from "./cluster-ops.ts";
+export type { GrantReport, GrantRequest, RedisAclReport, RedisAclRequest } from "./privilege-ops.ts";
 export type { ConsumerStatus } from "./queue-status.ts";
