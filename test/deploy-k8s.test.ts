@@ -99,7 +99,7 @@ describe.each(BUILDS)("%s", (dir) => {
     }
   });
 
-  it("the gateway gets NATS only, no Secret by environment, and only its TLS certificate by volume", () => {
+  it("the gateway gets NATS only, no Secret by environment, and by volume only its TLS certificate and its own bus identity", () => {
     const resolved = envOf("connection-gateway");
     expect(resolved.secrets).toEqual([]);
     const config = configFrom(resolved.env);
@@ -108,8 +108,12 @@ describe.each(BUILDS)("%s", (dir) => {
     for (const s of of("Secret").filter((x) => x.metadata.namespace === "xmppd-dmz")) expect(s.type, s.metadata.name).toBe("kubernetes.io/tls");
     const spec = gateway().spec.template.spec;
     for (const volume of (spec.volumes ?? []).filter((v: Doc) => v.secret)) {
-      // A kubernetes.io/tls Secret has tls.crt and tls.key: the config must point at them.
       const mount = containerOf(gateway()).volumeMounts?.find((m: Doc) => m.name === volume.name);
+      if (volume.secret.secretName === `nats-gateway-${config.gateway.name}`) {
+        expect([config.nats.seedFile, config.nats.caFile]).toEqual([`${mount?.mountPath}/seed`, `${mount?.mountPath}/ca.pem`]);
+        continue;
+      }
+      // A kubernetes.io/tls Secret has tls.crt and tls.key: the config must point at them.
       expect([config.gateway.tls.certFile, config.gateway.tls.keyFile], volume.name).toEqual([`${mount?.mountPath}/tls.crt`, `${mount?.mountPath}/tls.key`]);
     }
   });

@@ -111,10 +111,10 @@ describe("docker-compose.yml", () => {
     if (nats.healthcheck?.test?.[0] === "CMD") expect(String(nats.image)).toMatch(/^nats:[^:]*alpine/);
   });
 
-  it("nats runs JetStream with a data volume", () => {
-    const command = services.nats?.command as string[];
-    expect(command).toContain("-js");
-    expect(command[command.indexOf("-sd") + 1]).toBe("/data");
+  it("nats runs the generated configuration, with JetStream on a data volume", () => {
+    expect(services.nats?.command).toEqual(["-c", "/etc/nats/nats-server.conf"]);
+    expect(services.nats?.volumes).toContain("./deploy/nats/nats-server.conf:/etc/nats/nats-server.conf:ro");
+    expect(readText("deploy/nats/nats-server.conf")).toContain('jetstream { store_dir: "/data/jetstream" }');
     expect(services.nats?.volumes).toContain("nats-data:/data");
   });
 

@@ -60,6 +60,11 @@ export interface ProcessSetOptions {
   env: Record<string, string>;
   /** Added to `env` for every process of one kind (its own credentials, for instance). */
   kindEnv?: Partial<Record<Kind, Record<string, string>>>;
+  /**
+   * The process's bus identity as environment (NATS_URL, nats.caFile, nats.seedFile); for a
+   * gateway, of its name (gw1, gw2, ... in start order). Called before each start.
+   */
+  busEnv?: (kind: Kind, gatewayName: string | undefined) => Promise<Record<string, string>>;
   /** Start every process with the V8 inspector on a random loopback port. */
   inspect?: boolean;
   /** Extra node flags for every process, e.g. ["--cpu-prof"]. */
@@ -73,7 +78,8 @@ export interface ProcessSet {
   /** Starts one more process of a kind on free ports and waits for its /readyz. */
   start(kind: Kind): Promise<Proc>;
   kill(proc: Proc, signal?: NodeJS.Signals): Promise<void>;
-  logs(proc: Proc): string;
+  /** The last `lines` lines (60) of the process's log. */
+  logs(proc: Proc, lines?: number): string;
   /** SIGTERM to every live process, SIGKILL to any still there after graceMs; resolves when all have exited. */
   stopAll(graceMs?: number): Promise<void>;
 }
@@ -81,6 +87,7 @@ export interface ProcessSet {
 export function createProcessSet(o: ProcessSetOptions): ProcessSet {
   const procs: Proc[] = [];
   let counter = 0;
+  let gateways = 0;
   const isLive = (p: Proc) => p.child.exitCode === null && p.child.signalCode === null;
 
   async function start(kind: Kind): Promise<Proc> {
@@ -89,9 +96,10 @@ export function createProcessSet(o: ProcessSetOptions): ProcessSet {
     const c2sPort = kind === "gateway" ? await freePort() : 0;
     const tlsPort = kind === "gateway" ? await freePort() : 0;
     const httpsPort = kind === "gateway" ? await freePort() : 0;
-    const env: Record<string, string> = { ...o.env, ...o.kindEnv?.[kind] };
-    if (kind === "gateway") {
-      env.XMPPD__gateway__name = `gw${counter}-${o.cluster}`.slice(0, 50);
+    const gatewayName = kind === "gateway" ? `gw${++gateways}` : undefined;
+    const env: Record<string, string> = { ...o.env, ...o.kindEnv?.[kind], ...(await o.busEnv?.(kind, gatewayName)) };
+    if (gatewayName !== undefined) {
+      env.XMPPD__gateway__name = gatewayName;
       env.XMPPD__gateway__httpPort = String(httpPort);
       env.XMPPD__gateway__c2sPort = String(c2sPort);
       env.XMPPD__gateway__tlsPort = String(tlsPort);
@@ -125,7 +133,7 @@ export function createProcessSet(o: ProcessSetOptions): ProcessSet {
       proc.child.kill(signal);
       await proc.exited;
     },
-    logs: (proc) => readLog(proc.logFile),
+    logs: (proc, lines) => readLog(proc.logFile, lines),
     async stopAll(graceMs = 5000) {
       await Promise.all(procs.filter(isLive).map(async (p) => {
         p.child.kill("SIGTERM");
@@ -146,9 +154,9 @@ async function isReady(port: number): Promise<boolean> {
   }
 }
 
-function readLog(file: string): string {
+function readLog(file: string, lines = 60): string {
   try {
-    return readFileSync(file, "utf8").split("\n").slice(-60).join("\n");
+    return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
   } catch {
     return "(no log)";
   }

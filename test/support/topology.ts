@@ -7,11 +7,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { ampQueue, createNatsBus, subjects } from "@xmppd/bus";
-import { ensureServices, tempDatabase, uniqueId, type ServiceUrls } from "@xmppd/testkit";
+import { ensureServices, startSecureNats, tempDatabase, uniqueId, type SecureNats, type ServiceUrls } from "@xmppd/testkit";
 import { createPgClient, createUserStore, migrate } from "@xmppd/storage";
 import { hashPassword } from "@xmppd/sasl";
 import { clusterEnv, createProcessSet, type Kind, type Proc } from "../../scripts/cluster/processes.ts";
+import { createServiceAccounts } from "../../scripts/cluster/service-accounts.ts";
 
 export type { Proc };
 
@@ -30,6 +30,8 @@ export interface TopologyOptions {
 export interface Topology {
   cluster: string;
   domain: string;
+  /** The topology's own NATS server: TLS, one nkey identity per process kind and per gateway. */
+  nats: SecureNats;
   /** The throwaway database of this run (core and amp schemas), for tests that seed or inspect rows. */
   databaseUrl: string;
   procs: Proc[];
@@ -49,17 +51,31 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   const db = await tempDatabase();
   const dir = mkdtempSync(join(tmpdir(), `xmppd-${cluster}-`));
   const domain = "localhost";
+  // Its own NATS server, secured as in production (docs/security.md): gateways gw1, gw2, ...
+  const nats = await startSecureNats({ cluster, gateways: Array.from({ length: opts.gateways ?? 1 }, (_, i) => `gw${i + 1}`) });
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
-    ...clusterEnv({ natsUrl: svc.natsUrl, redisUrl: svc.redisUrl, databaseUrl: db.url, cluster, dir, domain, tlsRequired: opts.tlsRequired ?? false }),
+    ...clusterEnv({ natsUrl: nats.url, redisUrl: svc.redisUrl, databaseUrl: db.url, cluster, dir, domain, tlsRequired: opts.tlsRequired ?? false }),
     XMPPD__heartbeat__intervalMs: "250",
     XMPPD__heartbeat__deadAfterMs: "1500",
     ...opts.env,
   };
   const sql = await createPgClient({ url: db.url });
   await migrate(sql, "core");
+  // Routers and AMP workers run as their own roles and Redis users, which may not migrate: the
+  // owner migrates first, as in production (docs/least-privilege.md).
+  const ampDatabaseUrl = opts.env?.AMP_DATABASE_URL || undefined;
+  const ampOwner = ampDatabaseUrl ? createPgClient({ url: ampDatabaseUrl }) : sql;
+  await migrate(ampOwner, "amp");
+  if (ampOwner !== sql) await ampOwner.close();
+  const accounts = await createServiceAccounts({ databaseUrl: db.url, ampDatabaseUrl, redisUrl: svc.redisUrl, keyPrefix: `${cluster}:`, suffix: cluster });
   const users = createUserStore(sql);
-  const set = createProcessSet({ cluster, dir, env, inspect: opts.inspect, nodeArgs: opts.nodeArgs });
+  const busEnv = async (kind: Kind, gateway: string | undefined) => {
+    if (gateway === undefined) return nats.env({ role: kind === "amp" ? "amp-worker" : "router" });
+    await nats.addGateway(gateway);
+    return nats.env({ role: "gateway", gateway });
+  };
+  const set = createProcessSet({ cluster, dir, env, kindEnv: accounts.kindEnv, busEnv, inspect: opts.inspect, nodeArgs: opts.nodeArgs });
 
   try {
     for (let i = 0; i < (opts.routers ?? 1); i++) await set.start("router");
@@ -69,13 +85,16 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     // A process that did not come up must not leave its siblings running after the test file.
     await set.stopAll(2000);
     await sql.close();
+    await accounts.drop();
     await db.drop();
+    await nats.stop();
     throw err;
   }
 
   return {
     cluster,
     domain,
+    nats,
     databaseUrl: db.url,
     procs: set.procs,
     of: set.of,
@@ -94,23 +113,22 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     async stop() {
       await set.stopAll(5000);
       await sql.close();
+      await accounts.drop();
       await db.drop();
+      await nats.stop();
       await dropClusterState(svc, cluster);
+      // Every process's bus identity must have been enough for all it did (permissions.ts).
+      const refused = set.procs.filter((p) => set.logs(p, Infinity).includes("PERMISSIONS_VIOLATION")).map((p) => p.name);
+      if (refused.length > 0) throw new Error(`NATS refused operations of ${refused.join(", ")}: their permissions (packages/bus/src/permissions.ts) are too narrow`);
     },
   };
 }
 
 /**
- * The cluster's JetStream work queue (a stream with a consumer per partition) and its Redis keys
- * outlive its processes: removed here, so that runs do not pile up state on the shared servers.
+ * The cluster's Redis keys outlive its processes: removed here, so that runs do not pile up
+ * state on the shared server. (Its NATS server and JetStream store go with nats.stop().)
  */
 async function dropClusterState(svc: ServiceUrls, cluster: string): Promise<void> {
-  const bus = await createNatsBus({ url: svc.natsUrl, name: `cleanup-${cluster}` });
-  try {
-    await bus.deleteWorkQueue(ampQueue(subjects(cluster), 1).spec);
-  } finally {
-    await bus.close();
-  }
   const redis = new Redis(svc.redisUrl);
   try {
     let cursor = "0";

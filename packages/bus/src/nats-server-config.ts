@@ -15,8 +15,8 @@ export interface NatsServerConfigOptions {
   users: readonly NatsUser[];
   /** `host:port` of the client port. */
   listen: string;
-  /** Monitoring port (/healthz, /varz); omitted: none. */
-  httpPort?: number;
+  /** `host:port` of the monitoring endpoint (/healthz, /jsz for KEDA); omitted: none. */
+  httpListen?: string;
   jetstreamDir: string;
   tls: { certFile: string; keyFile: string };
   /** Files included before the users, e.g. the one defining the nkey variables. */
@@ -30,7 +30,7 @@ export function renderNatsServerConfig(o: NatsServerConfigOptions): string {
   if (o.header) lines.push(...o.header.split("\n").map((l) => `# ${l}`.trimEnd()), "");
   for (const file of o.includes ?? []) lines.push(`include ${quote(file)}`);
   lines.push(`listen: ${quote(o.listen)}`);
-  if (o.httpPort !== undefined) lines.push(`http_port: ${o.httpPort}`);
+  if (o.httpListen !== undefined) lines.push(`http: ${quote(o.httpListen)}`);
   lines.push(`jetstream { store_dir: ${quote(o.jetstreamDir)} }`);
   // Every client connection is TLS; the server's certificate is what clients verify (nats.caFile).
   lines.push(`tls { cert_file: ${quote(o.tls.certFile)}, key_file: ${quote(o.tls.keyFile)}, timeout: 5 }`);
