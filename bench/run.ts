@@ -65,7 +65,9 @@ async function ourTopology(): Promise<Target> {
     cpuSeconds() {
       const out: Record<string, number> = {};
       for (const p of topo.procs) out[p.kind] = (out[p.kind] ?? 0) + cpuOf(p.child.pid!);
-      for (const [name, pid] of Object.entries(serverPids())) out[name] = cpuOf(pid);
+      // The topology's own NATS server; Redis is the machine's.
+      out["nats-server"] = cpuOf(topo.nats.pid);
+      for (const [name, pid] of Object.entries(serverPids())) if (name === "redis-server") out[name] = cpuOf(pid);
       return out;
     },
     async counter(name) {

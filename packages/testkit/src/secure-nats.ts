@@ -17,6 +17,8 @@ export interface SecureNats {
   readonly url: string;
   readonly caFile: string;
   readonly secrets: BusSecrets;
+  /** The nats-server process (benchmarks read its CPU time). */
+  readonly pid: number;
   /** NATS_URL, the CA and the seed of one identity, as environment for a process. */
   env(who: BusIdentity): Record<string, string>;
   /** Gives one more gateway name its identity (the server reloads its users). */
@@ -57,6 +59,7 @@ export async function startSecureNats(o: { cluster: string; gateways: readonly s
   }
   return {
     url,
+    pid: child.pid!,
     caFile: secrets.caFile,
     secrets,
     env: (who) => ({ NATS_URL: url, XMPPD__nats__caFile: secrets.caFile, XMPPD__nats__seedFile: secrets.seedFile(who) }),
