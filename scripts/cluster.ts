@@ -10,6 +10,7 @@ import { createNatsBus, subjects } from "@xmppd/bus";
 import { createPgClient, migrate } from "@xmppd/storage";
 import { ensureServices, tempDatabase, uniqueId } from "@xmppd/testkit";
 import { clusterEnv, createProcessSet, type Proc } from "./cluster/processes.ts";
+import { createServiceAccounts } from "./cluster/service-accounts.ts";
 
 interface Options {
   gateways: number;
@@ -65,13 +66,16 @@ const sql = await createPgClient({ url: databaseUrl });
 await migrate(sql, "core");
 await migrate(sql, "amp");
 await sql.close();
+// Routers and AMP workers get roles and Redis users of their own, as in production (docs/least-privilege.md).
+const accounts = await createServiceAccounts({ databaseUrl, redisUrl: env.REDIS_URL as string, keyPrefix: `${cluster}:`, suffix: cluster });
 
-const set = createProcessSet({ cluster, dir, env });
+const set = createProcessSet({ cluster, dir, env, kindEnv: accounts.kindEnv });
 let stopping: Promise<void> | undefined;
 const stop = (why: string): Promise<void> => {
   stopping ??= (async () => {
     console.log(`\n${why}: stopping ${set.procs.filter((p) => p.child.exitCode === null).length} processes`);
     await set.stopAll(10_000);
+    await accounts.drop();
     await db?.drop();
     if (!opts.cluster) await deleteStream();
     console.log("stopped");
@@ -125,6 +129,7 @@ function printSummary(): void {
     `cluster ${cluster}, domain ${opts.domain}, database ${databaseUrl}${db ? " (dropped on exit)" : ""}`,
     ...rows,
     `logs in ${dir}`,
+    `routers run as Postgres role ${accounts.roles.router} and Redis user ${accounts.redisUsers.router}, AMP workers as ${accounts.roles.ampWorker} and ${accounts.redisUsers.ampWorker} (removed on exit)`,
     "for the admin CLI (npm run admin -- register alice localhost secret; sessions; stats):",
     `  export NATS_URL=${env.NATS_URL} REDIS_URL=${env.REDIS_URL} DATABASE_URL=${databaseUrl} XMPPD__cluster=${cluster} XMPPD__domains='${env.XMPPD__domains}'`,
     "ready; Ctrl-C stops every process",
