@@ -3,16 +3,20 @@
 
 /** Gateway -> router. `seq` increases by one per envelope of a connection. */
 export type ToRouter =
-  /** `sm`: the connection's XEP-0198 session, replayed to a router that takes the connection over. */
-  | { t: "open"; gw: string; conn: string; seq: number; domain: string; ip: string; secure: boolean; sm?: string }
+  /**
+   * Replayed first to a router that takes the connection over. It names no JID nor XEP-0198
+   * session: a router believes only what it established or finds in the session store.
+   */
+  | { t: "open"; gw: string; conn: string; seq: number; domain: string; ip: string; secure: boolean }
   /** A SASL step; the <auth/> carries the connection's channel bindings when -PLUS is offered on it. */
   | { t: "sasl"; gw: string; conn: string; seq: number; xml: string; cb?: ChannelBinding[] }
   /** An IQ before authentication: XEP-0077 registration or XEP-0078 legacy authentication. */
   | { t: "preauth"; gw: string; conn: string; seq: number; xml: string }
   /**
-   * After authentication; `jid` is the bare JID before bind and the full JID after it. The
-   * gateway, which parsed the stanza, also sends its name, `to` and `type`, so that a router can
-   * route an ordinary message without parsing it again.
+   * After authentication; `jid` is the bare JID before bind and the full JID after it, and must
+   * be the identity the router established for the connection. `name`, `to` and `type` are
+   * hints: the router checks the stanza itself (one element, `from` stamped with that identity)
+   * and routes on what it parsed.
    */
   | { t: "stanza"; gw: string; conn: string; seq: number; jid: string; xml: string; name?: string; to?: string; type?: string; smh?: number }
   /** `resumable`: an XEP-0198 session that stays for resumption (the stream was not closed cleanly). */

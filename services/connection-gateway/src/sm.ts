@@ -23,8 +23,12 @@ const GAP_MS = 1000;
  */
 const REPLAY_ANSWER_MS = 30_000;
 
-/** Stream ends after which the client may resume (not a clean close, not an error of its own). */
-const RESUMABLE_ENDS = new Set(["disconnected", "connection-timeout", "system-shutdown", "see-other-host", "see-other-uri", "internal-server-error"]);
+/**
+ * Stream ends after which the client may resume (not a clean close, not an error of its own).
+ * `reset`: a router that took the connection over could not verify it (router failover between
+ * a bind or resumption and its acknowledgement): the client reconnects and resumes.
+ */
+const RESUMABLE_ENDS = new Set(["disconnected", "connection-timeout", "system-shutdown", "see-other-host", "see-other-uri", "internal-server-error", "reset"]);
 
 export class StreamManagement {
   /** The private tier's session id; null until <enabled/>/<resumed/>, and always without resumption. */
@@ -59,8 +63,7 @@ export class StreamManagement {
       this.outbound = new OutboundQueue(counts.acked, counts.acked);
       this.reported = counts.acked;
     }
-    // The XEP-0198 session goes with the connection to any router that takes it over.
-    if (id !== null) this.conn.ctx.upstream.amendOpen(this.conn.id, { sm: id });
+    // A router that takes the connection over finds the XEP-0198 session in the session record.
     // CSI may hold stanzas but must not drop any: every one is counted (XEP-0198 h).
     this.conn.csi.keepEvery = true;
     for (const { seq, xml: text } of this.early.splice(0)) this.put(seq, text);

@@ -3,7 +3,7 @@
 // buffered until the router's { t: "ack", seq } covers it. When the connection's router dies
 // or drains, the connection moves to another live router and its unacked envelopes are
 // resent in order with their original seq numbers; while no router is live they wait.
-import { decode, encode } from "@xmppd/bus";
+import { encode } from "@xmppd/bus";
 import type { Bus, Subjects, ToRouter } from "@xmppd/bus";
 import type { RouterPool } from "./router-pool.ts";
 
@@ -73,14 +73,6 @@ export class Upstream {
     const link = this.links.get(conn);
     if (!link) return 0;
     return link.unacked.length > 0 ? link.unacked[0]!.seq - 1 : link.seq;
-  }
-
-  /** Adds fields to the connection's "open" envelope, as replayed to a router that takes it over. */
-  amendOpen(conn: string, extra: { sm?: string }): void {
-    const link = this.links.get(conn);
-    if (!link?.open) return;
-    const data = encode({ ...decode<ToRouter>(link.open.data), ...extra });
-    link.open = { seq: link.open.seq, data };
   }
 
   /** The router has handed off everything up to and including seq. */

@@ -7,6 +7,7 @@ import { xml, type Element } from "@xmppd/xml";
 import type { ConnState } from "./connections.ts";
 import { replyTo, sendToGateway, type RouterContext } from "./context.ts";
 import { blocklistOf } from "./blocking.ts";
+import { establish } from "./identity.ts";
 import { sessionGone } from "./presence-broadcast.ts";
 import { smReplaced } from "./sm-lifecycle.ts";
 
@@ -44,6 +45,8 @@ export async function handleBind(ctx: RouterContext, state: ConnState, account: 
     await sessionGone(ctx, old);
     await smReplaced(ctx, old);
   }
+  // The connection is this resource now (also for XEP-0078, which authenticates and binds at once).
+  establish(state, jid);
   state.available = false;
   state.priority = 0;
   state.carbons = false;

@@ -16,14 +16,23 @@ export interface ConnState {
   doneSeq: number;
   ackedSeq: number;
   chain: Promise<void>;
-  /** The last parsed sender JID, so a stream of stanzas parses it once. */
+  /**
+   * Who this router itself established the connection to be (identity.ts): the bare JID at SASL
+   * success, the full JID at bind (also XEP-0078) and XEP-0198 resumption, or one adopted from the
+   * session record after a failover. Unset: the router knows nobody on this connection.
+   */
+  identity?: string;
+  /** The identity, parsed once for a stream of stanzas. */
   jid?: { text: string; jid: Jid };
   /** Own presence as last seen by this router; unknown after a failover, hence "unavailable". */
   available: boolean;
   priority: number;
   /** XEP-0280 carbons of this resource: false after bind, undefined (unknown) after a failover. */
   carbons?: boolean;
-  /** The connection's resumable XEP-0198 session (sm-requests.ts), also after a failover ("open"). */
+  /**
+   * The connection's resumable XEP-0198 session: set by this router's enable or resume, or after a
+   * failover from the verified session record (identity.ts); never from a gateway's word.
+   */
   sm?: string;
 }
 

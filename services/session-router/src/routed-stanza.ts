@@ -1,6 +1,6 @@
-// A stanza as the router handles it: the gateway's bytes, plus the element parsed only when a
-// path needs it (errors, IQs, presence). An ordinary message is forwarded as it came.
-import { parseElement, type Element } from "@xmppd/xml";
+// A stanza as the router handles it: the gateway's bytes beside their parsed element, or an element
+// the router holds. An ordinary message is forwarded as it came.
+import type { Element } from "@xmppd/xml";
 
 export interface RoutedStanza {
   /** The serialized stanza, `from` stamped. */
@@ -11,10 +11,12 @@ export interface RoutedStanza {
   element(): Element;
 }
 
-/** From the gateway's bytes; throws on parse only when element() is first called. */
-export function fromBytes(xml: string, type: string | undefined, from: string): RoutedStanza {
-  let el: Element | undefined;
-  return { xml, type, from, element: () => (el ??= parseElement(xml)) };
+/**
+ * The gateway's bytes, checked to be exactly this one element (identity.ts checkStanza), and
+ * forwarded as they came: no serialisation. `type` and `from` are the element's, not hints.
+ */
+export function fromParsed(xml: string, el: Element): RoutedStanza {
+  return { xml, type: el.attrs.type as string | undefined, from: el.attrs.from as string, element: () => el };
 }
 
 /** From an element the router holds (and may have changed): serialized on demand. */

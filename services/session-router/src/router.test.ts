@@ -29,7 +29,7 @@ const condition = (e: Element) => (e.getChild("error")?.children as (Element | s
 /** Binds `resource` for `user` on gw/conn and returns the full JID. */
 async function bind(user: string, resource: string, gw = "gw1", conn = `c-${user}-${resource}`): Promise<string> {
   const since = h.received.length;
-  h.send(gw, { t: "open", conn, domain: "example.com", ip: "127.0.0.1", secure: true });
+  await h.login(gw, conn, user);
   h.send(gw, { t: "stanza", conn, jid: `${user}@example.com`, xml: `<iq type="set" id="b1"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"><resource>${resource}</resource></bind></iq>` });
   const bound = await h.next((e) => e.t === "bound" && e.conn === conn, since);
   return (bound as { jid: string }).jid;
@@ -125,6 +125,7 @@ describe("resource binding", () => {
   it("refuses a resource beyond gateway.limits.resourcesPerAccount with <resource-constraint/> (RFC 6120 §7.6.2.1)", async () => {
     const limit = h.config.gateway.limits.resourcesPerAccount;
     for (let i = 0; i < limit; i++) await bind("romeo", `r${i}`);
+    await h.login("gw1", "one-too-many", "romeo");
     const since = h.received.length;
     h.send("gw1", { t: "stanza", conn: "one-too-many", jid: "romeo@example.com", xml: `<iq type="set" id="b11"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"><resource>extra</resource></bind></iq>` });
     const reply = el(await h.next((e) => e.t === "deliver" && e.conn === "one-too-many", since));
@@ -135,6 +136,7 @@ describe("resource binding", () => {
   });
 
   it("generates a resource when none is asked for", async () => {
+    await h.login("gw1", "c9", "juliet");
     h.send("gw1", { t: "stanza", conn: "c9", jid: "juliet@example.com", xml: `<iq type="set" id="b"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"/></iq>` });
     const bound = (await h.next((e) => e.t === "bound")) as { jid: string };
     expect(bound.jid).toMatch(/^juliet@example\.com\/[A-Za-z0-9_-]{16,}$/);
@@ -219,7 +221,7 @@ describe("message routing", () => {
 
   it("stamps the sender and answers a malformed or foreign address with an error", async () => {
     const romeo = await online("romeo", "orchard", 0);
-    let since = say(romeo.conn, romeo.jid, `<message to="juliet@@example.com" id="x1" from="mallory@example.com"/>`);
+    let since = say(romeo.conn, romeo.jid, `<message to="juliet@@example.com" id="x1" from="romeo@example.com"/>`);
     let reply = el(await h.next((e) => e.t === "deliver", since));
     expect(reply.attrs).toMatchObject({ type: "error", id: "x1", to: romeo.jid });
     expect(condition(reply)).toBe("jid-malformed");

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { ampQueue, decode, subjects, type Bus, type Subscription, type ToRouter } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
-import { parseJid, tryParseJid } from "@xmppd/jid";
+import { parseJid } from "@xmppd/jid";
 import { blocking, carbons, createModuleHost, defaultModules, lastActivity, privateStorage, register, roster, vcard, type AccountDataCapability, type ModuleCapabilities, type ServerCaps } from "@xmppd/modules";
 import type { Logger } from "@xmppd/observability";
 import type { AccountXmlStore, BlockStore, LastActivityStore, RosterStore, SessionStore, SmStore, UserStore } from "@xmppd/storage";
@@ -15,6 +15,7 @@ import { handleSmRequest, replay } from "./sm-requests.ts";
 import { createConnectionTable, type ConnState } from "./connections.ts";
 import type { RouterContext } from "./context.ts";
 import { isToRouter } from "./envelope.ts";
+import { actingAs, isRefusal, refuse, type Refusal } from "./identity.ts";
 import { createLiveness } from "./liveness.ts";
 import { createRouterMetrics } from "./metrics.ts";
 import { createOrderKeys } from "@xmppd/routing";
@@ -115,13 +116,16 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
       return void ctx.log.warn({ gateway, claimed: env.gw, conn: env.conn }, "envelope naming another gateway refused");
     }
     const st = table.get(env.gw, env.conn);
-    // A replay runs at once (sm-requests.ts); its place in the connection's order counts only for the ack.
-    const replayNow = env.t === "sm" && env.op === "replay" && st.sm !== undefined ? env.after : null;
-    const work = replayNow === null ? () => handle(st, env, startedAt) : async () => undefined;
+    // A replay runs at once (sm-requests.ts); its place in the connection's order counts only for
+    // the ack. Only for the identity that owns st.sm: anything else waits its turn to be checked.
+    const replayNow = env.t === "sm" && env.op === "replay" && st.sm !== undefined && env.jid === st.identity ? env.after : null;
+    let refused = false;
+    const work = replayNow === null ? async () => void (refused = (await handle(st, env, startedAt)) === "refused") : async () => undefined;
+    // A refused envelope is acknowledged all the same: an honest gateway must not resend it forever.
     const taken = table.enqueue(st, env.seq, work, (done, seq) => {
       acks.done(done, seq);
       // XEP-0198: the client's count of this stanza, stored before the ack (acks.ts prepare).
-      if (env.t === "stanza" && env.smh !== undefined && done.sm) ctx.sm.handled(done.sm, env.smh);
+      if (env.t === "stanza" && env.smh !== undefined && done.sm && !refused) ctx.sm.handled(done.sm, env.smh);
       if (env.t === "closed") table.forget(done);
     });
     // A resend of something already taken: acknowledge again once done (the ack may be lost).
@@ -129,27 +133,47 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
     else if (replayNow !== null) replay(ctx, st, replayNow).catch((err: unknown) => ctx.log.warn({ err, conn: st.conn }, "XEP-0198 replay failed"));
   }
 
-  async function handle(st: ConnState, env: ToRouter, startedAt: bigint): Promise<void> {
+  /**
+   * Invariant 3: the private tier trusts no claim of a gateway. Every JID an envelope names is
+   * checked against the identity this router established (identity.ts); the work runs as that
+   * identity, or not at all ("refused").
+   */
+  async function handle(st: ConnState, env: ToRouter, startedAt: bigint): Promise<"refused" | void> {
+    const refused = (reason: Refusal, claimed: string | undefined, closeStream = true) => (refuse(ctx, st, reason, env.t, claimed, closeStream), "refused" as const);
     switch (env.t) {
       case "open":
+        // Any XEP-0198 session comes from the session record once the connection's JID is verified.
         st.domain = env.domain;
         st.sasl = undefined;
-        // Replayed to a router that takes the connection over: its XEP-0198 session comes along.
-        if (env.sm !== undefined) st.sm = env.sm;
         return;
       case "sasl":
-        return handleSasl(ctx, st, env.xml, env.cb);
       case "preauth":
-        return handlePreauth(ctx, st, env.xml);
-      case "stanza":
-        return handleStanza(ctx, st, env, startedAt);
-      case "sm":
-        return handleSmRequest(ctx, st, env.jid, env);
+        // RFC 6120 §6.4.6 / XEP-0078: authenticated once per stream; a gateway answers a later
+        // SASL element itself, so one relayed here would switch the connection to another account.
+        if (st.identity !== undefined) return refused("already-authenticated", undefined);
+        return env.t === "sasl" ? handleSasl(ctx, st, env.xml, env.cb) : handlePreauth(ctx, st, env.xml);
+      case "stanza": {
+        const as = await actingAs(ctx, st, env.jid);
+        if (isRefusal(as)) return refused(as, env.jid);
+        const outcome = await handleStanza(ctx, st, env, as, startedAt);
+        return outcome ? refused(outcome, env.jid) : undefined;
+      }
+      case "sm": {
+        const as = await actingAs(ctx, st, env.jid);
+        if (isRefusal(as)) return refused(as, env.jid);
+        const outcome = await handleSmRequest(ctx, st, as, env);
+        return outcome ? refused(outcome, env.jid) : undefined;
+      }
       case "closed": {
+        // Without a JID: a connection that never authenticated, unless this router knows better.
+        const claimed = env.jid ?? st.identity;
+        if (claimed === undefined) return;
+        const as = await actingAs(ctx, st, claimed, true);
+        // The stream is gone (nothing to reset); an unverifiable connection unbinds nothing.
+        if (isRefusal(as)) return refused(as, env.jid, false);
         if (st.sm) return smClosed(ctx, st, env.resumable === true);
-        const jid = env.jid ? tryParseJid(env.jid) : null;
-        if (!jid || jid.isBare()) return;
-        const removed = await ctx.sessions.unbind(jid.toString(), env.conn);
+        if (as.isBare()) return;
+        const removed = await ctx.sessions.unbind(as.toString(), env.conn);
         // RFC 6121 §4.5.2, §4.6.3: the contacts learn the session is gone.
         if (removed) await sessionGone(ctx, removed);
         return;

@@ -8,6 +8,7 @@ import { parseElement, type Element } from "@xmppd/xml";
 import { createAccountBackoff, type AccountBackoff } from "./account-backoff.ts";
 import type { ConnState } from "./connections.ts";
 import { sendToGateway, type RouterContext } from "./context.ts";
+import { establish } from "./identity.ts";
 import { decodeSaslData, saslChallenge, saslFailure, saslSuccess } from "./sasl-codec.ts";
 
 /** One back-off table per router (a WeakMap keeps RouterContext free of SASL details). */
@@ -91,6 +92,8 @@ function succeed(ctx: RouterContext, state: ConnState, result: Extract<SaslStep,
     return fail(ctx, state, user ? "invalid-authzid" : "not-authorized");
   }
   state.sasl = undefined;
+  // Invariant 3: from now on this connection speaks as this account, whatever a gateway names.
+  establish(state, user.toString());
   ctx.metrics.auth(mechanism, "success");
   sendToGateway(ctx, state.gw, { t: "sasl", conn: state.conn, xml: saslSuccess(result.data).toString(), user: user.toString() });
 }

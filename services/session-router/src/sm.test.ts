@@ -47,8 +47,8 @@ describe("XEP-0198 in the router", () => {
     expect(numbered(juliet.conn)).toHaveLength(2);
     expect((await h.sessions.get("juliet@example.com"))[0]).toMatchObject({ available: true });
 
+    await h.login("gw2", "c-new", "juliet");
     const start = h.received.length;
-    h.send("gw2", { t: "open", conn: "c-new", domain: "example.com", ip: "127.0.0.1", secure: true });
     h.send("gw2", { t: "sm", conn: "c-new", jid: "juliet@example.com", op: "resume", id, h: 1 });
     const resumed = await h.next((e) => e.t === "sm" && e.conn === "c-new", start);
     expect(resumed).toMatchObject({ op: "resumed", id, jid: juliet.jid, h: 1, acked: 1 });
@@ -68,11 +68,12 @@ describe("XEP-0198 in the router", () => {
       h.send("gw1", { t: "sm", conn: juliet.conn, jid: juliet.jid, op: "enable" });
       return ((await h.next((e) => e.t === "sm" && e.conn === juliet.conn, start)) as Extract<Sm, { op: "enabled" }>).id;
     })();
+    await h.login("gw2", "c-x", "romeo");
+    await h.login("gw2", "c-y", "romeo");
     const start = h.received.length;
-    h.send("gw2", { t: "open", conn: "c-x", domain: "example.com", ip: "127.0.0.1", secure: true });
     h.send("gw2", { t: "sm", conn: "c-x", jid: "romeo@example.com", op: "resume", id, h: 0 });
     expect(await h.next((e) => e.t === "sm" && e.conn === "c-x", start)).toMatchObject({ op: "failed", condition: "item-not-found" });
-    h.send("gw2", { t: "sm", conn: "c-y", jid: "romeo@example.com/x", op: "enable" });
+    h.send("gw2", { t: "sm", conn: "c-y", jid: "romeo@example.com", op: "enable" });
     expect(await h.next((e) => e.t === "sm" && e.conn === "c-y", start)).toMatchObject({ op: "failed", condition: "unexpected-request" });
   });
 

@@ -1,7 +1,7 @@
 // One client stanza, after authentication: parse, stamp, address, dispatch (RFC 6120 §10).
 import { tryParseJid, type Jid } from "@xmppd/jid";
 import { errorReply } from "@xmppd/stanza";
-import { parseElement, type Element } from "@xmppd/xml";
+import type { Element } from "@xmppd/xml";
 import type { ConnState } from "./connections.ts";
 import { replyTo, type RouterContext } from "./context.ts";
 import { handleBind, isBindRequest } from "./bind.ts";
@@ -12,29 +12,23 @@ import { copyQueuedAmp } from "./carbons.ts";
 import { answerIq, bounce, type Routed, type StanzaKind } from "./replies.ts";
 import { handleOwnPresence } from "./own-presence.ts";
 import { routePresence } from "./presence-route.ts";
-import { fromBytes, fromElement } from "./routed-stanza.ts";
+import { fromElement, fromParsed, type RoutedStanza } from "./routed-stanza.ts";
+import { checkStanza, isRefusal, type Refusal } from "./identity.ts";
 
 export interface StanzaEnvelope {
   seq: number;
-  jid: string;
   xml: string;
-  name?: string;
-  to?: string;
-  type?: string;
 }
 
-export async function handleStanza(ctx: RouterContext, state: ConnState, env: StanzaEnvelope, startedAt: bigint): Promise<void> {
-  const sender = senderJid(state, env.jid);
-  const to = sender && !sender.isBare() && env.name === "message" && env.to !== undefined ? tryParseJid(env.to) : null;
-  if (to && to.local !== "" && ctx.domains.has(to.domain) && !mayCarryAmp(env.xml)) return fastMessage(ctx, state, env, to, startedAt);
-  let el: Element;
-  try {
-    el = parseElement(env.xml);
-  } catch (err) {
-    // The gateway parsed it already; garbage here is a bug upstream, not the client's fault.
-    return void ctx.log.warn({ err, conn: state.conn }, "unparseable stanza envelope dropped");
-  }
-  if (!sender) return void ctx.log.warn({ conn: state.conn, jid: env.jid }, "stanza with an invalid sender JID dropped");
+/**
+ * `sender` is the identity this router established for the connection (identity.ts actingAs),
+ * not the JID the envelope names. Returns a refusal when the bytes are not one stanza of it.
+ */
+export async function handleStanza(ctx: RouterContext, state: ConnState, env: StanzaEnvelope, sender: Jid, startedAt: bigint): Promise<Refusal | void> {
+  // Invariant 3: the bytes may be forwarded as they came, so they are checked first: one
+  // well-formed stanza, from the identity (the gateway's hints name, to and type are not used).
+  const el = checkStanza(env.xml, sender);
+  if (isRefusal(el)) return el;
   if (sender.isBare()) {
     // RFC 6120 §7.1: before binding, the only stanza a client may send is the bind request.
     if (isBindRequest(el)) return handleBind(ctx, state, sender, el);
@@ -43,9 +37,13 @@ export async function handleStanza(ctx: RouterContext, state: ConnState, env: St
   // RFC 6120 §7.6.2.2: one resource per stream; a second bind is not allowed.
   if (isBindRequest(el)) return replyTo(ctx, state, errorReply(el, "not-allowed"));
   const kind = el.name as StanzaKind;
-  if (kind !== "message" && kind !== "presence" && kind !== "iq") return void ctx.log.warn({ name: el.name }, "unknown stanza kind dropped");
-  // Invariant 3: the sender is who the gateway authenticated, whatever the stanza says.
-  el.attrs.from = sender.toString();
+  const full = sender.toString();
+  if (kind === "message" && el.attrs.from === full) {
+    const to = typeof el.attrs.to === "string" ? tryParseJid(el.attrs.to) : null;
+    if (to && to.local !== "" && ctx.domains.has(to.domain) && !mayCarryAmp(env.xml)) return fastMessage(ctx, state, fromParsed(env.xml, el), to, env.seq, startedAt);
+  }
+  // The sender is who this router authenticated, whatever the stanza says (a bare `from` is allowed, §8.1.2.1).
+  el.attrs.from = full;
   let outcome: Routed;
   try {
     outcome = await dispatch(ctx, state, el, kind, sender, env.seq);
@@ -59,15 +57,13 @@ export async function handleStanza(ctx: RouterContext, state: ConnState, env: St
 }
 
 /**
- * The hot path: a message with an address at a local account is routed on the gateway's bytes
- * (the gateway parsed it and stamped `from` with this same sender); the element is parsed only
- * if the outcome needs it, e.g. an error reply.
+ * The hot path: a message with an address at a local account, stamped by the gateway with this
+ * very sender, is routed on the gateway's bytes (checked, not serialised again).
  */
-async function fastMessage(ctx: RouterContext, state: ConnState, env: StanzaEnvelope, to: Jid, startedAt: bigint): Promise<void> {
-  const stanza = fromBytes(env.xml, env.type, env.jid);
+async function fastMessage(ctx: RouterContext, state: ConnState, stanza: RoutedStanza, to: Jid, seq: number, startedAt: bigint): Promise<void> {
   let outcome: Routed;
   try {
-    outcome = await deliverLocal(ctx, state, stanza, "message", to, env.seq);
+    outcome = await deliverLocal(ctx, state, stanza, "message", to, seq);
   } catch (err) {
     ctx.log.error({ err, conn: state.conn }, "routing failed; bouncing the stanza");
     outcome = bounce(ctx, state, stanza.element(), "internal-server-error");
@@ -121,11 +117,4 @@ async function toServer(ctx: RouterContext, state: ConnState, el: Element, kind:
   // appropriate"; no module consumes them yet, so they are dropped without a reply (an error
   // reply to, say, a headline from a bot would only bounce around).
   return "ignore";
-}
-
-function senderJid(state: ConnState, text: string): Jid | null {
-  if (state.jid?.text === text) return state.jid.jid;
-  const jid = tryParseJid(text);
-  if (jid) state.jid = { text, jid };
-  return jid;
 }

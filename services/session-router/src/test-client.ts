@@ -17,7 +17,7 @@ export async function harnessClient(h: Harness, user: string, resource: string, 
   const conn = `c-${user}-${resource}`;
   const jid = `${user}@example.com/${resource}`;
   const start = h.received.length;
-  h.send(gw, { t: "open", conn, domain: "example.com", ip: "127.0.0.1", secure: true });
+  await h.login(gw, conn, user);
   h.send(gw, { t: "stanza", conn, jid: `${user}@example.com`, xml: `<iq type="set" id="b"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"><resource>${resource}</resource></bind></iq>` });
   await h.next((e) => e.t === "bound" && e.conn === conn, start);
   const mine = () => h.received.slice(start).filter((e) => e.t === "deliver" && e.conn === conn && e.gw === gw).map((e) => parseElement((e as { xml: string }).xml));

@@ -4,7 +4,7 @@ import { ampQueue, createMemoryBus, decode, encode, subjects, type AmpWork, type
 import { configSchema, type Config } from "@xmppd/config";
 import { createLogger } from "@xmppd/observability";
 import { hashPassword } from "@xmppd/sasl";
-import { createAccountXmlStore, createBlockStore, createLastActivityStore, createMemorySessionStore, createPgliteClient, createRosterStore, createUserStore, migrate, type RosterStore, type SessionStore, type SqlClient, type UserStore } from "@xmppd/storage";
+import { createAccountXmlStore, createBlockStore, createLastActivityStore, createMemorySessionStore, createMemorySmStore, createPgliteClient, createRosterStore, createUserStore, migrate, type RosterStore, type SessionStore, type SmStore, type SqlClient, type UserStore } from "@xmppd/storage";
 import { randomSuffix } from "@xmppd/testkit";
 import { createRouter, type Router } from "./router.ts";
 
@@ -16,7 +16,18 @@ export interface Harness {
   config: Config;
   bus: Bus;
   sessions: SessionStore;
+  /** XEP-0198 state, shared by every router of the harness. */
+  sm: SmStore;
   router: Router;
+  /** The router the fake gateways publish to (default "r1"): set it to fail a connection over. */
+  via: string;
+  /** Starts another router over the same bus and stores (a router to fail over to). */
+  addRouter(id: string): Promise<Router>;
+  /**
+   * Opens `conn` and authenticates `user` on it with SASL PLAIN, as a gateway relays it; resolves
+   * once the router answered success (the connection's identity is then the bare JID).
+   */
+  login(gw: string, conn: string, user: string): Promise<void>;
   /** Everything the router sent to gateways, in order. */
   received: Received[];
   /** AmpWork published to the work queue, in order. */
@@ -66,7 +77,9 @@ export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users"
   const sessions = createMemorySessionStore();
   const log = createLogger({ service: "session-router", level: "silent" });
   const accounts = sql ? { blocks: createBlockStore(sql), xml: createAccountXmlStore(sql), last: createLastActivityStore(sql) } : undefined;
-  const router = await createRouter({ config, bus, sessions, users, rosters, accounts, log, id: "r1" });
+  const sm = createMemorySmStore();
+  const router = await createRouter({ config, bus, sessions, users, rosters, accounts, log, id: "r1", sm });
+  const others: Router[] = [];
   const s = subjects(cluster);
   const received: Received[] = [];
   const work: AmpWork[] = [];
@@ -94,7 +107,22 @@ export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users"
   const seqs = new Map<string, number>();
 
   const harness: Harness = {
-    config, bus, sessions, router, received, work, stored, beating,
+    config, bus, sessions, sm, router, received, work, stored, beating,
+    via: "r1",
+    async addRouter(id) {
+      const other = await createRouter({ config, bus, sessions, users, rosters, accounts, log, id, sm });
+      await other.start();
+      others.push(other);
+      return other;
+    },
+    async login(gw, conn, user) {
+      const since = received.length;
+      harness.send(gw, { t: "open", conn, domain: "example.com", ip: "127.0.0.1", secure: true });
+      const plain = Buffer.from(`\0${user}\0${PASSWORD}`).toString("base64");
+      harness.send(gw, { t: "sasl", conn, xml: `<auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="PLAIN">${plain}</auth>` });
+      const reply = await harness.next((e) => e.t === "sasl" && e.gw === gw && e.conn === conn, since);
+      if (reply.t !== "sasl" || reply.user === undefined) throw new Error(`${user} not authenticated on ${gw}/${conn}: ${reply.t === "sasl" ? reply.xml : reply.t}`);
+    },
     send(gw, env) {
       const key = `${gw}/${env.conn}`;
       const seq = (seqs.get(key) ?? 0) + 1;
@@ -103,7 +131,7 @@ export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users"
       return seq;
     },
     sendRaw(env) {
-      bus.publish(s.toRouter("r1", env.gw), encode(env));
+      bus.publish(s.toRouter(harness.via, env.gw), encode(env));
     },
     next(pred, since = 0, timeoutMs = 2000) {
       return new Promise((resolve, reject) => {
@@ -124,6 +152,7 @@ export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users"
     },
     async close() {
       clearInterval(beater);
+      for (const other of others) await other.stop();
       await router.stop();
       await consumer.stop();
       await bus.close();
