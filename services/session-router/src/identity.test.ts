@@ -1,7 +1,7 @@
 // Invariant 3 in the private tier: a gateway speaks for a connection only as the identity this
 // router established on it (identity.ts). Each test plays a hostile gateway against the router.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { ToGateway } from "@xmppd/bus";
+import { encode, subjects, type ToGateway } from "@xmppd/bus";
 import type { Router } from "./router.ts";
 import { harnessClient, type HarnessClient } from "./test-client.ts";
 import { PASSWORD, createTestUsers, startHarness, type Harness, type TestDb } from "./test-gateway.ts";
@@ -40,6 +40,25 @@ async function enable(c: HarnessClient): Promise<string> {
   if (r.t !== "sm" || r.op !== "enabled") throw new Error(`not enabled: ${JSON.stringify(r)}`);
   return r.id;
 }
+
+describe("the router believes no gateway name a gateway claims (92a017c)", () => {
+  it("refuses an envelope or a heartbeat whose gateway is not its subject's", async () => {
+    h = await startHarness(db);
+    const juliet = await harnessClient(h, "juliet", "balcony", "gw1");
+    const romeo = await harnessClient(h, "romeo", "orchard", "gw2");
+    const s = subjects(h.config.cluster);
+    const since = h.received.length;
+    // gw2, publishing as itself, names gw1 and juliet's connection.
+    const forged = { t: "stanza", gw: "gw1", conn: juliet.conn, seq: 1000, jid: juliet.jid, xml: chat(romeo.jid, "forged", juliet.jid) };
+    h.bus.publish(s.toRouter("r1", "gw2"), encode(forged));
+    h.bus.publish(s.gatewayHeartbeat("gw2"), encode({ id: "gw1", ts: Date.now(), connections: 1 }));
+    await expect.poll(() => refused(h.router, "heartbeat-mismatch")).toBe(1);
+    await juliet.send(chat(romeo.jid, "real", juliet.jid));
+    await romeo.next((m) => m.getChildText("body") === "real");
+    expect(deliveries(since, (e) => e.xml.includes("forged"))).toEqual([]);
+    expect(await refused(h.router, "gateway-mismatch")).toBe(1);
+  });
+});
 
 describe("the router believes no JID a gateway names", () => {
   it("a connection it never authenticated cannot speak as an account bound elsewhere: nothing delivered, counted, reset", async () => {
