@@ -1,14 +1,15 @@
 // `npm run cluster -- --gateways 2 --routers 2 --amp-workers 3`: the docker-compose topology as
-// plain processes on this machine, against local NATS, Redis and Postgres. By default it makes a
-// throwaway database and cluster name and removes the database on exit; --database-url and
-// --cluster reuse given ones (kept on exit). Stops every child on Ctrl-C or SIGTERM.
+// plain processes on this machine, against local Redis and Postgres and a NATS server of its own,
+// secured as in production (TLS with a throwaway CA, one nkey identity per kind and per gateway:
+// docs/security.md). By default it makes a throwaway database and cluster name and removes the
+// database on exit; --database-url and --cluster reuse given ones (kept on exit). Stops every
+// child, and its NATS server, on Ctrl-C or SIGTERM.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { createNatsBus, subjects } from "@xmppd/bus";
 import { createPgClient, migrate } from "@xmppd/storage";
-import { ensureServices, tempDatabase, uniqueId } from "@xmppd/testkit";
+import { ensureServices, startSecureNats, tempDatabase, uniqueId } from "@xmppd/testkit";
 import { clusterEnv, createProcessSet, type Proc } from "./cluster/processes.ts";
 import { createServiceAccounts } from "./cluster/service-accounts.ts";
 
@@ -18,7 +19,6 @@ interface Options {
   ampWorkers: number;
   cluster?: string;
   domain: string;
-  natsUrl?: string;
   redisUrl?: string;
   databaseUrl?: string;
   tlsOptional?: boolean;
@@ -37,22 +37,22 @@ const opts = new Command("cluster")
   .option("--amp-workers <n>", "AMP workers", count(1), 1)
   .option("--cluster <name>", "cluster name (bus subjects, Redis keys, JetStream stream); default: a fresh one")
   .option("--domain <domain>", "XMPP domain served", "localhost")
-  .option("--nats-url <url>", "NATS server (default nats://127.0.0.1:4222, started if not running)")
   .option("--redis-url <url>", "Redis server (default redis://127.0.0.1:6379)")
   .option("--database-url <url>", "Postgres database to use and keep (default: a throwaway one, dropped on exit)")
   .option("--tls-optional", "let clients authenticate without STARTTLS (gateway.tls.required=false)")
   .parse()
   .opts<Options>();
 
-const local = opts.natsUrl && opts.redisUrl && opts.databaseUrl ? undefined : await ensureServices();
+const local = opts.redisUrl && opts.databaseUrl ? undefined : await ensureServices();
 const cluster = opts.cluster ?? uniqueId("dev");
+const nats = await startSecureNats({ cluster, gateways: Array.from({ length: opts.gateways }, (_, i) => `gw${i + 1}`) });
 const db = opts.databaseUrl ? undefined : await tempDatabase();
 const databaseUrl = opts.databaseUrl ?? (db?.url as string);
 const dir = mkdtempSync(join(tmpdir(), `xmppd-${cluster}-`));
 const env = {
   ...(process.env as Record<string, string>),
   ...clusterEnv({
-    natsUrl: opts.natsUrl ?? (local?.natsUrl as string),
+    natsUrl: nats.url,
     redisUrl: opts.redisUrl ?? (local?.redisUrl as string),
     databaseUrl,
     cluster,
@@ -69,7 +69,14 @@ await sql.close();
 // Routers and AMP workers get roles and Redis users of their own, as in production (docs/least-privilege.md).
 const accounts = await createServiceAccounts({ databaseUrl, redisUrl: env.REDIS_URL as string, keyPrefix: `${cluster}:`, suffix: cluster });
 
-const set = createProcessSet({ cluster, dir, env, kindEnv: accounts.kindEnv });
+const set = createProcessSet({
+  cluster, dir, env, kindEnv: accounts.kindEnv,
+  busEnv: async (kind, gateway) => {
+    if (gateway === undefined) return nats.env({ role: kind === "amp" ? "amp-worker" : "router" });
+    await nats.addGateway(gateway);
+    return nats.env({ role: "gateway", gateway });
+  },
+});
 let stopping: Promise<void> | undefined;
 const stop = (why: string): Promise<void> => {
   stopping ??= (async () => {
@@ -77,7 +84,7 @@ const stop = (why: string): Promise<void> => {
     await set.stopAll(10_000);
     await accounts.drop();
     await db?.drop();
-    if (!opts.cluster) await deleteStream();
+    await nats.stop();
     console.log("stopped");
   })();
   return stopping;
@@ -105,14 +112,6 @@ try {
 }
 printSummary();
 
-/** A throwaway cluster's JetStream stream goes with it, like its database. */
-async function deleteStream(): Promise<void> {
-  const bus = await createNatsBus({ url: env.NATS_URL as string, name: "cluster-runner" });
-  const names = subjects(cluster);
-  await bus.deleteWorkQueue({ stream: names.ampStream(), subjectPrefix: names.ampSubjectPrefix(), durable: names.ampDurable() }).catch(() => {});
-  await bus.close();
-}
-
 /** A child that dies on its own is reported, with where to read why; the rest keep running. */
 function watch(proc: Proc): void {
   void proc.exited.then((code) => {
@@ -131,7 +130,7 @@ function printSummary(): void {
     `logs in ${dir}`,
     `routers run as Postgres role ${accounts.roles.router} and Redis user ${accounts.redisUsers.router}, AMP workers as ${accounts.roles.ampWorker} and ${accounts.redisUsers.ampWorker} (removed on exit)`,
     "for the admin CLI (npm run admin -- register alice localhost secret; sessions; stats):",
-    `  export NATS_URL=${env.NATS_URL} REDIS_URL=${env.REDIS_URL} DATABASE_URL=${databaseUrl} XMPPD__cluster=${cluster} XMPPD__domains='${env.XMPPD__domains}'`,
+    `  export NATS_URL=${nats.url} XMPPD__nats__caFile=${nats.caFile} XMPPD__nats__seedFile=${nats.secrets.seedFile({ role: "admin" })} REDIS_URL=${env.REDIS_URL} DATABASE_URL=${databaseUrl} XMPPD__cluster=${cluster} XMPPD__domains='${env.XMPPD__domains}'`,
     "ready; Ctrl-C stops every process",
   ].join("\n"));
 }
