@@ -22,6 +22,8 @@ export interface ConnState {
    * session record after a failover. Unset: the router knows nobody on this connection.
    */
   identity?: string;
+  /** When a full identity was last found bound to this connection in the session store (identity.ts). */
+  checkedAt?: number;
   /** The identity, parsed once for a stream of stanzas. */
   jid?: { text: string; jid: Jid };
   /** Own presence as last seen by this router; unknown after a failover, hence "unavailable". */

@@ -1,7 +1,8 @@
 // Invariant 3 in the private tier: a gateway speaks for a connection only as the identity this
 // router established on it (identity.ts). Each test plays a hostile gateway against the router.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { encode, subjects, type ToGateway } from "@xmppd/bus";
+import { IDENTITY_RECHECK_MS } from "./identity.ts";
 import type { Router } from "./router.ts";
 import { harnessClient, type HarnessClient } from "./test-client.ts";
 import { PASSWORD, createTestUsers, startHarness, type Harness, type TestDb } from "./test-gateway.ts";
@@ -12,7 +13,10 @@ beforeAll(async () => {
   db = await createTestUsers();
 });
 afterAll(() => db.sql.close());
-afterEach(() => h.close());
+afterEach(() => {
+  vi.useRealTimers();
+  return h.close();
+});
 
 type Envelope = Parameters<Harness["send"]>[1];
 const open = (conn: string): Envelope => ({ t: "open", conn, domain: "example.com", ip: "127.0.0.1", secure: true });
@@ -237,5 +241,27 @@ describe("the router believes no JID a gateway names", () => {
     // gw1 cannot end romeo's session that way: it is not on gw1's connection.
     await sendAcked("gw1", { t: "closed", conn: romeo.conn, jid: "romeo@example.com", reason: "disconnected" });
     expect((await h.sessions.get("romeo@example.com")).map((s) => s.conn)).toEqual([romeo.conn]);
+  });
+
+  it("stops believing a connection whose session another connection took over, once its identity is rechecked", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    h = await startHarness(db);
+    const romeo = await harnessClient(h, "romeo", "orchard", "gw2");
+    const old = await harnessClient(h, "juliet", "balcony", "gw1");
+    // juliet logs in again with the same resource through gw2 (RFC 6120 §7.7.2.2): gw1 is told to close the old stream.
+    const replacing = await harnessClient(h, "juliet", "balcony", "gw2");
+    expect(h.received.some((e) => e.t === "close" && e.gw === "gw1" && e.conn === old.conn && e.condition === "conflict")).toBe(true);
+    // gw1 ignores that and goes on as juliet: believed only until the identity is next checked.
+    await old.send(chat(romeo.jid, "soon", old.jid));
+    await romeo.next((m) => m.getChildText("body") === "soon");
+    vi.setSystemTime(Date.now() + IDENTITY_RECHECK_MS);
+    const since = h.received.length;
+    await old.send(chat(romeo.jid, "stale", old.jid));
+    expect(await refused(h.router, "unbound-connection")).toBe(1);
+    expect(h.received.slice(since).some((e) => e.t === "close" && e.gw === "gw1" && e.conn === old.conn && e.condition === "reset")).toBe(true);
+    await replacing.send(chat(romeo.jid, "fresh", replacing.jid));
+    await romeo.next((m) => m.getChildText("body") === "fresh");
+    expect(deliveries(since, (e) => e.xml.includes(">stale<"))).toEqual([]);
+    expect((await h.sessions.get("juliet@example.com")).map((r) => r.gateway)).toEqual(["gw2"]);
   });
 });

@@ -24,10 +24,29 @@ export function isRefusal(v: unknown): v is Refusal {
   return typeof v === "string" && (REFUSALS as readonly string[]).includes(v);
 }
 
+/**
+ * How long a full identity is believed without looking at the session store again. Another
+ * connection may take the session over meanwhile (a bind of the same resource, RFC 6120 §7.7.2.2,
+ * or an XEP-0198 resumption elsewhere), or the gateway may be declared dead; the old connection's
+ * gateway is told to close it, but a hostile one would not, and would go on speaking as that JID
+ * through this router. Past this age the next envelope finds out, at one session read per active
+ * connection per period.
+ */
+export const IDENTITY_RECHECK_MS = 10_000;
+
 /** Records what this router established for the connection (canonical bare or full JID). */
 export function establish(st: ConnState, jid: string): void {
   if (st.identity !== jid) st.jid = undefined;
   st.identity = jid;
+  st.checkedAt = Date.now();
+}
+
+/** The connection's session was taken over or removed: this router knows nobody on it any more. */
+function forgetIdentity(st: ConnState): void {
+  st.identity = undefined;
+  st.jid = undefined;
+  st.sm = undefined;
+  st.checkedAt = undefined;
 }
 
 /** The identity as a Jid, parsed once per connection. */
@@ -56,8 +75,12 @@ export function identityJid(st: ConnState): Jid | null {
 export async function actingAs(ctx: RouterContext, st: ConnState, claimed: string, closing = false): Promise<Jid | Refusal> {
   const own = identityJid(st);
   if (own) {
-    if (claimed === st.identity || (!own.isBare() && claimed === own.bareString())) return own;
-    return "jid-mismatch";
+    if (claimed !== st.identity && (own.isBare() || claimed !== own.bareString())) return "jid-mismatch";
+    if (own.isBare() || closing || Date.now() - (st.checkedAt ?? 0) < IDENTITY_RECHECK_MS) return own;
+    const still = (await ctx.sessions.get(own.bareString())).some((r) => r.jid === st.identity && r.gateway === st.gw && r.conn === st.conn);
+    if (!still) return forgetIdentity(st), "unbound-connection";
+    st.checkedAt = Date.now();
+    return own;
   }
   const jid = tryParseJid(claimed);
   if (!jid || (jid.isBare() && !closing)) return "unbound-connection";
