@@ -3,7 +3,7 @@
 // function the test topologies use), nats-server accepts them, and each service is wired to its
 // own identity only (docs/security.md).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -59,7 +59,7 @@ describe("docker-compose.yml", () => {
       if (tier === "connection-gateway") gatewayNames.push(config.gateway.name);
       const secret = `nats-seed-${identity}`;
       expect(config.nats.seedFile, name).toBe(`/run/secrets/${secret}`);
-      expect(services[name]?.secrets, name).toEqual(["nats-ca", secret]);
+      expect((services[name]?.secrets as string[]).filter((x) => x.startsWith("nats-")), name).toEqual(["nats-ca", secret]);
       expect(compose.secrets?.[secret]?.file, name).toBe(`./deploy/secrets/nats/${identity}.nk`);
       if (tier === "connection-gateway") expect(seeds.has(secret), `${name} shares ${secret}`).toBe(false);
       seeds.set(secret, name);
@@ -98,5 +98,34 @@ describe("Kubernetes", () => {
     for (const doc of readYamlDocs("k8s/base/config.yaml") as Doc[]) {
       if (doc.kind === "ConfigMap") expect(doc.data.NATS_URL, doc.metadata.namespace).toMatch(/^tls:\/\//);
     }
+  });
+});
+
+describe("docker-compose.yml: Postgres and Redis credentials", () => {
+  const compose = readYamlDocs("docker-compose.yml")[0] as Doc;
+  const services = compose.services as Record<string, Doc>;
+
+  it("gives routers and AMP workers their own role's and Redis user's URLs, from files npm run store-secrets writes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "store-secrets-"));
+    dirs.push(dir);
+    const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/store-secrets.ts", "--out", dir], { cwd: join(import.meta.dirname, ".."), encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    const file = (secret: string) => readFileSync(join(dir, (compose.secrets[secret].file as string).replace("./deploy/secrets/stores/", "")), "utf8").trim();
+    const setup = services.setup!;
+    const grant = (setup.command as string[]).join(" ");
+    for (const [name, role] of [["session-router", "router"], ["amp-worker", "amp"]] as const) {
+      const env = composeEnv(services[name]);
+      const [db, redis] = [env.DATABASE_URL!, env.REDIS_URL!].map((v) => v.replace(/^secret:/, ""));
+      expect(services[name]?.secrets, name).toEqual(expect.arrayContaining([db, redis]));
+      const dbUser = new URL(file(db!)).username;
+      expect(grant, name).toContain(`--${role}-role ${dbUser}`);
+      expect(file(`${role}-db-password`)).toBe(decodeURIComponent(new URL(file(db!)).password));
+      const redisUser = new URL(file(redis!)).username;
+      expect(file("redis-users-acl").split("\n").some((l) => l.startsWith(`user ${redisUser} on #`)), redisUser).toBe(true);
+      expect(dbUser, name).not.toBe("xmppd");
+    }
+    // The owner's URL reaches only the setup job; gateways get no store credentials at all.
+    expect(Object.entries(services).filter(([, s]) => (s.secrets ?? []).includes("postgres-owner-url")).map(([n]) => n)).toEqual(["setup"]);
+    expect(readText("docker-compose.yml")).not.toMatch(/postgres:\/\/[^$\s]*:[^@\s]+@/);
   });
 });

@@ -182,7 +182,13 @@ export function composeEnv(service: Doc | undefined): Env {
     const eq = line.indexOf("=");
     return eq < 0 ? [line, ""] : [line.slice(0, eq), line.slice(eq + 1)];
   }) : Object.entries(raw);
-  return Object.fromEntries(pairs.map(([k, v]) => [k, v === null || v === undefined ? "" : String(v)]));
+  // <NAME>_FILE naming a compose secret: the value is in a file written at deploy time
+  // (npm run store-secrets), so stand in `secret:<name>` for it here.
+  return Object.fromEntries(pairs.map(([k, v]) => {
+    const value = v === null || v === undefined ? "" : String(v);
+    const secret = /^\/run\/secrets\/(.+)$/.exec(value);
+    return k.endsWith("_FILE") && secret ? [k.slice(0, -5), `secret:${secret[1]}`] : [k, value];
+  }));
 }
 
 export function composeNetworks(service: Doc | undefined): string[] {

@@ -39,6 +39,7 @@ export function seedFileName(who: BusIdentity): string {
 
 export async function writeBusSecrets(dir: string, o: BusSecretsOptions): Promise<BusSecrets> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
   const ca = o.ca ?? (await issueCa());
   const server = await issueServerCert(ca, o.hosts);
   const files = { caFile: join(dir, "ca.pem"), serverCertFile: join(dir, "nats-server.pem"), serverKeyFile: join(dir, "nats-server-key.pem"), nkeysFile: join(dir, "nkeys.conf") };
@@ -71,7 +72,10 @@ export async function publicKeyOf(seedFile: string): Promise<string> {
   return fromSeed(new TextEncoder().encode((await readFile(seedFile, "utf8")).trim())).getPublicKey();
 }
 
+// The directory (0700) keeps the files from other users of the host; the files themselves are
+// readable (0644) because docker-compose bind-mounts each with its host owner and mode, and the
+// containers run as their own users (ours as node, NATS and Redis as theirs).
 async function writeSecret(path: string, text: string): Promise<void> {
-  await writeFile(path, text, { mode: 0o600 });
-  await chmod(path, 0o600);
+  await writeFile(path, text, { mode: 0o644 });
+  await chmod(path, 0o644);
 }
