@@ -94,6 +94,23 @@ describe("Kubernetes", () => {
     expect(spec.volumes.filter((v: Doc) => String(v.secret?.secretName ?? "").startsWith("nats-")).length).toBe(1);
   });
 
+  it("gives routers and AMP workers their own Postgres role and Redis user, which the setup Job grants; the owner's Secret only to the Job", () => {
+    const config = readYamlDocs("k8s/base/config.yaml") as Doc[];
+    const secret = (name: string) => config.find((d) => d.kind === "Secret" && d.metadata.name === name)?.stringData as Record<string, string>;
+    const job = readYamlDocs("k8s/base/setup-job.yaml")[0] as Doc;
+    const script = (job.spec.template.spec.containers[0].command as string[]).join(" ");
+    const passwords = secret(job.spec.template.spec.volumes[0].secret.secretName);
+    for (const [name, role] of [["session-router", "router"], ["amp-worker", "amp"]] as const) {
+      const refs = (deployment(name).spec.template.spec.containers[0].envFrom as Doc[]).flatMap((e) => (e.secretRef ? [e.secretRef.name] : []));
+      expect(refs, name).not.toContain("xmppd-credentials");
+      const [db, redis] = [new URL(secret(refs[0])!.DATABASE_URL!), new URL(secret(refs[0])!.REDIS_URL!)];
+      expect(script, name).toContain(`--${role}-role ${db.username}`);
+      expect(script, name).toContain(`--${role}-user ${redis.username}`);
+      expect([db.password, redis.password], name).toEqual([passwords[`${role}-db-password`], passwords[`${role}-redis-password`]]);
+    }
+    expect(job.spec.template.spec.containers[0].envFrom).toContainEqual({ secretRef: { name: "xmppd-credentials" } });
+  });
+
   it("tells every service NATS is TLS", () => {
     for (const doc of readYamlDocs("k8s/base/config.yaml") as Doc[]) {
       if (doc.kind === "ConfigMap") expect(doc.data.NATS_URL, doc.metadata.namespace).toMatch(/^tls:\/\//);

@@ -3,6 +3,7 @@
 // Those schemas allow unknown fields (as the API server did before strict field validation),
 // so shapeProblems adds a check for misspelt fields where a typo would silently do nothing.
 import { Deployment } from "kubernetes-models/apps/v1";
+import { Job } from "kubernetes-models/batch/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
@@ -19,6 +20,7 @@ const MODELS: Record<string, Model> = {
   "v1/Secret": Secret,
   "v1/Service": Service,
   "apps/v1/Deployment": Deployment,
+  "batch/v1/Job": Job,
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
   "networking.k8s.io/v1/Ingress": Ingress,
@@ -40,7 +42,7 @@ export function schemaProblems(doc: Doc): string[] {
 }
 
 // Fields of the objects we write that the schemas would let a typo through (API reference, v1.30).
-const POD_SPEC = ["containers", "initContainers", "volumes", "securityContext", "terminationGracePeriodSeconds", "serviceAccountName",
+const POD_SPEC = ["containers", "initContainers", "volumes", "securityContext", "terminationGracePeriodSeconds", "serviceAccountName", "restartPolicy",
   "affinity", "topologySpreadConstraints", "nodeSelector", "tolerations", "priorityClassName", "imagePullSecrets", "automountServiceAccountToken"];
 const CONTAINER = ["name", "image", "command", "args", "env", "envFrom", "ports", "readinessProbe", "livenessProbe", "startupProbe",
   "resources", "securityContext", "volumeMounts", "imagePullPolicy", "lifecycle", "workingDir"];
@@ -54,7 +56,7 @@ function unknownKeys(where: string, obj: Doc | undefined, allowed: string[]): st
 
 export function shapeProblems(doc: Doc): string[] {
   const name = `${doc.kind} ${doc.metadata?.name}`;
-  if (doc.kind === "Deployment") {
+  if (doc.kind === "Deployment" || doc.kind === "Job") {
     const pod = doc.spec?.template?.spec as Doc;
     return [
       ...unknownKeys(`${name} pod spec`, pod, POD_SPEC),
