@@ -48,7 +48,7 @@ function deployment(path: string, gateways: readonly string[], o: { secrets: str
  */
 export const DEPLOY_BUS: readonly DeployBus[] = [
   deployment("deploy/nats/nats-server.conf", ["gw1", "gw2"], { secrets: "/etc/nats/secrets", http: "127.0.0.1:8222" }),
-  deployment("k8s/base/nats-config.yaml", ["gw1"], { secrets: "/etc/nats/secrets", http: "0.0.0.0:8222", wrap: configMap }),
+  deployment("k8s/base/nats-config.yaml", ["gw1", "gw2"], { secrets: "/etc/nats/secrets", http: "0.0.0.0:8222", wrap: configMap }),
 ];
 
 /** The config as a ConfigMap of the private namespace, key nats-server.conf. */

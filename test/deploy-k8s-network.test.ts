@@ -30,7 +30,8 @@ const OTHERS: Pod[] = [
 describe.each(BUILDS)("%s network policies", (dir) => {
   const { docs } = kustomizeBuild(dir);
   const net = createNetwork(docs);
-  const ours: Pod[] = docs.filter((d) => d.kind === "Deployment").map((d: Doc) => ({
+  // One pod per tier: the gateway's Deployments (one per bus identity) share their policies by label.
+  const ours: Pod[] = docs.filter((d) => d.kind === "Deployment" && d.metadata.name === d.spec.template.metadata.labels["app.kubernetes.io/name"]).map((d: Doc) => ({
     name: d.metadata.name,
     namespace: d.metadata.namespace,
     labels: d.spec.template.metadata.labels,

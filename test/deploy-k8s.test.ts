@@ -50,8 +50,10 @@ describe.each(BUILDS)("%s", (dir) => {
     for (const d of docs.filter((x) => x.kind !== "Namespace")) expect(NAMESPACES, `${d.kind} ${d.metadata.name}`).toContain(d.metadata.namespace);
   });
 
-  it("deploys each service once: its entry file, a tagged image, probes on its HTTP port", () => {
-    expect(of("Deployment").map((d) => d.metadata.name).sort()).toEqual([...OURS].sort());
+  it("deploys each service once (the gateway once per bus identity): its entry file, a tagged image, probes on its HTTP port", () => {
+    const tierOf = (d: Doc) => d.spec.template.metadata.labels["app.kubernetes.io/name"] as string;
+    expect(of("Deployment").filter((d) => tierOf(d) !== "connection-gateway").map((d) => d.metadata.name).sort()).toEqual(OURS.filter((n) => n !== "connection-gateway").sort());
+    expect(new Set(of("Deployment").map(tierOf))).toEqual(new Set(OURS));
     for (const name of OURS) {
       const c = containerOf(deployment(name));
       expect(commandProblems(c.command), name).toEqual([]);
@@ -61,6 +63,20 @@ describe.each(BUILDS)("%s", (dir) => {
         const port = (c.ports ?? []).find((p: Doc) => p.name === probe.httpGet.port || p.containerPort === probe.httpGet.port);
         expect(port?.containerPort, `${name} probe port ${probe.httpGet.port}`).toBe(HTTP_PORT[name]);
       }
+    }
+  });
+
+  it("runs each gateway identity as its own Deployment of one pod, the copies identical but for that identity", () => {
+    const gateways = of("Deployment").filter((d) => d.spec.template.metadata.labels["app.kubernetes.io/name"] === "connection-gateway");
+    expect(gateways.length).toBeGreaterThanOrEqual(2);
+    const identityOf = (d: Doc) => containerOf(d).env.find((e: Doc) => e.name === "XMPPD__gateway__name").value as string;
+    expect(new Set(gateways.map(identityOf)).size).toBe(gateways.length);
+    /** The Deployment with its identity spelled as a placeholder. */
+    const generic = (d: Doc) => JSON.parse(JSON.stringify(d).replace(`"${d.metadata.name}"`, '"<name>"').replaceAll(identityOf(d), "<id>"));
+    for (const d of gateways) {
+      expect(d.spec.replicas, d.metadata.name).toBe(1);
+      expect(d.spec.template.metadata.labels["xmppd.io/gateway"], d.metadata.name).toBe(identityOf(d));
+      expect(generic(d), d.metadata.name).toEqual(generic(gateways[0]!));
     }
   });
 
