@@ -1,13 +1,14 @@
 // The NATS server configurations of the deployments, generated from the permissions table
 // (packages/bus/src/permissions.ts) so that docker-compose, Kubernetes and the tests cannot drift:
 //   npm run bus-config            writes them
-//   test/deploy-bus.test.ts       fails when a committed one differs from what this renders
+//   test/deploy-bus.test.ts       fails when a committed one (or docs/security.md's table) differs
 // The public nkeys are variables from an included nkeys.conf, written with the private seeds by
 // `npm run bus-secrets` (scripts/bus-secrets.ts); the committed files hold no key at all.
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { nkeyVariable, renderNatsServerConfig, subjects, type BusIdentity } from "@xmppd/bus";
+import { readFileSync } from "node:fs";
+import { busPermissions, identityLabel, nkeyVariable, renderNatsServerConfig, subjects, type BusIdentity } from "@xmppd/bus";
 
 export interface DeployBus {
   /** Repository path of the rendered config. */
@@ -71,9 +72,33 @@ function configMap(conf: string): string {
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 
+/** docs/security.md holds the table between these markers, rendered by permissionsTable(). */
+export const DOC = { path: "docs/security.md", begin: "<!-- permissions:begin -->", end: "<!-- permissions:end -->" };
+
+/** The permissions table as Markdown, for the cluster name xmpp and a gateway named gw1. */
+export function permissionsTable(): string {
+  const s = subjects("xmpp");
+  const cell = (list: string[]) => list.map((x) => `\`${x}\``).join("<br>");
+  const rows = [{ role: "gateway", gateway: "gw1" } as BusIdentity, ...PRIVATE].map((who) => {
+    const p = busPermissions(s, who);
+    return `| \`${identityLabel(who)}\` | ${cell(p.publish)} | ${cell(p.subscribe)} |`;
+  });
+  return ["| identity | may publish | may subscribe |", "|---|---|---|", ...rows].join("\n");
+}
+
+/** The document with its table rendered anew. */
+export function renderDoc(text: string): string {
+  const from = text.indexOf(DOC.begin);
+  const to = text.indexOf(DOC.end);
+  if (from < 0 || to < from) throw new Error(`${DOC.path}: the markers ${DOC.begin} ... ${DOC.end} are missing`);
+  return `${text.slice(0, from + DOC.begin.length)}\n${permissionsTable()}\n${text.slice(to)}`;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   for (const d of DEPLOY_BUS) {
     writeFileSync(join(ROOT, d.path), d.render());
     console.log(`wrote ${d.path}`);
   }
+  writeFileSync(join(ROOT, DOC.path), renderDoc(readFileSync(join(ROOT, DOC.path), "utf8")));
+  console.log(`wrote the permissions table of ${DOC.path}`);
 }

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeBusSecrets } from "@xmppd/bus-credentials";
-import { DEPLOY_BUS } from "../scripts/bus-config.ts";
+import { DEPLOY_BUS, DOC, renderDoc } from "../scripts/bus-config.ts";
 import { composeEnv, configFrom, entryFile, readText, readYamlDocs, type Doc } from "./support/deploy-checks.ts";
 import { ENTRY, OURS } from "./support/deploy-facts.ts";
 
@@ -28,6 +28,10 @@ describe("the deployments' NATS configuration", () => {
   it.each(DEPLOY_BUS.map((d) => d.path))("%s is what npm run bus-config renders from the permissions table", (path) => {
     const d = DEPLOY_BUS.find((x) => x.path === path)!;
     expect(readText(path), "run npm run bus-config").toBe(d.render());
+  });
+
+  it("docs/security.md's permissions table is the table itself", () => {
+    expect(readText(DOC.path), "run npm run bus-config").toBe(renderDoc(readText(DOC.path)));
   });
 
   it.each(DEPLOY_BUS.map((d) => d.path))("nats-server accepts %s with the secrets npm run bus-secrets writes", async (path) => {
