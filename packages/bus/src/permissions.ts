@@ -58,8 +58,8 @@ export function busPermissions(s: Subjects, who: BusIdentity): BusPermissions {
     case "amp-worker":
       return { publish: [toGateways, ...jetstream, ...consume], subscribe: [INBOX] };
     case "admin":
-      // The admin CLI closes sessions (kick) and reads queue state; tests also delete the stream.
-      return { publish: [toGateways, ...jetstream, `$JS.API.STREAM.DELETE.${stream}`], subscribe: [INBOX] };
+      // The admin CLI closes sessions (kick) and reads the work queue's state (amp-queue, stats).
+      return { publish: [toGateways, ...jetstream], subscribe: [INBOX] };
   }
 }
 
