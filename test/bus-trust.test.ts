@@ -49,7 +49,7 @@ describe("a gateway's credentials in a hostile process", () => {
     // Envelopes as itself for a connection the router never authenticated, naming alice's JID.
     const before = await refusedByRouter("unbound-connection");
     const self = "gw2-0123456789ab";
-    const forged: ToRouter = { t: "stanza", gw: self, conn: "forged-1", seq: 1, jid: alice.jid, xml: chat(bob.jid, alice.jid, "forged-1"), name: "message", to: bob.jid, type: "chat" };
+    const forged: ToRouter = { t: "stanza", gw: self, conn: "forged-1", seq: 1, jid: alice.jid, xml: chat(bob.jid, alice.jid, "forged-1") };
     nc.publish(s.toRouter(routerId, self), encode(forged));
     // Claiming gw1 in the envelope, or publishing under gw1's name: refused by the router, or by NATS.
     nc.publish(s.toRouter(routerId, self), encode({ ...forged, gw: "gw1-0123456789ab", conn: "forged-2", xml: chat(bob.jid, alice.jid, "forged-2") }));

@@ -14,11 +14,10 @@ export type ToRouter =
   | { t: "preauth"; gw: string; conn: string; seq: number; xml: string }
   /**
    * After authentication; `jid` is the bare JID before bind and the full JID after it, and must
-   * be the identity the router established for the connection. `name`, `to` and `type` are
-   * hints: the router checks the stanza itself (one element, `from` stamped with that identity)
-   * and routes on what it parsed.
+   * be the identity the router established for the connection. The router checks the stanza
+   * itself (one element, `from` stamped with that identity) and routes on what it parsed.
    */
-  | { t: "stanza"; gw: string; conn: string; seq: number; jid: string; xml: string; name?: string; to?: string; type?: string; smh?: number }
+  | { t: "stanza"; gw: string; conn: string; seq: number; jid: string; xml: string; smh?: number }
   /** `resumable`: an XEP-0198 session that stays for resumption (the stream was not closed cleanly). */
   | { t: "closed"; gw: string; conn: string; seq: number; jid?: string; reason: string; resumable?: true }
   | ({ t: "sm"; gw: string; conn: string; seq: number; jid: string } & SmRequest);

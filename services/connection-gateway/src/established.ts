@@ -19,11 +19,9 @@ export function handleEstablished(conn: Connection, el: Element): void {
   if (conn.keepalive.isAnswer(el)) return void conn.sm?.countLocal();
   if (isSessionIq(el)) return (conn.sm?.countLocal(), answerSession(conn, el));
   conn.ctx.metrics.stanzasIn.inc({ kind: el.name });
-  // A missing `to` stays missing: it means the account itself and the router knows that.
-  const { to, type } = el.attrs;
   // XEP-0198: the stanza's count goes with it; the router stores it before acknowledging.
   const smh = conn.sm?.countRelayed();
-  conn.relay({ t: "stanza", jid: conn.jid!, xml: el.toString(), name: el.name, ...(to === undefined ? {} : { to }), ...(type === undefined ? {} : { type }), ...(smh === undefined ? {} : { smh }) });
+  conn.relay({ t: "stanza", jid: conn.jid!, xml: el.toString(), ...(smh === undefined ? {} : { smh }) });
 }
 
 /**

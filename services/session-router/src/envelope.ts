@@ -17,7 +17,7 @@ export function isToRouter(v: unknown): v is ToRouter {
     case "preauth":
       return typeof e.xml === "string";
     case "stanza":
-      return typeof e.xml === "string" && typeof e.jid === "string" && optionalString(e.name) && optionalString(e.to) && optionalString(e.type);
+      return typeof e.xml === "string" && typeof e.jid === "string";
     case "closed":
       return e.jid === undefined || typeof e.jid === "string";
     case "sm":
@@ -48,8 +48,4 @@ function isSmRequest(e: Record<string, unknown>): boolean {
     default:
       return false;
   }
-}
-
-function optionalString(v: unknown): boolean {
-  return v === undefined || typeof v === "string";
 }

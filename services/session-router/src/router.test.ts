@@ -151,13 +151,13 @@ describe("message routing", () => {
     // Single quotes: a parse and re-serialization would turn them into double quotes.
     const xml = `<message xmlns='jabber:client' to='juliet@example.com' type='chat' id='f1' from='${romeo.jid}'><body>fast &amp; exact</body></message>`;
     let since = h.received.length;
-    h.send("gw1", { t: "stanza", conn: romeo.conn, jid: romeo.jid, xml, name: "message", to: "juliet@example.com", type: "chat" });
+    h.send("gw1", { t: "stanza", conn: romeo.conn, jid: romeo.jid, xml });
     const delivered = await h.next((e) => e.t === "deliver" && e.conn === juliet.conn, since);
     expect((delivered as { xml: string }).xml).toBe(xml);
     // Outcomes that need the element still get it: a normal message to a resource that is not there.
     since = h.received.length;
     const missing = `<message xmlns="jabber:client" to="juliet@example.com/nowhere" id="f2" from="${romeo.jid}"><body>?</body></message>`;
-    h.send("gw1", { t: "stanza", conn: romeo.conn, jid: romeo.jid, xml: missing, name: "message", to: "juliet@example.com/nowhere" });
+    h.send("gw1", { t: "stanza", conn: romeo.conn, jid: romeo.jid, xml: missing });
     const error = el(await h.next((e) => e.t === "deliver" && e.conn === romeo.conn, since));
     expect(error.attrs).toMatchObject({ type: "error", id: "f2", from: "juliet@example.com", to: romeo.jid });
     expect(condition(error)).toBe("service-unavailable");
