@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { createPgClient, migrate } from "@xmppd/storage";
 import { ensureServices, startSecureNats, tempDatabase, uniqueId } from "@xmppd/testkit";
-import { clusterEnv, createProcessSet, type Proc } from "./cluster/processes.ts";
+import { clusterEnv, createProcessSet, type Kind, type Proc } from "./cluster/processes.ts";
 import { createServiceAccounts } from "./cluster/service-accounts.ts";
 
 interface Options {
@@ -71,11 +71,7 @@ const accounts = await createServiceAccounts({ databaseUrl, redisUrl: env.REDIS_
 
 const set = createProcessSet({
   cluster, dir, env, kindEnv: accounts.kindEnv,
-  busEnv: async (kind, gateway) => {
-    if (gateway === undefined) return nats.env({ role: kind === "amp" ? "amp-worker" : "router" });
-    await nats.addGateway(gateway);
-    return nats.env({ role: "gateway", gateway });
-  },
+  busEnv: (kind: Kind, gateway: string | undefined) => nats.processEnv(kind === "amp" ? "amp-worker" : "router", gateway),
 });
 let stopping: Promise<void> | undefined;
 const stop = (why: string): Promise<void> => {

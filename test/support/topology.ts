@@ -70,11 +70,7 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   if (ampOwner !== sql) await ampOwner.close();
   const accounts = await createServiceAccounts({ databaseUrl: db.url, ampDatabaseUrl, redisUrl: svc.redisUrl, keyPrefix: `${cluster}:`, suffix: cluster });
   const users = createUserStore(sql);
-  const busEnv = async (kind: Kind, gateway: string | undefined) => {
-    if (gateway === undefined) return nats.env({ role: kind === "amp" ? "amp-worker" : "router" });
-    await nats.addGateway(gateway);
-    return nats.env({ role: "gateway", gateway });
-  };
+  const busEnv = (kind: Kind, gateway: string | undefined) => nats.processEnv(kind === "amp" ? "amp-worker" : "router", gateway);
   const set = createProcessSet({ cluster, dir, env, kindEnv: accounts.kindEnv, busEnv, inspect: opts.inspect, nodeArgs: opts.nodeArgs });
 
   try {

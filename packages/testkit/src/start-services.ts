@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 
 /** Debian puts daemons in /usr/sbin, which is not on a non-root PATH. */
-function binary(name: string): string {
+export function binary(name: string): string {
   const candidates = [`/usr/sbin/${name}`, `/usr/bin/${name}`, `/usr/local/bin/${name}`];
   return candidates.find((path) => existsSync(path)) ?? name;
 }

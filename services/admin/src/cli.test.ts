@@ -25,7 +25,9 @@ function admin(...args: string[]): Promise<{ code: number; stdout: string; stder
   });
 }
 
-describe("admin CLI process against Postgres", () => {
+// Each test starts up to six CLI processes (tsx compiles each on start, 1-3 s on a busy 2-core
+// machine): the budget is per process started, not the default per test.
+describe("admin CLI process against Postgres", { timeout: 60_000 }, () => {
   it("registers, refuses a duplicate, lists, and reports sessions as JSON", async () => {
     const first = await admin("--json", "register", "alice", "localhost", "secret");
     expect(first).toMatchObject({ code: 0, stderr: "" });
