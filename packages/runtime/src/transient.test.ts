@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { isTransient } from "./transient.ts";
+
+describe("isTransient", () => {
+  it("knows a dependency that is away", () => {
+    expect(isTransient(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6379"), { code: "ECONNREFUSED" }))).toBe(true);
+    expect(isTransient(new Error("Connection is closed."))).toBe(true);
+    expect(isTransient(new Error("Reached the max retries per request limit (which is 20). Refer to \"maxRetriesPerRequest\" option for details."))).toBe(true);
+    expect(isTransient(new Error("Connection terminated unexpectedly"))).toBe(true);
+    expect(isTransient(Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" }))).toBe(true);
+    expect(isTransient(Object.assign(new Error("timeout"), { code: "TIMEOUT" }))).toBe(true);
+    expect(isTransient(new Error("wrapped", { cause: Object.assign(new Error("x"), { code: "08006" }) }))).toBe(true);
+    expect(isTransient(new AggregateError([Object.assign(new Error("x"), { code: "ECONNREFUSED" })]))).toBe(true);
+  });
+
+  it("does not excuse work that is wrong", () => {
+    expect(isTransient(new Error("invalid JID"))).toBe(false);
+    expect(isTransient(Object.assign(new Error("duplicate key value"), { code: "23505" }))).toBe(false);
+    expect(isTransient(Object.assign(new Error("permission denied"), { code: "42501" }))).toBe(false);
+    expect(isTransient(new TypeError("x is undefined"))).toBe(false);
+    expect(isTransient(null)).toBe(false);
+    expect(isTransient("ECONNREFUSED")).toBe(false);
+  });
+});
