@@ -3,7 +3,7 @@ import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
 import { exitWhenBusLost, openBus, requireUrls, runProcess } from "@xmppd/runtime";
 import { createAccountXmlStore, createBlockStore, createLastActivityStore, createRosterStore, createUserStore } from "@xmppd/storage";
-import { openDatabases, openSessions, openSm } from "@xmppd/stores-runtime";
+import { openAuthThrottle, openDatabases, openSessions, openSm } from "@xmppd/stores-runtime";
 import { createRouter } from "./router.ts";
 
 runProcess("session-router", async () => {
@@ -14,8 +14,9 @@ runProcess("session-router", async () => {
   const bus = await openBus(config, "session-router");
   const sessions = openSessions(config);
   const sm = openSm(config);
+  const authThrottle = openAuthThrottle(config);
   const accounts = { blocks: createBlockStore(db.core), xml: createAccountXmlStore(db.core), last: createLastActivityStore(db.core) };
-  const router = await createRouter({ config, bus, sessions, users: createUserStore(db.core), rosters: createRosterStore(db.core), accounts, log, sm });
+  const router = await createRouter({ config, bus, sessions, users: createUserStore(db.core), rosters: createRosterStore(db.core), accounts, log, sm, authThrottle });
   const http = await startHttp({ host: config.router.host, port: config.router.httpPort, registry: router.registry, isReady: router.isReady, log });
   exitWhenBusLost(bus, log);
   await router.start();
@@ -24,7 +25,7 @@ runProcess("session-router", async () => {
       log.info({ router: router.id }, "draining");
       await router.stop();
       await http.close();
-      await Promise.all([bus.close(), sessions.close(), sm.close(), db.close()]);
+      await Promise.all([bus.close(), sessions.close(), sm.close(), authThrottle.close(), db.close()]);
     },
   };
 });
