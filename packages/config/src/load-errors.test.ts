@@ -119,11 +119,11 @@ describe("loadConfig errors", () => {
   });
 
   it("names bad SASL, registration and legacy-auth settings", () => {
-    const file = yamlFile("auth.yaml", "sasl:\n  mechanisms: [SCRAM-SHA-512-PLUS]\n  channelBindings: [tls-unique]\n  accountBackoffMaxMs: 10000\nregistration:\n  enabled: yes please\n  maxPerIpPerHour: 0\nlegacyAuth:\n  digest: true\n");
+    const file = yamlFile("auth.yaml", "sasl:\n  mechanisms: [SCRAM-SHA-512-PLUS]\n  channelBindings: [tls-unique]\nauth:\n  throttle:\n    maxDelayMs: 10000\nregistration:\n  enabled: yes please\n  maxPerIpPerHour: 0\nlegacyAuth:\n  digest: true\n");
     const lines = problems({ file, env: {} });
     expect(lines.find((l) => l.startsWith("sasl.mechanisms[0]:"))).toMatch(/expected one of SCRAM-SHA-256-PLUS, SCRAM-SHA-1-PLUS, SCRAM-SHA-256, SCRAM-SHA-1, PLAIN, got "SCRAM-SHA-512-PLUS"/);
     expect(lines.find((l) => l.startsWith("sasl.channelBindings[0]:"))).toMatch(/expected one of tls-exporter, tls-server-end-point, got "tls-unique"/);
-    expect(lines.find((l) => l.startsWith("sasl.accountBackoffMaxMs:"))).toMatch(/expected integer 0..9000, got 10000/);
+    expect(lines.find((l) => l.startsWith("auth.throttle.maxDelayMs:"))).toMatch(/expected integer 0..9000, got 10000/);
     expect(lines.find((l) => l.startsWith("registration.enabled:"))).toMatch(/boolean/);
     expect(lines.find((l) => l.startsWith("registration.maxPerIpPerHour:"))).toMatch(/expected integer >= 1, got 0/);
     expect(lines.find((l) => l.startsWith("legacyAuth.digest:"))).toMatch(/unknown key \(remove it; valid keys: enabled\)/);

@@ -198,11 +198,6 @@ export const configSchema = z
           .default(["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"]),
         /** Channel-binding types for -PLUS (XEP-0440); tls-exporter needs TLS 1.3 (RFC 9266). */
         channelBindings: z.array(z.enum(["tls-exporter", "tls-server-end-point"])).min(1).default(["tls-exporter", "tls-server-end-point"]),
-        /**
-         * Longest delay before a failure is answered to an account with repeated recent failures
-         * (per router; grows 0.5 s, 1 s, 2 s ... after 3 failures in 15 minutes); 0: none.
-         */
-        accountBackoffMaxMs: z.number().int().min(0).max(9000).default(4000),
       })
       .strict()
       .prefault({}),
@@ -218,6 +213,42 @@ export const configSchema = z
     /** XEP-0078 non-SASL authentication (obsolete; password only, on TLS streams). */
     legacyAuth: z
       .object({ enabled: z.boolean().default(false) })
+      .strict()
+      .prefault({}),
+    /**
+     * Authentication limits counted across the cluster in Redis by the routers, per address (from
+     * the gateway's "open") and per account (docs/authentication.md). 0 turns a part off.
+     */
+    auth: z
+      .object({
+        ban: z
+          .object({
+            /** Failures of one address in windowSeconds that ban it (ejabberd: c2s_max_auth_failures). */
+            maxFailures: z.number().int().min(0).default(20),
+            windowSeconds: positive.default(300),
+            /** How long a ban lasts (ejabberd: c2s_auth_ban_lifetime). */
+            banSeconds: positive.default(900),
+          })
+          .strict()
+          .prefault({}),
+        throttle: z
+          .object({
+            /** The window of an account's failure counts; 0: no per-account throttle. */
+            accountWindowSeconds: z.number().int().min(0).default(900),
+            /** Failures of one address+account pair answered at once. */
+            freeFailures: z.number().int().min(0).default(3),
+            /** Delay of the next failure answer of the pair, doubling up to maxDelayMs; 0: none. */
+            baseDelayMs: z.number().int().min(0).default(500),
+            /** Below the gateway's 10 s negotiation step. */
+            maxDelayMs: z.number().int().min(0).max(9000).default(4000),
+            /** Failures of an account from all addresses in the window after which only its known addresses may try it; 0: no cap. */
+            accountMaxFailures: z.number().int().min(0).default(100),
+            /** How long an address that logged in to an account stays known to it; 0: none are. */
+            knownAddressDays: z.number().int().min(0).default(30),
+          })
+          .strict()
+          .prefault({}),
+      })
       .strict()
       .prefault({}),
     /** PBKDF2 iterations for new SCRAM credentials. */

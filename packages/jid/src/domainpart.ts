@@ -3,7 +3,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { domainToASCII } from "node:url";
 import { toUnicode } from "tr46";
-import { checkLength, JidError } from "./errors.ts";
+import { checkInputLength, checkLength, JidError } from "./errors.ts";
 
 const UTS46 = {
   checkHyphens: true,
@@ -58,6 +58,7 @@ export function prepareDomainpart(input: string): string {
   // RFC 7622 §3.2: one trailing label separator is stripped before anything else.
   const name = input.endsWith(".") ? input.slice(0, -1) : input;
   if (name === "") throw new JidError("domainpart", "is empty");
+  checkInputLength(name, "domainpart");
   if (name.startsWith("[")) return ipLiteral(name);
   if (isIPv4(name)) return name;
   const out = ldhName(name) ?? idnaName(name);

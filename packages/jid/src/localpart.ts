@@ -1,7 +1,7 @@
 // Localpart preparation: the PRECIS UsernameCaseMapped profile (RFC 8265 §3.3) plus the
 // characters RFC 7622 §3.3.1 forbids in localparts.
 import { bidiRuleViolation } from "./bidi-rule.ts";
-import { checkLength, codePointName, JidError } from "./errors.ts";
+import { checkInputLength, checkLength, codePointName, JidError } from "./errors.ts";
 import { classViolation } from "./precis-class.ts";
 
 const ASCII_IDENTIFIER = /^[\x21-\x7e]+$/;
@@ -33,6 +33,7 @@ function checkIdentifier(text: string): void {
  */
 export function prepareLocalpart(input: string): string {
   if (input === "") throw new JidError("localpart", "is empty");
+  checkInputLength(input, "localpart");
   let out: string;
   if (ASCII_IDENTIFIER.test(input)) {
     out = input.toLowerCase(); // every printable ASCII character is PVALID (RFC 8264 §9.11)

@@ -104,4 +104,28 @@ describe("parseJid: canonical forms", () => {
     expect(() => parseJid(`${ok}a@example.com`)).toThrow("localpart is 1024 bytes long (at most 1023)");
     expect(() => parseJid(`example.com/${"é".repeat(512)}`)).toThrow("resourcepart is 1024 bytes");
   });
+
+  it("bounds an ASCII resourcepart too (the fast path once skipped the count)", () => {
+    expect(() => parseJid(`a@example.com/${"r".repeat(1024)}`)).toThrow("resourcepart is 1024 bytes long (at most 1023)");
+    expect(() => parseJid(`a@example.com/${"r ".repeat(1536)}`)).toThrow("resourcepart is 3072 bytes long (at most 1023)");
+  });
+
+  it("allows a whole JID of 3071 bytes, the three parts at their limits, and no more", () => {
+    const label = "d".repeat(63);
+    const domain = Array.from({ length: 16 }, () => label).join("."); // 1023 bytes
+    const jid = parseJid(`${"l".repeat(1023)}@${domain}/${"r".repeat(1023)}`);
+    expect(Buffer.byteLength(jid.toString())).toBe(3071);
+    expect(() => parseJid(`${"l".repeat(1023)}@${domain}/${"r".repeat(1024)}`)).toThrow(/^resourcepart /);
+  });
+
+  it("refuses inputs no preparation can bring under the limit before preparing them", () => {
+    expect(() => parseJid(`a@example.com/${"\u00e9".repeat(9000)}`)).toThrow("resourcepart is 9000 characters long (at most 1023 bytes)");
+    expect(() => parseJid(`${"\u00c9".repeat(9000)}@example.com`)).toThrow("localpart is 9000 characters long");
+    expect(() => parseJid(`${"a\u00ad".repeat(4100)}.example`)).toThrow("domainpart is 8208 characters long");
+  });
+
+  it("keeps a 1023-byte resource that only NFC brings under the limit", () => {
+    const decomposed = "e\u0301".repeat(511) + "a"; // 3 bytes each, 1534 bytes in; 2 each out
+    expect(Buffer.byteLength(parseJid(`a@example.com/${decomposed}`).resource)).toBe(1023);
+  });
 });

@@ -7,7 +7,8 @@ import { prepareResourcepart } from "./resourcepart.ts";
 /**
  * Splits and prepares a JID. RFC 7622 §3.1: everything after the first '/' is the
  * resourcepart (it may itself contain '@' and '/'); in what remains, everything before the
- * first '@' is the localpart, and the rest is the domainpart.
+ * first '@' is the localpart, and the rest is the domainpart. Each part is at most 1023 bytes
+ * once prepared (§3.2-§3.4), so a whole JID is at most 3071 (§3.1: parts plus '@' and '/').
  */
 export function parseJid(text: string): Jid {
   if (typeof text !== "string") throw new JidError("jid", "is not a string");

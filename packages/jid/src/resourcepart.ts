@@ -1,5 +1,5 @@
 // Resourcepart preparation: the PRECIS OpaqueString profile (RFC 8265 §4.2).
-import { checkLength, codePointName, JidError } from "./errors.ts";
+import { checkInputLength, checkLength, codePointName, JidError } from "./errors.ts";
 import { classViolation } from "./precis-class.ts";
 
 const ASCII_FREEFORM = /^[\x20-\x7e]+$/;
@@ -9,7 +9,12 @@ const NON_ASCII_SPACE = /(?!\x20)\p{Zs}/gu;
 /** Enforces OpaqueString: no width or case mapping, spaces mapped, NFC, FreeformClass. */
 export function prepareResourcepart(input: string): string {
   if (input === "") throw new JidError("resourcepart", "is empty");
-  if (ASCII_FREEFORM.test(input)) return input; // printable ASCII and space are all allowed
+  checkInputLength(input, "resourcepart");
+  if (ASCII_FREEFORM.test(input)) {
+    // Printable ASCII and space are all allowed and unchanged, but still bounded (RFC 7622 §3.4).
+    checkLength(input, "resourcepart");
+    return input;
+  }
   const out = input.replace(NON_ASCII_SPACE, " ").normalize("NFC");
   const violation = classViolation(out, "freeform");
   if (violation) {

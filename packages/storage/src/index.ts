@@ -3,6 +3,7 @@ export { createRedisSessionStore, type RedisSessionStoreOptions } from "./sessio
 export { createMemorySessionStore } from "./session/memory-session-store.ts";
 export { BLOCKLIST_CACHE_TTL_MS } from "./session/blocklist-cache.ts";
 export * from "./sm/index.ts";
+export * from "./auth-throttle/index.ts";
 export { createPgClient, type PgClientOptions } from "./sql/pg-client.ts";
 export { createPgliteClient, type PgliteClientOptions } from "./sql/pglite-client.ts";
 export { migrate, loadMigrations, type Migration, type MigrationSet } from "./sql/migrate.ts";

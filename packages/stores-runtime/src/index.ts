@@ -1,5 +1,5 @@
 // @xmppd/stores-runtime: opens the private tier's stores (sessions, XEP-0198 state, SQL) from
 // the configuration. Never imported by the gateway (scripts/check-layers.ts): it pulls in the
 // database drivers.
-export { openSessions, openSm } from "./sessions.ts";
+export { openAuthThrottle, openSessions, openSm } from "./sessions.ts";
 export { openDatabases, type Databases } from "./databases.ts";

@@ -1,8 +1,8 @@
 // The private tier's Redis stores chosen from the configuration: the real server where
 // redis.url is set, otherwise in process (embedded mode, `npm start`).
 import type { Config } from "@xmppd/config";
-import { createMemorySessionStore, createMemorySmStore, createRedisSessionStore, createRedisSmStore } from "@xmppd/storage";
-import type { SessionStore, SmStore } from "@xmppd/storage";
+import { createMemoryAuthThrottle, createMemorySessionStore, createMemorySmStore, createRedisAuthThrottle, createRedisSessionStore, createRedisSmStore } from "@xmppd/storage";
+import type { AuthThrottleStore, SessionStore, SmStore } from "@xmppd/storage";
 
 export function openSessions(config: Config): SessionStore {
   return config.redis.url
@@ -15,4 +15,11 @@ export function openSm(config: Config): SmStore {
   return config.redis.url
     ? createRedisSmStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix ?? `${config.cluster}:` })
     : createMemorySmStore();
+}
+
+/** The routers' cluster-wide authentication throttle (same Redis, same prefix), or in process. */
+export function openAuthThrottle(config: Config): AuthThrottleStore {
+  return config.redis.url
+    ? createRedisAuthThrottle({ url: config.redis.url, keyPrefix: config.redis.keyPrefix ?? `${config.cluster}:`, limits: config.auth })
+    : createMemoryAuthThrottle(config.auth);
 }

@@ -38,7 +38,11 @@ function headerProblem(conn: Connection, attrs: Record<string, string>): StreamE
   return null;
 }
 
-/** The prepared served domain named by `to`; a missing `to` means the default domain. */
+/**
+ * The prepared served domain named by `to`; a missing `to` means the default domain. A `to` that
+ * does not prepare (RFC 7622, e.g. a part over 1023 bytes) names no served domain either, so it
+ * is host-unknown (RFC 6120 §4.9.3.6); improper-addressing (§4.9.3.12) is about stanzas.
+ */
 function servedDomain(conn: Connection, to: string | undefined): string | null {
   if (to === undefined) return conn.ctx.domains[0]!;
   const jid = tryParseJid(to);

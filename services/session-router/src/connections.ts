@@ -9,6 +9,8 @@ export interface ConnState {
   readonly conn: string;
   /** Domain the client asked for in its stream header ("open" envelope). */
   domain?: string;
+  /** The client's address as its gateway reports it ("open" envelope), for the auth throttle. */
+  ip?: string;
   /** The SASL exchange in progress, if any. */
   sasl?: { mechanism: string; machine: SaslMechanism };
   /** Highest seq accepted into the chain, handed off, and acknowledged to the gateway. */

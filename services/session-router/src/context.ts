@@ -3,7 +3,7 @@ import { encode, type AmpQueue, type Bus, type Subjects, type ToGateway, type Wo
 import type { Config } from "@xmppd/config";
 import type { ModuleHost } from "@xmppd/modules";
 import type { Logger } from "@xmppd/observability";
-import type { BlockStore, LastActivityStore, RosterStore, SessionStore, UserStore } from "@xmppd/storage";
+import type { AuthThrottleStore, BlockStore, LastActivityStore, RosterStore, SessionStore, UserStore } from "@xmppd/storage";
 import type { Element } from "@xmppd/xml";
 import type { ConnState } from "./connections.ts";
 import type { RouterMetrics } from "./metrics.ts";
@@ -40,6 +40,8 @@ export interface RouterContext {
   readonly fakeSaltKey: Buffer;
   /** XEP-0198: resumable sessions' numbered deliveries and state. */
   readonly sm: SmRouter;
+  /** Cluster-wide authentication failure counts and bans (auth-throttle.ts). */
+  readonly authThrottle: AuthThrottleStore;
 }
 
 /** One publish to a gateway's inbox. */

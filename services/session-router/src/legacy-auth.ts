@@ -11,7 +11,8 @@ import { parseJid } from "@xmppd/jid";
 import { handleBind } from "./bind.ts";
 import type { ConnState } from "./connections.ts";
 import { sendToGateway, type RouterContext } from "./context.ts";
-import { connectionDomain, holdBack } from "./sasl.ts";
+import { connectionDomain } from "./sasl.ts";
+import { authFailed, authSucceeded, isCapped, refuseBanned } from "./auth-throttle.ts";
 
 const MECHANISM = "legacy-password"; // the metrics label (xmpp_router_auth_total{mechanism})
 
@@ -30,15 +31,19 @@ export async function handleLegacyAuth(ctx: RouterContext, state: ConnState, iq:
   const resource = query.getChildText("resource") ?? "";
   // §2.3 (example 7): a required field is missing, or digest instead of password.
   if (!username || !password || !resource) return void answer(errorReply(iq, "not-acceptable", { text: "username, password and resource are required" }));
+  if (await refuseBanned(ctx, state)) return;
   const domain = connectionDomain(ctx, state);
   const account = accountFor(username, domain);
+  // Over the account's cap for this address (auth-throttle.ts): try later (RFC 6120 §8.3.3.12).
+  if (account && (await isCapped(ctx, state, account.bare))) return void answer(errorReply(iq, "policy-violation", { type: "wait" }), true);
   if (!account || !(await passwordMatches(ctx, account.local, domain, password))) {
     ctx.metrics.auth(MECHANISM, "failure");
-    await holdBack(ctx, account?.bare ?? `${username}@${domain}`);
+    await authFailed(ctx, state, account?.bare ?? `${username}@${domain}`);
     // §2.3 (example 6): wrong credentials.
     return void answer(errorReply(iq, "not-authorized"), true);
   }
   ctx.metrics.auth(MECHANISM, "success");
+  await authSucceeded(ctx, state, account.bare);
   await handleBind(ctx, state, parseJid(account.bare), iq, { resource });
 }
 

@@ -3,7 +3,7 @@ import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
 import { exitWhenBusLost, openBus, requireUrls, runProcess, watchDependencies } from "@xmppd/runtime";
 import { createAccountXmlStore, createBlockStore, createLastActivityStore, createRosterStore, createUserStore } from "@xmppd/storage";
-import { openDatabases, openSessions, openSm } from "@xmppd/stores-runtime";
+import { openAuthThrottle, openDatabases, openSessions, openSm } from "@xmppd/stores-runtime";
 import { createRouter } from "./router.ts";
 
 /** A bare JID no account has (.invalid, RFC 2606): reading its sessions is a Redis round trip. */
@@ -17,8 +17,9 @@ runProcess("session-router", async () => {
   const bus = await openBus(config, "session-router");
   const sessions = openSessions(config);
   const sm = openSm(config);
+  const authThrottle = openAuthThrottle(config);
   const accounts = { blocks: createBlockStore(db.core), xml: createAccountXmlStore(db.core), last: createLastActivityStore(db.core) };
-  const router = await createRouter({ config, bus, sessions, users: createUserStore(db.core), rosters: createRosterStore(db.core), accounts, log, sm });
+  const router = await createRouter({ config, bus, sessions, users: createUserStore(db.core), rosters: createRosterStore(db.core), accounts, log, sm, authThrottle });
   // Not ready while NATS, Redis or Postgres is away; envelopes are retried unacknowledged meanwhile.
   const deps = watchDependencies({
     registry: router.registry, log,
@@ -36,7 +37,7 @@ runProcess("session-router", async () => {
       await router.stop();
       deps.stop();
       await http.close();
-      await Promise.all([bus.close(), sessions.close(), sm.close(), db.close()]);
+      await Promise.all([bus.close(), sessions.close(), sm.close(), authThrottle.close(), db.close()]);
     },
   };
 });

@@ -16,6 +16,8 @@ export interface RouterMetrics {
   sm(event: string): void;
   /** Envelopes and beacons refused because a gateway claimed what it does not hold (docs/security.md). */
   refused(reason: string): void;
+  /** Cluster-wide authentication throttle: failure_counted, address_banned, refused_banned, refused_capped. */
+  authThrottle(event: "failure_counted" | "address_banned" | "refused_banned" | "refused_capped"): void;
 }
 
 export function createRouterMetrics(): RouterMetrics {
@@ -28,8 +30,10 @@ export function createRouterMetrics(): RouterMetrics {
   const ampRejected = m.counter("amp_rejected_total", "XEP-0079 messages refused by validation before enqueueing, by category", ["category"]);
   const sm = m.counter("sm_events_total", "XEP-0198 stream management events, by event", ["event"]);
   const refused = m.counter("refused_envelopes_total", "Gateway envelopes and beacons refused: a connection, JID, session or gateway the gateway does not hold, by reason", ["reason"]);
+  const throttle = m.counter("auth_throttle_total", "Authentication throttle events: failures counted cluster-wide, addresses banned, attempts refused (banned address, capped account)", ["event"]);
   return {
     registry: m.registry,
+    authThrottle: (event) => throttle.inc({ event }),
     sm: (event) => sm.inc({ event }),
     refused: (reason) => refused.inc({ reason }),
     routed(kind, outcome, startedAt) {

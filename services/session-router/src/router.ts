@@ -6,7 +6,7 @@ import { parseJid } from "@xmppd/jid";
 import { blocking, carbons, createModuleHost, defaultModules, lastActivity, privateStorage, register, roster, vcard, type AccountDataCapability, type ModuleCapabilities, type ServerCaps } from "@xmppd/modules";
 import type { Logger } from "@xmppd/observability";
 import type { AccountXmlStore, BlockStore, LastActivityStore, RosterStore, SessionStore, SmStore, UserStore } from "@xmppd/storage";
-import { createMemorySmStore } from "@xmppd/storage";
+import { createMemoryAuthThrottle, createMemorySmStore, type AuthThrottleStore } from "@xmppd/storage";
 import type { Registry } from "prom-client";
 import { createAckBatcher } from "./acks.ts";
 import { createSmRouter } from "./sm-delivery.ts";
@@ -48,6 +48,8 @@ export interface RouterDeps {
   id?: string;
   /** XEP-0198 resumption state (createRedisSmStore with the session store's prefix); default in process. */
   sm?: SmStore;
+  /** Authentication throttle (createRedisAuthThrottle with the same prefix); default in process. */
+  authThrottle?: AuthThrottleStore;
 }
 
 export interface AccountStores {
@@ -91,6 +93,7 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
     metrics, modules, work, ampQueue: amp, lookup: createSessionLookup(deps.sessions), domains, order: createOrderKeys(),
     fakeSaltKey: await deps.users.serverSecret("scram-fake-salt"),
     sm: createSmRouter(deps.sm ?? createMemorySmStore(), () => ctx),
+    authThrottle: deps.authThrottle ?? createMemoryAuthThrottle(config.auth),
   };
   const table = createConnectionTable((err, st) => ctx.log.error({ err, gw: st.gw, conn: st.conn }, "envelope failed"));
   const acks = createAckBatcher(bus, s, 5, (err) => ctx.log.warn({ err }, "acknowledgements not sent"), () => ctx.sm.flush());
@@ -144,6 +147,7 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
       case "open":
         // Any XEP-0198 session comes from the session record once the connection's JID is verified.
         st.domain = env.domain;
+        st.ip = env.ip;
         st.sasl = undefined;
         return;
       case "sasl":

@@ -5,14 +5,11 @@ import type { ChannelBinding as WireBinding } from "@xmppd/bus";
 import { createMechanism, isPlusMechanism, type ChannelBinding, type SaslStep } from "@xmppd/sasl";
 import { NS_SASL } from "@xmppd/stanza";
 import { parseElement, type Element } from "@xmppd/xml";
-import { createAccountBackoff, type AccountBackoff } from "./account-backoff.ts";
+import { AccountCappedError, authFailed, authSucceeded, isCapped, refuseBanned } from "./auth-throttle.ts";
 import type { ConnState } from "./connections.ts";
 import { sendToGateway, type RouterContext } from "./context.ts";
 import { establish } from "./identity.ts";
 import { decodeSaslData, saslChallenge, saslFailure, saslSuccess } from "./sasl-codec.ts";
-
-/** One back-off table per router (a WeakMap keeps RouterContext free of SASL details). */
-const backoffs = new WeakMap<RouterContext, AccountBackoff>();
 
 /** `cb`: the connection's channel bindings, sent by the gateway with <auth/> when it offers -PLUS. */
 export async function handleSasl(ctx: RouterContext, state: ConnState, xmlText: string, cb?: readonly WireBinding[]): Promise<void> {
@@ -38,13 +35,20 @@ async function start(ctx: RouterContext, state: ConnState, el: Element, cb: read
   // RFC 6120 §6.5.5: a mechanism we do not offer; -PLUS is offered only with binding data (TLS).
   if (!(ctx.config.sasl.mechanisms as readonly string[]).includes(name)) return fail(ctx, state, "invalid-mechanism");
   if (isPlusMechanism(name) && channelBindings.length === 0) return fail(ctx, state, "invalid-mechanism");
+  try {
+    if (await refuseBanned(ctx, state)) return;
+  } catch (err) {
+    ctx.log.error({ err, conn: state.conn }, "authentication throttle unavailable");
+    return fail(ctx, state, "temporary-auth-failure"); // RFC 6120 §6.5.12
+  }
   const domain = connectionDomain(ctx, state);
   // An unknown user gets a full exchange with a salt derived from a cluster secret, so neither
   // the salt nor the iteration count tells an attacker whether the account exists.
   const machine = createMechanism(name, async (username) => {
-    const local = tryParseJid(`${username}@${domain}`)?.local;
-    if (!local) return null;
-    return (await ctx.users.get(domain, local))?.scram ?? null;
+    const jid = tryParseJid(`${username}@${domain}`);
+    if (!jid?.local) return null;
+    if (await isCapped(ctx, state, jid.bareString())) throw new AccountCappedError(jid.bareString());
+    return (await ctx.users.get(domain, jid.local))?.scram ?? null;
   }, { fakeSaltKey: ctx.fakeSaltKey, fakeIterations: ctx.config.scramIterations, channelBindings });
   state.sasl = { mechanism: name, machine };
   return step(ctx, state, el.getText());
@@ -68,20 +72,26 @@ async function step(ctx: RouterContext, state: ConnState, text: string): Promise
   try {
     result = await sasl.machine.step(input);
   } catch (err) {
-    ctx.log.error({ err, conn: state.conn }, "SASL step failed");
     ctx.metrics.auth(sasl.mechanism, "failure");
+    if (err instanceof AccountCappedError) {
+      // Over the account's cap (auth-throttle.ts): not verified, but counted against the address.
+      ctx.metrics.authThrottle("refused_capped");
+      await authFailed(ctx, state, null);
+    } else {
+      ctx.log.error({ err, conn: state.conn }, "SASL step failed");
+    }
     return fail(ctx, state, "temporary-auth-failure"); // RFC 6120 §6.5.12
   }
   if (result.kind === "challenge") return void sendToGateway(ctx, state.gw, { t: "sasl", conn: state.conn, xml: saslChallenge(result.data).toString() });
   if (result.kind === "failure") {
     ctx.metrics.auth(sasl.mechanism, "failure");
-    if (result.username !== undefined) await holdBack(ctx, `${result.username}@${connectionDomain(ctx, state)}`);
+    await authFailed(ctx, state, result.username === undefined ? null : accountOf(ctx, state, result.username));
     return fail(ctx, state, result.condition);
   }
   return succeed(ctx, state, result);
 }
 
-function succeed(ctx: RouterContext, state: ConnState, result: Extract<SaslStep, { kind: "success" }>): void {
+async function succeed(ctx: RouterContext, state: ConnState, result: Extract<SaslStep, { kind: "success" }>): Promise<void> {
   const mechanism = state.sasl!.mechanism;
   const user = tryParseJid(`${result.username}@${connectionDomain(ctx, state)}`);
   // RFC 6120 §6.4.6 / §6.5.6: the only identity one may act as is one's own bare JID.
@@ -89,9 +99,11 @@ function succeed(ctx: RouterContext, state: ConnState, result: Extract<SaslStep,
   const authzOk = !result.authzid || (authz !== null && user !== null && authz.isBare() && authz.equals(user));
   if (!user || !authzOk) {
     ctx.metrics.auth(mechanism, "failure");
+    await authFailed(ctx, state, user?.bareString() ?? null);
     return fail(ctx, state, user ? "invalid-authzid" : "not-authorized");
   }
   state.sasl = undefined;
+  await authSucceeded(ctx, state, user.bareString());
   // Invariant 3: from now on this connection speaks as this account, whatever a gateway names.
   establish(state, user.toString());
   ctx.metrics.auth(mechanism, "success");
@@ -103,12 +115,14 @@ function fail(ctx: RouterContext, state: ConnState, condition: string): void {
   sendToGateway(ctx, state.gw, { t: "sasl", conn: state.conn, xml: saslFailure(condition).toString(), failed: true });
 }
 
-/** Delays the answer to another failure of an account that keeps failing (account-backoff.ts). */
-export async function holdBack(ctx: RouterContext, account: string): Promise<void> {
-  let backoff = backoffs.get(ctx);
-  if (!backoff) backoffs.set(ctx, (backoff = createAccountBackoff(ctx.config.sasl.accountBackoffMaxMs)));
-  const ms = backoff.failed(account);
-  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * The account a failed attempt named, as the throttle counts it: its prepared bare JID, or the
+ * raw name when it does not prepare (unknown accounts are counted like known ones, so the
+ * answers' delays tell nothing about which exist).
+ */
+export function accountOf(ctx: RouterContext, state: ConnState, username: string): string {
+  const domain = connectionDomain(ctx, state);
+  return tryParseJid(`${username}@${domain}`)?.bareString() ?? `${username}@${domain}`;
 }
 
 /** Binding data from the gateway; malformed entries are dropped (no -PLUS for them). */

@@ -9,3 +9,4 @@ export { createThrowawayDatabase, type ThrowawayDatabase } from "./throwaway-dat
 export { runAmpStoreContract, type AmpStoreFixture } from "./amp-store-contract.ts";
 export { runAccountStoresContract, type AccountStoresFixture } from "./account-stores-contract.ts";
 export { runSmStoreContract } from "./sm-store-contract.ts";
+export { runAuthThrottleContract, throttleLimits } from "./auth-throttle-contract.ts";

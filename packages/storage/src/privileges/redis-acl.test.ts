@@ -5,6 +5,8 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runSessionStoreContract } from "../contracts/session-store-contract.ts";
 import { runSmStoreContract } from "../contracts/sm-store-contract.ts";
+import { runAuthThrottleContract } from "../contracts/auth-throttle-contract.ts";
+import { createRedisAuthThrottle } from "../auth-throttle/redis-auth-throttle.ts";
 import { escapeGlob } from "../session/key-escape.ts";
 import { createRedisSessionStore } from "../session/redis-session-store.ts";
 import { createRedisSmStore } from "../sm/redis-sm-store.ts";
@@ -57,6 +59,8 @@ runSessionStoreContract("redis as the router's ACL user", () => {
 });
 
 runSmStoreContract("redis as the router's ACL user", () => createRedisSmStore({ url: urlOf("router"), keyPrefix: freshPrefix() }));
+
+runAuthThrottleContract("redis as the router's ACL user", (limits) => createRedisAuthThrottle({ url: urlOf("router"), keyPrefix: freshPrefix(), limits }));
 
 const rec = { jid: "alice@example.com/phone", gateway: "gw-1", conn: "c1", available: true, priority: 1, boundAt: 1, sm: "s".repeat(24) };
 const denied = /NOPERM|can't run this command|can't access at least one of the keys/;

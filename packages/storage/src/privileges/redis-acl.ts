@@ -11,6 +11,7 @@ import { LuaScript } from "../session/lua-script.ts";
 import * as sessionScripts from "../session/redis-scripts.ts";
 import { ADD_QUEUED, CACHE_BLOCKLIST } from "../session/redis-scripts.ts";
 import * as smScripts from "../sm/redis-sm-scripts.ts";
+import * as authThrottleScripts from "../auth-throttle/redis-auth-throttle-scripts.ts";
 import { APPEND } from "../sm/redis-sm-scripts.ts";
 import type { ServiceRole } from "./pg-grants.ts";
 
@@ -28,13 +29,14 @@ export interface RedisAccess {
 const scriptsOf = (module: Record<string, unknown>) => Object.values(module).filter((v): v is LuaScript => v instanceof LuaScript);
 
 export const REDIS_ACCESS: Readonly<Record<ServiceRole, RedisAccess>> = {
-  // The router owns the session registry and the XEP-0198 state: every key under the prefix.
+  // The router owns the session registry, the XEP-0198 state and the authentication throttle
+  // (auth-throttle/): every key under the prefix.
   // SessionStore.list/count (SCAN, which sees every key of the database) are the admin CLI's.
   router: {
     readWrite: ["*"],
     readOnly: [],
     commands: ["hgetall", "mget", "set"], // get/lookup, lookup's counters and block lists, heartbeat
-    scripts: [...scriptsOf(sessionScripts), ...scriptsOf(smScripts)],
+    scripts: [...scriptsOf(sessionScripts), ...scriptsOf(smScripts), ...scriptsOf(authThrottleScripts)],
   },
   // The AMP worker reads sessions (SessionStore.get, lookup), keeps the queued counters
   // (addQueued) and the block list cache (lookup, cacheBlocklist), and appends deliveries to
