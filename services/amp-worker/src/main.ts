@@ -1,4 +1,4 @@
-// The AMP worker process: configuration, real adapters, HTTP endpoints, signals.
+// The AMP worker process: configuration, real adapters, the ops listener (amp.ops), signals.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
 import { exitWhenBusLost, openBus, requireUrls, runProcess } from "@xmppd/runtime";
@@ -19,7 +19,7 @@ runProcess("amp-worker", async () => {
     users: createUserStore(db.core), roster: createRosterStore(db.core), blocks: createBlockStore(db.core),
     offline: createOfflineStore(db.amp), amp: createAmpStore(db.amp),
   });
-  const http = await startHttp({ host: config.amp.host, port: config.amp.httpPort, registry: worker.registry, isReady: worker.isReady, log });
+  const http = await startHttp({ ...config.amp.ops, registry: worker.registry, isReady: worker.isReady, log });
   exitWhenBusLost(bus, log);
   await worker.start();
   return {

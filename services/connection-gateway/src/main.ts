@@ -1,10 +1,12 @@
-// The connection gateway as a process: configuration, bus, logs, the HTTP port (ops endpoint,
-// WebSocket upgrades and BOSH), the HTTPS port (the same over TLS) and signals. It needs NATS
-// only: no database or Redis credentials ever reach the DMZ.
+// The connection gateway as a process: configuration, bus, logs, the public HTTP port (WebSocket
+// upgrades, BOSH, host-meta), the HTTPS port (the same over TLS), the ops listener (/metrics,
+// /healthz, /readyz on gateway.ops, loopback by default) and signals. It needs NATS only: no
+// database or Redis credentials ever reach the DMZ.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
 import { exitWhenBusLost, openBus, requireUrls, runProcess } from "@xmppd/runtime";
 import { createGateway } from "./gateway.ts";
+import { listenHttp } from "./http-listener.ts";
 
 runProcess("connection-gateway", async () => {
   const config = loadConfig({ file: process.argv[2], env: process.env });
@@ -19,17 +21,15 @@ runProcess("connection-gateway", async () => {
   await gateway.start();
   // wss:// and BOSH over TLS on gateway.httpsPort, with the certificate SIGHUP reloads.
   await gateway.listenHttps();
-  const http = await startHttp({
-    host: config.gateway.host, port: config.gateway.httpPort, registry: gateway.registry, isReady: gateway.isReady, log,
-    onUpgrade: gateway.upgrade,
-    onRequest: gateway.request,
-  });
+  const http = await listenHttp(gateway, config.gateway.host, config.gateway.httpPort, log);
+  const ops = await startHttp({ ...config.gateway.ops, registry: gateway.registry, isReady: gateway.isReady, log });
   exitWhenBusLost(bus, log);
   return {
     async stop() {
       log.info("draining");
       await gateway.stop();
       await http.close();
+      await ops.close();
       await bus.close();
     },
   };

@@ -1,4 +1,4 @@
-// The session router process: configuration, real adapters, HTTP endpoints, signals.
+// The session router process: configuration, real adapters, the ops listener (router.ops), signals.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
 import { exitWhenBusLost, openBus, requireUrls, runProcess } from "@xmppd/runtime";
@@ -16,7 +16,7 @@ runProcess("session-router", async () => {
   const sm = openSm(config);
   const accounts = { blocks: createBlockStore(db.core), xml: createAccountXmlStore(db.core), last: createLastActivityStore(db.core) };
   const router = await createRouter({ config, bus, sessions, users: createUserStore(db.core), rosters: createRosterStore(db.core), accounts, log, sm });
-  const http = await startHttp({ host: config.router.host, port: config.router.httpPort, registry: router.registry, isReady: router.isReady, log });
+  const http = await startHttp({ ...config.router.ops, registry: router.registry, isReady: router.isReady, log });
   exitWhenBusLost(bus, log);
   await router.start();
   return {
