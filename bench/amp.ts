@@ -62,7 +62,7 @@ function cpuSeconds(topo: Topology): Record<string, number> {
 async function counter(topo: Topology, name: string): Promise<number> {
   let sum = 0;
   for (const p of topo.of("router").concat(topo.of("amp"))) {
-    const text = await (await fetch(`http://127.0.0.1:${p.httpPort}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${p.opsPort}/metrics`)).text();
     for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "gm"))) sum += Number(m[1]);
   }
   return sum;

@@ -73,7 +73,7 @@ async function ourTopology(): Promise<Target> {
     async counter(name) {
       let sum = 0;
       for (const p of topo.procs) {
-        const text = await (await fetch(`http://127.0.0.1:${p.httpPort}/metrics`)).text();
+        const text = await (await fetch(`http://127.0.0.1:${p.opsPort}/metrics`)).text();
         for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "gm"))) sum += Number(m[1]);
       }
       return sum;

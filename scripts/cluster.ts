@@ -118,7 +118,7 @@ function watch(proc: Proc): void {
 function printSummary(): void {
   const rows = set.procs.map((p) => {
     const c2s = p.kind === "gateway" ? `c2s 127.0.0.1:${p.c2sPort}  tls 127.0.0.1:${p.tlsPort}  ws ws://127.0.0.1:${p.httpPort}/xmpp-websocket  wss wss://127.0.0.1:${p.httpsPort}/xmpp-websocket  ` : "";
-    return `  ${p.name.padEnd(10)} pid ${String(p.child.pid).padEnd(8)} ${c2s}http http://127.0.0.1:${p.httpPort}/metrics`;
+    return `  ${p.name.padEnd(10)} pid ${String(p.child.pid).padEnd(8)} ${c2s}ops http://127.0.0.1:${p.opsPort}/metrics`;
   });
   console.log([
     `cluster ${cluster}, domain ${opts.domain}, database ${databaseUrl}${db ? " (dropped on exit)" : ""}`,

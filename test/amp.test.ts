@@ -275,14 +275,14 @@ describe("order and operations", () => {
     await alice.next(withId("x3"));
     await bob.stop();
     await carol.stop();
-    const texts = await Promise.all(cluster.topo.of("amp").map(async (p) => (await fetch(`http://127.0.0.1:${p.httpPort}/metrics`)).text()));
+    const texts = await Promise.all(cluster.topo.of("amp").map(async (p) => (await fetch(`http://127.0.0.1:${p.opsPort}/metrics`)).text()));
     const all = texts.join("\n");
     expect(all).toMatch(/xmpp_amp_rules_total\{condition="deliver",value="direct",action="notify",outcome="fired"\} [1-9]/);
     expect(all).toMatch(/xmpp_amp_rules_total\{condition="deliver",value="stored",action="alert",outcome="refused"\} [1-9]/);
     expect(all).toMatch(/xmpp_amp_events_total\{event="notify"\} [1-9]/);
     expect(all).toContain("xmpp_amp_expiry_lag_seconds_bucket");
     expect(all).toContain("xmpp_amp_timers_pending");
-    const router = await (await fetch(`http://127.0.0.1:${cluster.topo.of("router")[0]!.httpPort}/metrics`)).text();
+    const router = await (await fetch(`http://127.0.0.1:${cluster.topo.of("router")[0]!.opsPort}/metrics`)).text();
     expect(router).toMatch(/xmpp_router_amp_rejected_total\{category="unsupported-conditions"\} [1-9]/);
   });
 });

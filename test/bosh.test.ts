@@ -83,7 +83,7 @@ class BoshSession {
 }
 
 async function boshGauge(gateway: number): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${cluster.topo.of("gateway")[gateway]!.httpPort}/metrics`);
+  const res = await fetch(`http://127.0.0.1:${cluster.topo.of("gateway")[gateway]!.opsPort}/metrics`);
   return Number(/^xmpp_gateway_connections\{transport="bosh"\} (\d+)$/m.exec(await res.text())?.[1] ?? 0);
 }
 

@@ -13,7 +13,7 @@ let nc: NatsConnection | undefined;
 afterAll(async () => nc?.close());
 
 async function refusedByRouter(reason: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${cluster.topo.of("router")[0]!.httpPort}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${cluster.topo.of("router")[0]!.opsPort}/metrics`)).text();
   const line = text.split("\n").find((l) => l.startsWith(`xmpp_router_refused_envelopes_total{reason="${reason}"}`));
   return line ? Number(line.split(" ").pop()) : 0;
 }

@@ -100,15 +100,18 @@ describe("chat across two gateway processes", () => {
     await Promise.all([generated.stop(), first.stop(), second.stop(), alice.stop()]);
   });
 
-  it("serves Prometheus metrics, health and readiness on every service", async () => {
+  it("serves Prometheus metrics, health and readiness on every service's ops port, none on the gateway's public one", async () => {
     const names: Record<string, string> = { gateway: "xmpp_gateway_stanzas_in_total", router: "xmpp_router_stanzas_routed_total", amp: "xmpp_amp_work_processed_total" };
     for (const proc of cluster.topo.procs) {
-      const base = `http://127.0.0.1:${proc.httpPort}`;
+      const base = `http://127.0.0.1:${proc.opsPort}`;
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
       const text = await (await fetch(`${base}/metrics`)).text();
       expect(text).toContain(names[proc.kind]);
       expect(text).toContain(`xmpp_${proc.kind}_process_resident_memory_bytes`);
+    }
+    for (const proc of cluster.topo.of("gateway")) {
+      for (const path of ["/metrics", "/healthz", "/readyz"]) expect((await fetch(`http://127.0.0.1:${proc.httpPort}${path}`)).status, path).toBe(404);
     }
   });
 });

@@ -6,7 +6,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT, configFrom, resolveEnv, type Doc } from "./support/deploy-checks.ts";
-import { HTTP_PORT } from "./support/deploy-facts.ts";
+import { GATEWAY_HTTP_PORT, opsOf } from "./support/deploy-facts.ts";
 import { kustomizeBuild } from "./support/deploy-kustomize.ts";
 import { OUTSIDE, createNetwork, type Pod } from "./support/deploy-netpol.ts";
 
@@ -41,16 +41,21 @@ describe.each(BUILDS)("%s network policies", (dir) => {
   const gatewayDoc = docs.find((d) => d.kind === "Deployment" && d.metadata.name === "connection-gateway") as Doc;
   const gatewayConfig = configFrom(resolveEnv(docs, "xmppd-dmz", gatewayDoc.spec.template.spec.containers[0]).env);
   const behindProxy = gatewayConfig.gateway.websocket.tlsTerminatedByProxy;
+  /** Each of our services' ops port, as its environment configures it. */
+  const opsPort = (name: string): number => {
+    const d = docs.find((x) => x.kind === "Deployment" && x.metadata.name === name) as Doc;
+    return opsOf(name, configFrom(resolveEnv(docs, d.metadata.namespace, d.spec.template.spec.containers[0]).env)).port;
+  };
   const pod = (name: string) => all.find((p) => p.name === name) as Pod;
   const portsOf = (p: Pod) => (p.ports ?? []).map((x) => x.containerPort);
   /** Who may connect to any port of the server. */
   const clientsOf = (server: string): string[] =>
     all.filter((c) => c.name !== server && portsOf(pod(server)).some((port) => net.allows(c, pod(server), port))).map((c) => c.name).sort();
 
-  it("from outside, only the gateway's ports are reachable (not its HTTP port where wss:// ends in the ingress)", () => {
+  it("from outside, only the gateway's public ports are reachable (not ops; not HTTP where wss:// ends in the ingress)", () => {
     const reachable = [...ours, ...BACKENDS].flatMap((p) => portsOf(p).filter((port) => net.allows(OUTSIDE, p, port)).map((port) => `${p.name}:${port}`));
-    const http = HTTP_PORT["connection-gateway"];
-    const open = portsOf(pod("connection-gateway")).filter((port) => !(behindProxy && port === http));
+    const http = GATEWAY_HTTP_PORT;
+    const open = portsOf(pod("connection-gateway")).filter((port) => port !== opsPort("connection-gateway") && !(behindProxy && port === http));
     expect(reachable.sort()).toEqual(open.map((port) => `connection-gateway:${port}`).sort());
     // The gateway takes ws:// on its HTTP port as secure then: only the TLS-terminating ingress may send it.
     if (behindProxy) {
@@ -90,8 +95,11 @@ describe.each(BUILDS)("%s network policies", (dir) => {
     expect(net.allows(pod("stranger"), pod("nats"), 8222)).toBe(false);
   });
 
-  it("Prometheus in namespace monitoring can scrape every service's HTTP port", () => {
-    for (const name of Object.keys(HTTP_PORT)) expect(net.allows(pod("prometheus"), pod(name), HTTP_PORT[name] as number), name).toBe(true);
-    expect(net.allows(pod("stranger"), pod("session-router"), HTTP_PORT["session-router"] as number)).toBe(false);
+  it("every service's ops port is declared, and only Prometheus in namespace monitoring reaches it", () => {
+    for (const { name } of ours) {
+      const port = opsPort(name);
+      expect(portsOf(pod(name)), name).toContain(port);
+      expect(all.filter((c) => c.name !== name && net.allows(c, pod(name), port)).map((c) => c.name), `${name}:${port}`).toEqual(["prometheus"]);
+    }
   });
 });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ampQueue, subjects } from "@xmppd/bus";
 import { ROOT, configFrom, configProblems, readYamlDocs, resolveEnv, type Doc } from "./support/deploy-checks.ts";
-import { GATEWAY_PORTS, HTTP_PORT, OURS, commandProblems } from "./support/deploy-facts.ts";
+import { GATEWAY_HTTP_PORT, GATEWAY_PORTS, OURS, commandProblems, isLoopback, opsOf } from "./support/deploy-facts.ts";
 import { kustomizeBuild } from "./support/deploy-kustomize.ts";
 import { schemaProblems, shapeProblems } from "./support/deploy-k8s-schemas.ts";
 
@@ -39,6 +39,10 @@ describe.each(BUILDS)("%s", (dir) => {
   const containerOf = (d: Doc): Doc => d.spec.template.spec.containers[0];
   const envOf = (name: string) => resolveEnv(docs, deployment(name).metadata.namespace, containerOf(deployment(name)));
   const gateway = () => deployment("connection-gateway");
+  /** The ops listener a service's environment configures (/metrics, /healthz, /readyz). */
+  const opsAt = (name: string) => opsOf(name, configFrom(envOf(name).env));
+  /** Every ops port any of our Deployments listens on. */
+  const opsPorts = () => new Set(of("Deployment").map((d) => opsOf(d.spec.template.metadata.labels["app.kubernetes.io/name"], configFrom(resolveEnv(docs, d.metadata.namespace, containerOf(d)).env)).port));
 
   it("every object is valid against its Kubernetes schema, with no misspelt field", () => {
     expect(docs.flatMap(schemaProblems)).toEqual([]);
@@ -50,7 +54,7 @@ describe.each(BUILDS)("%s", (dir) => {
     for (const d of docs.filter((x) => x.kind !== "Namespace")) expect(NAMESPACES, `${d.kind} ${d.metadata.name}`).toContain(d.metadata.namespace);
   });
 
-  it("deploys each service once (the gateway once per bus identity): its entry file, a tagged image, probes on its HTTP port", () => {
+  it("deploys each service once (the gateway once per bus identity): its entry file, a tagged image, probes on its ops port", () => {
     const tierOf = (d: Doc) => d.spec.template.metadata.labels["app.kubernetes.io/name"] as string;
     expect(of("Deployment").filter((d) => tierOf(d) !== "connection-gateway").map((d) => d.metadata.name).sort()).toEqual(OURS.filter((n) => n !== "connection-gateway").sort());
     expect(new Set(of("Deployment").map(tierOf))).toEqual(new Set(OURS));
@@ -61,8 +65,27 @@ describe.each(BUILDS)("%s", (dir) => {
       expect([c.readinessProbe?.httpGet?.path, c.livenessProbe?.httpGet?.path], name).toEqual(["/readyz", "/healthz"]);
       for (const probe of [c.readinessProbe, c.livenessProbe]) {
         const port = (c.ports ?? []).find((p: Doc) => p.name === probe.httpGet.port || p.containerPort === probe.httpGet.port);
-        expect(port?.containerPort, `${name} probe port ${probe.httpGet.port}`).toBe(HTTP_PORT[name]);
+        expect(port?.containerPort, `${name} probe port ${probe.httpGet.port}`).toBe(opsAt(name).port);
       }
+    }
+  });
+
+  it("every ops listener leaves loopback (the kubelet probes and Prometheus come from outside the pod)", () => {
+    for (const name of OURS) expect(isLoopback(opsAt(name).host), `${name} ops.host ${opsAt(name).host}`).toBe(false);
+  });
+
+  it("no ops port in a LoadBalancer or NodePort Service or behind an Ingress; a Service with one has nothing else", () => {
+    const ops = opsPorts();
+    const targetsOf = (s: Doc): number[] => {
+      const pods = of("Deployment").filter((d) => d.metadata.namespace === s.metadata.namespace && selectsLabels({ matchLabels: s.spec.selector }, d.spec.template.metadata.labels));
+      return (s.spec.ports as Doc[]).flatMap((p) => pods.map((d) => targetPort(containerOf(d), p.targetPort ?? p.port) as number));
+    };
+    const backends = of("Ingress").flatMap((ing) => (ing.spec.rules as Doc[]).flatMap((r) => (r.http.paths as Doc[]).map((path) => `${ing.metadata.namespace}/${path.backend.service.name}`)));
+    for (const s of of("Service")) {
+      const targets = targetsOf(s);
+      const isPublic = ["LoadBalancer", "NodePort"].includes(s.spec.type) || backends.includes(`${s.metadata.namespace}/${s.metadata.name}`);
+      if (isPublic) expect(targets.filter((t) => ops.has(t)), s.metadata.name).toEqual([]);
+      if (targets.some((t) => ops.has(t))) expect(targets.every((t) => ops.has(t)), `${s.metadata.name} mixes ops and other ports`).toBe(true);
     }
   });
 
@@ -154,7 +177,7 @@ describe.each(BUILDS)("%s", (dir) => {
     const lb = lbs[0] as Doc;
     expect(selectsLabels({ matchLabels: lb.spec.selector }, labels)).toBe(true);
     const exposed = (lb.spec.ports as Doc[]).map((p) => [p.port, targetPort(container, p.targetPort)]);
-    const expected = GATEWAY_PORTS.filter((p) => !(behindProxy && p === HTTP_PORT["connection-gateway"]));
+    const expected = GATEWAY_PORTS.filter((p) => !(behindProxy && p === GATEWAY_HTTP_PORT));
     expect(exposed.sort()).toEqual(expected.map((p) => [p, p]).sort());
     // Per-IP limits need the client's own address (ARCHITECTURE.md "Limits").
     expect(lb.spec.externalTrafficPolicy).toBe("Local");
@@ -170,11 +193,11 @@ describe.each(BUILDS)("%s", (dir) => {
       const service = of("Service").find((s) => s.metadata.namespace === ing.metadata.namespace && s.metadata.name === path.backend.service.name) as Doc;
       expect(selectsLabels({ matchLabels: service.spec.selector }, gateway().spec.template.metadata.labels)).toBe(true);
       const port = (service.spec.ports as Doc[]).find((p) => p.name === path.backend.service.port.name || p.port === path.backend.service.port.number) as Doc;
-      expect(targetPort(containerOf(gateway()), port.targetPort)).toBe(HTTP_PORT["connection-gateway"]);
+      expect(targetPort(containerOf(gateway()), port.targetPort)).toBe(GATEWAY_HTTP_PORT);
     }
   });
 
-  it("a ServiceMonitor per service scrapes /metrics on its HTTP port through exactly one Service", () => {
+  it("a ServiceMonitor per service scrapes /metrics on its ops port through exactly one Service", () => {
     for (const name of OURS) {
       const d = deployment(name);
       const ns = d.metadata.namespace;
@@ -186,7 +209,7 @@ describe.each(BUILDS)("%s", (dir) => {
       expect(services.length, `${name}: services selected`).toBe(1);
       for (const ep of monitors[0]!.spec.endpoints as Doc[]) {
         const port = (services[0]!.spec.ports as Doc[]).find((p) => p.name === ep.port);
-        expect([ep.path ?? "/metrics", targetPort(containerOf(d), port?.targetPort)], name).toEqual(["/metrics", HTTP_PORT[name]]);
+        expect([ep.path ?? "/metrics", targetPort(containerOf(d), port?.targetPort)], name).toEqual(["/metrics", opsAt(name).port]);
       }
     }
   });

@@ -10,7 +10,7 @@ import {
   ROOT, composeEnv, composeNetworks, composePort, configFrom, configProblems, dockerInstructions, dockerStages,
   entryFile, execForm, existsInRepo, isDockerIgnored, onPath, readText, readYamlDocs, scrapeTargets, type Doc, type Env,
 } from "./support/deploy-checks.ts";
-import { ENTRY, GATEWAY_PORTS, HTTP_PORT, OURS, commandProblems, defaults } from "./support/deploy-facts.ts";
+import { ENTRY, GATEWAY_PORTS, OPS_PORT, OURS, commandProblems, defaults, isLoopback, opsOf } from "./support/deploy-facts.ts";
 
 const BACKENDS = ["nats", "redis", "postgres"];
 /** End of life of the Node LTS lines (nodejs.org release schedule). */
@@ -24,6 +24,8 @@ describe("docker-compose.yml", () => {
   /** Our services by what they run: replicas declared twice (the two gateways) share an entry file. */
   const tierOf = (name: string): string | undefined => OURS.find((tier) => entryFile(services[name]?.command ?? []) === ENTRY[tier]);
   const ourServices = Object.keys(services).filter((name) => tierOf(name) !== undefined);
+  /** The ops listener a service's environment configures (/metrics, /healthz, /readyz). */
+  const opsAt = (name: string) => opsOf(tierOf(name) as string, configFrom(envOf(name)));
   const gateways = ourServices.filter((name) => tierOf(name) === "connection-gateway");
 
   const hasCompose = onPath("docker-compose");
@@ -72,6 +74,23 @@ describe("docker-compose.yml", () => {
     expect(new Set(published).size, "host ports collide").toBe(published.length);
   });
 
+  it("publishes no ops port: not a service's own, nor any other ops port, nor through expose", () => {
+    const opsPorts = new Set([...Object.values(OPS_PORT), ...ourServices.map((name) => opsAt(name).port)]);
+    for (const name of Object.keys(services)) {
+      const targets = (services[name]?.ports ?? []).map((p: unknown) => composePort(p).target);
+      expect(targets.filter((port: number) => opsPorts.has(port)), name).toEqual([]);
+    }
+    for (const name of ourServices) expect(services[name]?.expose, name).toBeUndefined();
+  });
+
+  it("every service's ops listener leaves loopback, set explicitly, for Prometheus in its own container", () => {
+    for (const name of ourServices) {
+      const ops = opsAt(name);
+      // The default is loopback, so this also proves the environment sets it.
+      expect(isLoopback(ops.host), `${name} ops.host ${ops.host}`).toBe(false);
+    }
+  });
+
   it("routers and AMP workers scale with --scale: no published ports, no container_name", () => {
     for (const name of ourServices.filter((n) => !gateways.includes(n))) {
       expect(services[name]?.ports, name).toBeUndefined();
@@ -94,11 +113,11 @@ describe("docker-compose.yml", () => {
     expect(Object.keys(services.grafana?.depends_on ?? {})).toEqual(["prometheus"]);
   });
 
-  it("our healthchecks ask /readyz on the service's own HTTP port", () => {
+  it("our healthchecks ask /readyz on the service's own ops port", () => {
     for (const name of ourServices) {
       const text = (services[name]?.healthcheck?.test as string[]).join(" ");
       const url = /http:\/\/127\.0\.0\.1:(\d+)(\/\w+)/.exec(text);
-      expect(url?.slice(1), name).toEqual([String(HTTP_PORT[tierOf(name) as string]), "/readyz"]);
+      expect(url?.slice(1), name).toEqual([String(opsAt(name).port), "/readyz"]);
       // The runtime image is node slim: no curl or wget.
       expect(text, name).toMatch(/^CMD node /);
     }
@@ -136,10 +155,10 @@ describe("docker-compose.yml", () => {
       expect(services.prometheus?.command).toContain("--config.file=/etc/prometheus/prometheus.yml");
     });
 
-    it("scrapes every one of our services at its HTTP port, through DNS so replicas count", () => {
+    it("scrapes every one of our services at its ops port, through DNS so replicas count", () => {
       for (const name of ourServices) {
         const found = targets.filter((t) => t.host === name);
-        expect(found.map((t) => t.port), name).toEqual([HTTP_PORT[tierOf(name) as string]]);
+        expect(found.map((t) => t.port), name).toEqual([opsAt(name).port]);
         expect(found.every((t) => t.dns), name).toBe(true);
       }
       for (const t of targets.filter((x) => x.host !== "127.0.0.1")) expect(ourServices, `${t.job} -> ${t.host}`).toContain(t.host);
@@ -204,10 +223,9 @@ describe("deploy/Dockerfile", () => {
     expect(isDockerIgnored(dockerignore, top)).toBe(false);
   });
 
-  it("EXPOSE lists exactly the default ports", () => {
+  it("EXPOSE lists exactly the public ports: no ops port, which `docker run -P` would publish", () => {
     const exposed = final.filter((i) => i.op === "EXPOSE").flatMap((i) => i.args.split(/\s+/).map((p) => Number(p.split("/")[0])));
-    const expected = [...GATEWAY_PORTS, defaults.router.httpPort, defaults.amp.httpPort];
-    expect([...exposed].sort()).toEqual([...expected].sort());
+    expect([...exposed].sort()).toEqual([...GATEWAY_PORTS].sort());
   });
 
   it("the default dataDir is writable by the runtime user (generated TLS certificate, PGlite)", () => {

@@ -80,7 +80,7 @@ describe("direct TLS (XEP-0368)", () => {
     await waitFor(() => text.includes("</stream:features>"), { what: "stream features" });
     expect(text).toMatch(/<mechanisms xmlns=.urn:ietf:params:xml:ns:xmpp-sasl.><mechanism>SCRAM-SHA-256<\/mechanism>/);
     expect(text).not.toMatch(/starttls/);
-    const metrics = await (await fetch(`http://127.0.0.1:${cluster.topo.of("gateway")[0]!.httpPort}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${cluster.topo.of("gateway")[0]!.opsPort}/metrics`)).text();
     expect(metrics).toMatch(/^xmpp_gateway_connections\{transport="tls"\} [1-9]\d*$/m);
     socket.destroy();
   });

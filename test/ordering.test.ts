@@ -11,7 +11,7 @@ const login = cluster.login;
 
 /** Messages the AMP worker has written to offline storage, from its /metrics. */
 async function storedSoFar(): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${cluster.topo.of("amp")[0]!.httpPort}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${cluster.topo.of("amp")[0]!.opsPort}/metrics`)).text();
   return Number(/^xmpp_amp_offline_stored_total (\d+)/m.exec(text)?.[1] ?? 0);
 }
 

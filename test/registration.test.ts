@@ -224,7 +224,7 @@ describe("in-band registration (XEP-0077)", () => {
 
   it("counts registrations in the router's metrics", async () => {
     const router = cluster.topo.of("router")[0]!;
-    const text = await (await fetch(`http://127.0.0.1:${router.httpPort}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${router.opsPort}/metrics`)).text();
     expect(text).toMatch(/xmpp_router_registrations_total\{result="created"\} [1-9]/);
     expect(text).toMatch(/xmpp_router_registrations_total\{result="conflict"\} 1\b/);
     expect(text).toMatch(/xmpp_router_registrations_total\{result="password-changed"\} 2\b/);
@@ -256,7 +256,7 @@ describe("legacy authentication (XEP-0078)", () => {
 
   it("counts legacy authentications in the router's metrics", async () => {
     const router = cluster.topo.of("router")[0]!;
-    const text = await (await fetch(`http://127.0.0.1:${router.httpPort}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${router.opsPort}/metrics`)).text();
     expect(text).toMatch(/xmpp_router_auth_total\{mechanism="legacy-password",result="success"\} 1\b/);
     expect(text).toMatch(/xmpp_router_auth_total\{mechanism="legacy-password",result="failure"\} 1\b/);
   });

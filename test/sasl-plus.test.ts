@@ -117,7 +117,7 @@ describe("SCRAM-*-PLUS (RFC 5802, RFC 9266, RFC 5929, XEP-0440)", () => {
 
   it("counts the -PLUS results by mechanism in the router's metrics", async () => {
     const router = cluster.topo.of("router")[0]!;
-    const text = await (await fetch(`http://127.0.0.1:${router.httpPort}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${router.opsPort}/metrics`)).text();
     expect(text).toMatch(/xmpp_router_auth_total\{mechanism="SCRAM-SHA-256-PLUS",result="success"\} [1-9]/);
     expect(text).toMatch(/xmpp_router_auth_total\{mechanism="SCRAM-SHA-1-PLUS",result="success"\} [1-9]/);
     expect(text).toMatch(/xmpp_router_auth_total\{mechanism="SCRAM-SHA-256-PLUS",result="failure"\} [1-9]/);
@@ -141,7 +141,7 @@ describe("unmodified slixmpp 1.8.3 against -PLUS (why -PLUS is opt-in)", () => {
     const gw = cluster.topo.of("gateway")[0]!;
     const router = cluster.topo.of("router")[0]!;
     const failures = async () => {
-      const text = await (await fetch(`http://127.0.0.1:${router.httpPort}/metrics`)).text();
+      const text = await (await fetch(`http://127.0.0.1:${router.opsPort}/metrics`)).text();
       const count = (mechanism: string) => Number(new RegExp(`xmpp_router_auth_total\\{mechanism="${mechanism}",result="failure"\\} (\\d+)`).exec(text)?.[1] ?? 0);
       return count("SCRAM-SHA-256-PLUS") + count("SCRAM-SHA-1-PLUS");
     };

@@ -28,9 +28,10 @@ beforeAll(async () => {
     XMPPD__gateway__c2sPort: String(port),
     XMPPD__gateway__tlsPort: "0",
     XMPPD__gateway__httpsPort: "0",
-    XMPPD__gateway__httpPort: String(ports[0]),
-    XMPPD__router__httpPort: String(ports[1]),
-    XMPPD__amp__httpPort: String(ports[2]),
+    XMPPD__gateway__httpPort: "0",
+    XMPPD__gateway__ops__port: String(ports[0]),
+    XMPPD__router__ops__port: String(ports[1]),
+    XMPPD__amp__ops__port: String(ports[2]),
   };
   for (const k of ["NATS_URL", "REDIS_URL", "DATABASE_URL", "AMP_DATABASE_URL", "XMPPD_CONFIG"]) delete env[k];
   server = spawn(process.execPath, ["--import", "tsx", "services/standalone/src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });

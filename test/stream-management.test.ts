@@ -30,7 +30,7 @@ async function smLogin(gw: number, user: string, resource: string, at = port(gw)
 /** The router's count of resumable sessions enabled (xmpp_router_sm_events_total{event="enabled"}). */
 async function smEnabledCount(): Promise<number> {
   const router = cluster.topo.of("router")[0]!;
-  const text = await (await fetch(`http://127.0.0.1:${router.httpPort}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${router.opsPort}/metrics`)).text();
   return Number(/^xmpp_\w+_sm_events_total\{event="enabled"\} (\d+)/m.exec(text)?.[1] ?? 0);
 }
 

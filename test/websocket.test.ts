@@ -35,7 +35,7 @@ async function loginWebSocket(gateway: number, username: string, resource: strin
 const plainMessage = (el: Element) => ({ name: el.name, attrs: el.attrs, children: el.children.map(String) });
 
 async function websocketGauge(gateway: number): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${cluster.topo.of("gateway")[gateway]!.httpPort}/metrics`);
+  const res = await fetch(`http://127.0.0.1:${cluster.topo.of("gateway")[gateway]!.opsPort}/metrics`);
   const match = /^xmpp_gateway_connections\{transport="websocket"\} (\d+)$/m.exec(await res.text());
   return Number(match?.[1] ?? 0);
 }

@@ -19,6 +19,9 @@ export interface Proc {
   kind: Kind;
   name: string;
   child: ChildProcess;
+  /** The ops listener (127.0.0.1): /metrics, /healthz, /readyz; every kind has one. */
+  opsPort: number;
+  /** A gateway's public HTTP port: WebSocket and BOSH (no /metrics); 0 for other kinds. */
   httpPort: number;
   c2sPort: number;
   /** Direct TLS (XEP-0368) port of a gateway; 0 for other kinds. WebSocket is on httpPort. */
@@ -92,7 +95,8 @@ export function createProcessSet(o: ProcessSetOptions): ProcessSet {
 
   async function start(kind: Kind): Promise<Proc> {
     const name = `${kind}-${++counter}`;
-    const httpPort = await freePort();
+    const opsPort = await freePort();
+    const httpPort = kind === "gateway" ? await freePort() : 0;
     const c2sPort = kind === "gateway" ? await freePort() : 0;
     const tlsPort = kind === "gateway" ? await freePort() : 0;
     const httpsPort = kind === "gateway" ? await freePort() : 0;
@@ -106,10 +110,10 @@ export function createProcessSet(o: ProcessSetOptions): ProcessSet {
       env.XMPPD__gateway__httpsPort = String(httpsPort);
     } else if (kind === "router") {
       env.XMPPD__router__id = `rt${counter}-${o.cluster}`.slice(0, 60);
-      env.XMPPD__router__httpPort = String(httpPort);
-    } else {
-      env.XMPPD__amp__httpPort = String(httpPort);
     }
+    // Loopback, as the default, even if the inherited environment says otherwise: the tests read them here.
+    env[`XMPPD__${kind}__ops__host`] = "127.0.0.1";
+    env[`XMPPD__${kind}__ops__port`] = String(opsPort);
     const logFile = join(o.dir, `${name}.log`);
     const out = createWriteStream(logFile);
     const args = [...(o.inspect ? ["--inspect=127.0.0.1:0"] : []), ...(o.nodeArgs ?? []), "--import", "tsx", ENTRY[kind]];
@@ -117,9 +121,9 @@ export function createProcessSet(o: ProcessSetOptions): ProcessSet {
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);
     const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
-    const proc: Proc = { kind, name, child, httpPort, c2sPort, tlsPort, httpsPort, logFile, exited };
+    const proc: Proc = { kind, name, child, opsPort, httpPort, c2sPort, tlsPort, httpsPort, logFile, exited };
     procs.push(proc);
-    await waitFor(async () => isLive(proc) && (await isReady(httpPort)), { timeoutMs: 30_000, intervalMs: 100 }).catch((err: unknown) => {
+    await waitFor(async () => isLive(proc) && (await isReady(opsPort)), { timeoutMs: 30_000, intervalMs: 100 }).catch((err: unknown) => {
       throw new Error(`${name} did not become ready:\n${readLog(logFile)}`, { cause: err });
     });
     return proc;

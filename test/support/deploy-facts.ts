@@ -1,21 +1,35 @@
 // What the deployment files are checked against: the services, their default ports from the
 // config schema, and the commands the image can run.
-import { configSchema } from "@xmppd/config";
+import { configSchema, type Config } from "@xmppd/config";
 import { entryFile, existsInRepo, readText } from "./deploy-checks.ts";
 
 export const defaults = configSchema.parse({});
-/** Our services and the HTTP port (/healthz, /readyz, /metrics) each listens on by default. */
-export const HTTP_PORT: Record<string, number> = {
-  "connection-gateway": defaults.gateway.httpPort,
-  "session-router": defaults.router.httpPort,
-  "amp-worker": defaults.amp.httpPort,
-};
-export const OURS = Object.keys(HTTP_PORT);
+const OPS_SECTION = { "connection-gateway": "gateway", "session-router": "router", "amp-worker": "amp" } as const;
+/** Our services. */
+export const OURS = Object.keys(OPS_SECTION);
+
+/** A service's ops listener (/healthz, /readyz, /metrics) in a config: `<section>.ops`. */
+export function opsOf(service: string, config: Config): { host: string; port: number } {
+  const section = OPS_SECTION[service as keyof typeof OPS_SECTION];
+  if (section === undefined) throw new Error(`${service} is not one of our services`);
+  return config[section].ops;
+}
+
+/** Each service's default ops port. */
+export const OPS_PORT: Record<string, number> = Object.fromEntries(OURS.map((name) => [name, opsOf(name, defaults).port]));
+
+/** Whether an ops host answers only inside its own container or pod. */
+export function isLoopback(host: string): boolean {
+  return /^127\./.test(host) || host === "::1" || host === "localhost";
+}
+
 export const ENTRY: Record<string, string> = Object.fromEntries(OURS.map((name) => [name, `services/${name}/src/main.ts`]));
 /** Direct TLS (XEP-0368): gateway.tlsPort once the config has that key, else the usual 5223. */
 export const TLS_PORT = (defaults.gateway as { tlsPort?: number }).tlsPort ?? 5223;
-/** c2s (STARTTLS), direct TLS, HTTP (WebSocket /xmpp-websocket and /metrics), HTTPS (wss://, BOSH over TLS). */
+/** The public ports: c2s (STARTTLS), direct TLS, HTTP (WebSocket, BOSH; no /metrics), HTTPS (wss://, BOSH over TLS). */
 export const GATEWAY_PORTS = [defaults.gateway.c2sPort, TLS_PORT, defaults.gateway.httpPort, defaults.gateway.httpsPort];
+/** The gateway's public HTTP port (WebSocket, BOSH), the one a TLS-terminating ingress forwards to. */
+export const GATEWAY_HTTP_PORT = defaults.gateway.httpPort;
 
 const rootPackage = JSON.parse(readText("package.json")) as { dependencies?: Record<string, string> };
 

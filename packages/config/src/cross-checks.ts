@@ -72,6 +72,24 @@ function ampDomains(raw: unknown): ConfigIssue[] {
     .map((d) => ({ at: ["amp", "domainSecurity", d], problem: `${showValue(d)} is not one of the served domains`, fix: "use a domain listed in domains", also: [["domains"]] }));
 }
 
+/**
+ * The gateway's ops port must not be one of its public ports: one process binds them all, and
+ * the ops endpoints must never be reachable where clients are (docs/security.md).
+ */
+function gatewayOpsPort(raw: unknown): ConfigIssue[] {
+  const opsPort = pick(raw, ["gateway", "ops", "port"], defaults.gateway.ops.port);
+  if (typeof opsPort !== "number" || opsPort === 0) return [];
+  const publicKeys = ["c2sPort", "tlsPort", "httpPort", "httpsPort"] as const;
+  const clash = publicKeys.find((key) => pick(raw, ["gateway", key], defaults.gateway[key]) === opsPort);
+  if (clash === undefined) return [];
+  return [{
+    at: ["gateway", "ops", "port"],
+    problem: `${opsPort} is also gateway.${clash}, a public port`,
+    fix: "give the ops endpoints a port of their own (default 5289)",
+    also: [["gateway", clash]],
+  }];
+}
+
 export function crossChecks(raw: unknown): ConfigIssue[] {
-  return [...tlsPair(raw), ...domainNames(raw), ...heartbeat(raw), ...ampDomains(raw)];
+  return [...tlsPair(raw), ...domainNames(raw), ...heartbeat(raw), ...ampDomains(raw), ...gatewayOpsPort(raw)];
 }

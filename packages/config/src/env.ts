@@ -6,6 +6,7 @@ import { objectShape, schemaAt, unwrap } from "./schema-walk.ts";
 import { formatPath, type ConfigIssue } from "./issue.ts";
 import { validKeys } from "./zod-issues.ts";
 import { namedValue } from "./env-files.ts";
+import { movedKeyIssue } from "./moved-keys.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -49,6 +50,8 @@ export function parseEnvValue(text: string, leaf: z.core.$ZodType): unknown {
 function unknownPath(at: string[], depth: number, name: string): ConfigIssue {
   const known = at.slice(0, depth);
   const bad = at.slice(0, depth + 1);
+  const moved = movedKeyIssue(at, { name, spell: envName });
+  if (moved) return moved;
   const isSection = objectShape(schemaAt(known).schema) !== null;
   const fix = isSection
     ? `remove ${name}; valid keys: ${validKeys(known)}`

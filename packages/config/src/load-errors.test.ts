@@ -48,14 +48,14 @@ describe("loadConfig errors", () => {
   it("names unknown keys in the file with the valid keys and the line", () => {
     const file = yamlFile("unknown.yaml", "gateway:\n  foo: 1\n");
     expect(problems({ file, env: {} })).toEqual([
-      `gateway.foo: unknown key (remove it; valid keys: name, host, c2sPort, tlsPort, httpPort, httpsPort, tls, websocket, bosh, limits, pingIntervalMs, drainMs, streamManagement, seeOtherHost) [from file ${file} line 2]`,
+      `gateway.foo: unknown key (remove it; valid keys: name, host, c2sPort, tlsPort, httpPort, httpsPort, tls, websocket, bosh, limits, pingIntervalMs, drainMs, streamManagement, seeOtherHost, ops) [from file ${file} line 2]`,
     ]);
   });
 
   it("rejects env variables naming unknown keys", () => {
     expect(problems({ env: { XMPPD__gateway__c2sport: "1", XMPPD__gateway__c2sPort__x: "1" } })).toEqual([
       "gateway.c2sPort.x: unknown key (gateway.c2sPort is a single value, not a section; set XMPPD__gateway__c2sPort instead) [from env XMPPD__gateway__c2sPort__x]",
-      "gateway.c2sport: unknown key (remove XMPPD__gateway__c2sport; valid keys: name, host, c2sPort, tlsPort, httpPort, httpsPort, tls, websocket, bosh, limits, pingIntervalMs, drainMs, streamManagement, seeOtherHost) [from env XMPPD__gateway__c2sport]",
+      "gateway.c2sport: unknown key (remove XMPPD__gateway__c2sport; valid keys: name, host, c2sPort, tlsPort, httpPort, httpsPort, tls, websocket, bosh, limits, pingIntervalMs, drainMs, streamManagement, seeOtherHost, ops) [from env XMPPD__gateway__c2sport]",
     ]);
   });
 

@@ -43,6 +43,21 @@ const limits = z
   .strict()
   .prefault({});
 
+/**
+ * The ops listener every service has of its own: /metrics, /healthz, /readyz. Loopback by
+ * default, so a host running the server does not offer its metrics to the network; deployments
+ * that are scraped or probed from another container or pod set host 0.0.0.0 explicitly.
+ */
+const ops = (defaultPort: number) =>
+  z
+    .object({
+      host: z.string().min(1).default("127.0.0.1"),
+      /** 0 picks a free port. */
+      port: port.default(defaultPort),
+    })
+    .strict()
+    .prefault({});
+
 const tls = z
   .object({
     /** Refuse to authenticate a c2s stream before STARTTLS. Switch off only for tests and benchmarks. */
@@ -96,10 +111,12 @@ export const configSchema = z
           .regex(/^[a-z0-9][a-z0-9_-]{0,49}$/, "lowercase letters, digits, - and _, at most 50")
           .refine((v) => !/-[0-9a-f]{12}$/.test(v), "must not end in - and 12 hex digits (that is a process id)")
           .default("gateway"),
+        /** Address of the public listeners (c2s, direct TLS, HTTP, HTTPS); not of gateway.ops. */
         host: z.string().default("0.0.0.0"),
         c2sPort: port.default(5222),
         /** Direct TLS c2s port (XEP-0368); 0 picks a free one. */
         tlsPort: port.default(5223),
+        /** WebSocket, BOSH and host-meta only: /metrics and the probes are on gateway.ops. */
         httpPort: port.default(5280),
         /** HTTPS port: WebSocket (wss://) and BOSH over TLS, with the direct TLS certificate; 0 picks a free one. */
         httpsPort: port.default(5281),
@@ -141,21 +158,20 @@ export const configSchema = z
           .prefault({}),
         /** On SIGTERM, TCP clients are sent <see-other-host/> with this host[:port]; without it, <system-shutdown/>. */
         seeOtherHost: z.string().min(1).optional(),
+        ops: ops(5289),
       })
       .strict()
       .prefault({}),
     router: z
       .object({
         id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).optional(),
-        host: z.string().default("0.0.0.0"),
-        httpPort: port.default(5290),
+        ops: ops(5290),
       })
       .strict()
       .prefault({}),
     amp: z
       .object({
-        host: z.string().default("0.0.0.0"),
-        httpPort: port.default(5291),
+        ops: ops(5291),
         /** A separate database for offline storage (like Tigase's --amp-repo-uri); default: database.url. */
         databaseUrl: z.string().optional(),
         /**

@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { describeExpectation } from "./expectation.ts";
 import { objectShape, schemaAt } from "./schema-walk.ts";
 import { showValue, type ConfigIssue, type Segments } from "./issue.ts";
+import { movedKeyIssue } from "./moved-keys.ts";
 
 export function valueAt(root: unknown, at: Segments): unknown {
   let current = root;
@@ -21,7 +22,7 @@ export function validKeys(at: Segments): string {
 }
 
 export function unknownKeyIssue(at: Segments): ConfigIssue {
-  return { at, problem: "unknown key", fix: `remove it; valid keys: ${validKeys(at.slice(0, -1))}` };
+  return movedKeyIssue(at) ?? { at, problem: "unknown key", fix: `remove it; valid keys: ${validKeys(at.slice(0, -1))}` };
 }
 
 function valueIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigIssue {

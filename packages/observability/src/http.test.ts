@@ -22,6 +22,7 @@ describe("startHttp", () => {
     metrics.counter("routed_total", "Routed").inc(5);
     server = await startHttp({ host: "127.0.0.1", port: 0, registry: metrics.registry, isReady: () => true, log });
     expect(server.port).toBeGreaterThan(0);
+    expect(server.address).toBe("127.0.0.1");
     const m = await get("/metrics");
     expect(m.status).toBe(200);
     expect(m.type).toContain("text/plain");

@@ -1,8 +1,9 @@
-// The operations endpoint every service runs: /metrics (Prometheus text), /healthz (liveness:
-// the process answers) and /readyz (readiness: the service's own check, e.g. bus connected).
+// The ops listener every service runs on a port of its own: /metrics (Prometheus text),
+// /healthz (liveness: the process answers) and /readyz (readiness: the service's own check, e.g.
+// bus connected). Nothing else is served here, and no client endpoint serves these: the
+// listener binds <service>.ops.host, loopback unless a deployment opens it to its scraper.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Duplex } from "node:stream";
 import type { Registry } from "prom-client";
 import type { Logger } from "./logger.ts";
 
@@ -15,14 +16,12 @@ export interface OpsHttpOptions {
   /** Why the service is not ready (e.g. "redis: down since ..."), written in the 503 body. */
   readyDetail?: () => string;
   log: Logger;
-  /** HTTP upgrades (the gateway's WebSocket endpoint); without it upgrade requests are dropped. */
-  onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
-  /** Other HTTP endpoints (the gateway's BOSH /http-bind): returns true when it took the request. */
-  onRequest?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface OpsHttp {
   port: number;
+  /** The address bound, as the OS reports it (127.0.0.1 unless ops.host says otherwise). */
+  address: string;
   close(): Promise<void>;
 }
 
@@ -59,14 +58,13 @@ async function route(req: IncomingMessage, res: ServerResponse, options: OpsHttp
 
 export function startHttp(options: OpsHttpOptions): Promise<OpsHttp> {
   const server = createServer((req, res) => {
-    if (options.onRequest?.(req, res)) return;
     route(req, res, options).catch((err: unknown) => {
       options.log.error({ err, url: req.url }, "ops http request failed");
       if (!res.headersSent) send(res, 500, "internal error\n");
       else res.destroy();
     });
   });
-  if (options.onUpgrade) server.on("upgrade", options.onUpgrade);
+  // No upgrade handler: an upgrade request (a WebSocket client at the wrong port) is dropped.
   const close = () =>
     new Promise<void>((resolve, reject) => {
       server.close((err) => (err ? reject(err) : resolve()));
@@ -77,9 +75,9 @@ export function startHttp(options: OpsHttpOptions): Promise<OpsHttp> {
     server.once("error", reject);
     server.listen(options.port, options.host, () => {
       server.off("error", reject);
-      const port = (server.address() as AddressInfo).port;
-      options.log.info({ host: options.host, port }, "ops http listening");
-      resolve({ port, close });
+      const { port, address } = server.address() as AddressInfo;
+      options.log.info({ host: address, port }, "ops http listening");
+      resolve({ port, address, close });
     });
   });
 }

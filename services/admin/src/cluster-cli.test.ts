@@ -106,13 +106,13 @@ describe("admin check-config", { timeout: 30_000 }, () => {
   it("prints every problem with its key and exits 1", async () => {
     const file = join(dir, "bad.yaml");
     writeFileSync(file, "domains: [example.com]\ngateway:\n  c2sPort: seventy\nbogus: 1\n");
-    env.XMPPD__router__httpPort = "-1";
+    env.XMPPD__router__ops__port = "-1";
     const r = await admin("check-config", file);
-    delete env.XMPPD__router__httpPort;
+    delete env.XMPPD__router__ops__port;
     expect(r.code).toBe(1);
     const keys = r.stdout.trim().split("\n").map((line) => line.split(":")[0]).sort();
-    expect(keys).toEqual(["bogus", "gateway.c2sPort", "router.httpPort"]);
-    expect(r.stdout).toContain("[from env XMPPD__router__httpPort]");
+    expect(keys).toEqual(["bogus", "gateway.c2sPort", "router.ops.port"]);
+    expect(r.stdout).toContain("[from env XMPPD__router__ops__port]");
     expect(r.stderr).toBe("xmppd-admin: invalid configuration (3 problems)\n");
     const json = await admin("--json", "check-config", file);
     expect(JSON.parse(json.stdout).problems.map((p: { key: string }) => p.key).sort()).toEqual(["bogus", "gateway.c2sPort"]);

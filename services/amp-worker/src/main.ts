@@ -1,4 +1,4 @@
-// The AMP worker process: configuration, real adapters, HTTP endpoints, signals.
+// The AMP worker process: configuration, real adapters, the ops listener (amp.ops), signals.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
 import { exitWhenBusLost, openBus, requireUrls, runProcess, watchDependencies } from "@xmppd/runtime";
@@ -27,10 +27,7 @@ runProcess("amp-worker", async () => {
     registry: worker.registry, log,
     probes: { nats: () => bus.flush(), redis: () => sessions.get(READINESS_PROBE_JID), postgres: () => Promise.all([db.core.query("SELECT 1"), db.amp.query("SELECT 1")]) },
   });
-  const http = await startHttp({
-    host: config.amp.host, port: config.amp.httpPort, registry: worker.registry, log,
-    isReady: () => worker.isReady() && deps.isReady(), readyDetail: deps.describe,
-  });
+  const http = await startHttp({ ...config.amp.ops, registry: worker.registry, log, isReady: () => worker.isReady() && deps.isReady(), readyDetail: deps.describe });
   exitWhenBusLost(bus, log);
   await worker.start();
   return {

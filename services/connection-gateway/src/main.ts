@@ -1,10 +1,12 @@
-// The connection gateway as a process: configuration, bus, logs, the HTTP port (ops endpoint,
-// WebSocket upgrades and BOSH), the HTTPS port (the same over TLS) and signals. It needs NATS
-// only: no database or Redis credentials ever reach the DMZ.
+// The connection gateway as a process: configuration, bus, logs, the public HTTP port (WebSocket
+// upgrades, BOSH, host-meta), the HTTPS port (the same over TLS), the ops listener (/metrics,
+// /healthz, /readyz on gateway.ops, loopback by default) and signals. It needs NATS only: no
+// database or Redis credentials ever reach the DMZ.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
 import { exitWhenBusLost, openBus, requireUrls, runProcess, watchDependencies } from "@xmppd/runtime";
 import { createGateway } from "./gateway.ts";
+import { listenHttp } from "./http-listener.ts";
 
 runProcess("connection-gateway", async () => {
   const config = loadConfig({ file: process.argv[2], env: process.env });
@@ -21,12 +23,8 @@ runProcess("connection-gateway", async () => {
   await gateway.listenHttps();
   // Not ready while NATS is away (it reconnects by itself); clients stay connected meanwhile.
   const deps = watchDependencies({ registry: gateway.registry, log, probes: { nats: () => bus.flush() } });
-  const http = await startHttp({
-    host: config.gateway.host, port: config.gateway.httpPort, registry: gateway.registry, log,
-    isReady: () => gateway.isReady() && deps.isReady(), readyDetail: deps.describe,
-    onUpgrade: gateway.upgrade,
-    onRequest: gateway.request,
-  });
+  const http = await listenHttp(gateway, config.gateway.host, config.gateway.httpPort, log);
+  const ops = await startHttp({ ...config.gateway.ops, registry: gateway.registry, log, isReady: () => gateway.isReady() && deps.isReady(), readyDetail: deps.describe });
   exitWhenBusLost(bus, log);
   return {
     async stop() {
@@ -34,6 +32,7 @@ runProcess("connection-gateway", async () => {
       await gateway.stop();
       deps.stop();
       await http.close();
+      await ops.close();
       await bus.close();
     },
   };

@@ -1,4 +1,4 @@
-// The session router process: configuration, real adapters, HTTP endpoints, signals.
+// The session router process: configuration, real adapters, the ops listener (router.ops), signals.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
 import { exitWhenBusLost, openBus, requireUrls, runProcess, watchDependencies } from "@xmppd/runtime";
@@ -25,10 +25,7 @@ runProcess("session-router", async () => {
     registry: router.registry, log,
     probes: { nats: () => bus.flush(), redis: () => sessions.get(READINESS_PROBE_JID), postgres: () => db.core.query("SELECT 1") },
   });
-  const http = await startHttp({
-    host: config.router.host, port: config.router.httpPort, registry: router.registry, log,
-    isReady: () => router.isReady() && deps.isReady(), readyDetail: deps.describe,
-  });
+  const http = await startHttp({ ...config.router.ops, registry: router.registry, log, isReady: () => router.isReady() && deps.isReady(), readyDetail: deps.describe });
   exitWhenBusLost(bus, log);
   await router.start();
   return {

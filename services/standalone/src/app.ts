@@ -1,9 +1,10 @@
 // All three services in one process: router, AMP worker and gateway over shared infrastructure,
-// each with its own /metrics, /healthz and /readyz port, plus the embedded admin endpoint.
+// the gateway's public HTTP port (WebSocket, BOSH), each service's ops listener (/metrics,
+// /healthz, /readyz on <service>.ops, loopback by default) and the embedded admin endpoint.
 import { createDirectAdminOps, removeAdminFile, serveAdminOps, writeAdminFile } from "@xmppd/admin";
 import { createAmpWorker } from "@xmppd/amp-worker";
 import type { Config } from "@xmppd/config";
-import { createGateway } from "@xmppd/connection-gateway";
+import { createGateway, listenHttp } from "@xmppd/connection-gateway";
 import { startHttp } from "@xmppd/observability";
 import type { Logger, Metrics, OpsHttp } from "@xmppd/observability";
 import { createRouter } from "@xmppd/session-router";
@@ -12,8 +13,8 @@ import { openInfra } from "./infra.ts";
 import type { Infra } from "./infra.ts";
 
 export interface Standalone {
-  /** Ports actually bound (0 in config picks a free one): c2s and each service's ops HTTP. */
-  readonly ports: { c2s: number; gateway: number; router: number; amp: number; https: number };
+  /** Ports actually bound (0 in config picks a free one): the gateway's public ones and each service's ops listener. */
+  readonly ports: { c2s: number; http: number; https: number; ops: { gateway: number; router: number; amp: number } };
   readonly isEmbeddedDatabase: boolean;
   /** Stops gateway, router and worker in that order, then the infrastructure. */
   stop(): Promise<void>;
@@ -52,26 +53,25 @@ async function startServices(config: Config, log: Logger, infra: Infra): Promise
   await worker.start();
   await gateway.start();
   await gateway.listenHttps();
-  type Extra = Pick<Parameters<typeof startHttp>[0], "onUpgrade" | "onRequest">;
-  const serve = (s: Service, host: string, port: number, extra: Extra = {}): Promise<OpsHttp> =>
-    startHttp({ host, port, registry: s.registry, isReady: () => s.isReady(), log, ...extra });
-  const http = await Promise.all([
-    // The gateway's HTTP port also serves WebSocket (RFC 7395) and BOSH (XEP-0206) clients.
-    serve(gateway, config.gateway.host, config.gateway.httpPort, { onUpgrade: gateway.upgrade, onRequest: gateway.request }),
-    serve(router, config.router.host, config.router.httpPort),
-    serve(worker, config.amp.host, config.amp.httpPort),
-  ]);
+  const serve = (s: Service, at: { host: string; port: number }): Promise<OpsHttp> =>
+    startHttp({ ...at, registry: s.registry, isReady: () => s.isReady(), log });
+  const ops = await Promise.all([serve(gateway, config.gateway.ops), serve(router, config.router.ops), serve(worker, config.amp.ops)]);
+  // WebSocket (RFC 7395) and BOSH (XEP-0206) clients; no /metrics here.
+  const http = await listenHttp(gateway, config.gateway.host, config.gateway.httpPort, log);
   const closeAdmin = infra.isEmbeddedDatabase ? await startAdminEndpoint(config, infra, users, log) : async () => {};
 
   return {
-    ports: { c2s: gateway.c2sPort(), gateway: http[0].port, router: http[1].port, amp: http[2].port, https: gateway.httpsPort() },
+    ports: {
+      c2s: gateway.c2sPort(), http: http.port, https: gateway.httpsPort(),
+      ops: { gateway: ops[0].port, router: ops[1].port, amp: ops[2].port },
+    },
     isEmbeddedDatabase: infra.isEmbeddedDatabase,
     async stop() {
       await closeAdmin();
       await gateway.stop();
       await router.stop();
       await worker.stop();
-      await Promise.all(http.map((h) => h.close()));
+      await Promise.all([http, ...ops].map((h) => h.close()));
       await infra.close();
     },
   };
