@@ -128,7 +128,9 @@ export class ChaosClient {
     this.gen++;
     const s = this.socket;
     if (!s || s.destroyed) return;
-    s.end("</stream:stream>");
+    // A real client acknowledges what it has before closing (XEP-0198 §4), so the server does
+    // not treat those stanzas as undelivered and send them again on the next session.
+    s.end(`${this.smId !== undefined ? `<a xmlns='${NS_SM}' h='${this.h}'/>` : ""}</stream:stream>`);
     await Promise.race([new Promise((r) => s.once("close", r)), sleep(3000)]);
     s.destroy();
   }
