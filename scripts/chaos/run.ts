@@ -101,22 +101,29 @@ async function runPhase(cluster: ChaosCluster, fleet: Fleet, fault: Fault, tag: 
 }
 
 /**
- * Waits for every accepted message to be delivered or bounced. Halfway through, the recipients
+ * First waits (up to drainMs) for the senders to have every message acknowledged: a burst is
+ * read at the session's stanza rate, so its tail is accepted long after the load stopped. Then
+ * waits for every accepted message to be delivered or bounced; halfway through that, recipients
  * still missing some log in afresh (what a user does who sees nothing arrive): the new session's
  * presence fetches what the server stored for them.
  */
 async function drain(fleet: Fleet, ledger: Ledger, drainMs: number, log: (l: string) => void): Promise<void> {
-  const settled = () => fleet.clients.every((c) => c.unacked === 0 || c.state === "stopped") && ledger.outstanding().length === 0;
-  const deadline = Date.now() + drainMs;
-  const half = Date.now() + drainMs / 2;
-  while (!settled() && Date.now() < half) await sleep(250);
+  const allAcked = () => fleet.clients.every((c) => c.unacked === 0 || c.state === "stopped");
+  const until = async (ok: () => boolean, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!ok() && Date.now() < deadline) await sleep(250);
+  };
+  await until(allAcked, drainMs);
+  if (!allAcked()) log(`${fleet.clients.reduce((n, c) => n + c.unacked, 0)} stanzas still unacknowledged by the server`);
+  const settled = () => ledger.outstanding().length === 0;
+  await until(settled, drainMs / 2);
   if (!settled()) {
     const missing = new Set(ledger.outstanding().map((m) => m.to));
     const waiting = fleet.clients.filter((c) => missing.has(c.jid));
     log(`${ledger.outstanding().length} accepted messages not yet delivered; ${waiting.length} recipients log in afresh to fetch offline messages`);
     await Promise.all(waiting.map((c) => c.cycle()));
+    await until(settled, drainMs / 2);
   }
-  while (!settled() && Date.now() < deadline) await sleep(250);
 }
 
 function snapshot(fleet: Fleet) {
