@@ -56,7 +56,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       await sleep(o.sampleSeconds * 1000);
       const values: Record<string, number> = {};
       for (const p of cluster.set.procs.filter((p) => p.child.exitCode === null)) {
-        const text = await fetch(`http://127.0.0.1:${p.httpPort}/metrics`).then((r) => r.text(), () => "");
+        const text = await fetch(`http://127.0.0.1:${p.opsPort}/metrics`).then((r) => r.text(), () => "");
         for (const [key, name] of Object.entries(SERIES)) add(values, `${p.kind}.${key}`, read(text, name(PREFIX[p.kind])));
         for (const q of QUEUES) if (text.includes(q)) add(values, q, read(text, q));
       }
