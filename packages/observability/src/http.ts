@@ -12,6 +12,8 @@ export interface OpsHttpOptions {
   port: number;
   registry: Registry;
   isReady: () => boolean | Promise<boolean>;
+  /** Why the service is not ready (e.g. "redis: down since ..."), written in the 503 body. */
+  readyDetail?: () => string;
   log: Logger;
   /** HTTP upgrades (the gateway's WebSocket endpoint); without it upgrade requests are dropped. */
   onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -49,7 +51,8 @@ async function route(req: IncomingMessage, res: ServerResponse, options: OpsHttp
   if (path === "/healthz") return send(res, 200, "ok\n");
   if (path === "/readyz") {
     const isReady = await ready(options.isReady, options.log);
-    return send(res, isReady ? 200 : 503, isReady ? "ready\n" : "not ready\n");
+    const detail = isReady ? "" : (options.readyDetail?.() ?? "");
+    return send(res, isReady ? 200 : 503, isReady ? "ready\n" : `not ready${detail ? `: ${detail}` : ""}\n`);
   }
   send(res, 200, await options.registry.metrics(), options.registry.contentType);
 }

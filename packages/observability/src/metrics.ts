@@ -13,6 +13,9 @@ export interface Metrics {
   histogram(name: string, help: string, labelNames?: readonly string[], buckets?: readonly number[]): Histogram<string>;
 }
 
+/** `xmpp_<service>_dependency_up{dependency}`. */
+export const DEPENDENCY_UP = "dependency_up";
+
 type MetricClass = typeof Counter | typeof Gauge | typeof Histogram;
 
 export function createMetrics(service: string): Metrics {
@@ -27,6 +30,9 @@ export function createMetrics(service: string): Metrics {
     return found as InstanceType<C>;
   }
 
+  // Every service reports its dependencies (NATS, Redis, Postgres) the same way: @xmppd/runtime's
+  // watchDependencies sets it; registered here so each service's registry shows it from the start.
+  new Gauge({ name: prefix + DEPENDENCY_UP, help: "1 while the service reaches the dependency (nats, redis, postgres), 0 while it does not", labelNames: ["dependency"], registers: [registry] });
   return {
     registry,
     prefix,

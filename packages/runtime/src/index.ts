@@ -4,3 +4,4 @@ export { requireUrls, type Requirement } from "./require-urls.ts";
 export { openBus } from "./open-bus.ts";
 export { exitWhenBusLost, runProcess, type Running } from "./run-process.ts";
 export { isTransient } from "./transient.ts";
+export { watchDependencies, type DependencyName, type DependencyWatch, type WatchOptions } from "./dependencies.ts";

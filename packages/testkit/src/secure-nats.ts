@@ -1,7 +1,7 @@
 // A NATS server of its own for one test topology (or `npm run cluster`), configured as in
 // production: TLS with a throwaway CA, one nkey identity per process kind and per gateway, the
-// permissions of packages/bus/src/permissions.ts, and JetStream in a temporary directory.
-import { spawn, type ChildProcess } from "node:child_process";
+// permissions of packages/bus/src/permissions.ts, and JetStream in a temporary directory. Tests
+// may crash it (kill) and start it again on the same port with the same JetStream store.
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,13 +12,14 @@ import { writeBusSecrets, type BusSecrets } from "@xmppd/bus-credentials";
 import { freePort } from "./ports.ts";
 import { binary } from "./start-services.ts";
 import { waitFor } from "./wait.ts";
+import { startManagedProcess } from "./managed-process.ts";
 
 export interface SecureNats {
   /** tls://127.0.0.1:<port> */
   readonly url: string;
   readonly caFile: string;
   readonly secrets: BusSecrets;
-  /** The nats-server process (benchmarks read its CPU time). */
+  /** The nats-server process started last (benchmarks read its CPU time). */
   readonly pid: number;
   /** NATS_URL, the CA and the seed of one identity, as environment for a process. */
   env(who: BusIdentity): Record<string, string>;
@@ -28,6 +29,14 @@ export interface SecureNats {
   addGateway(name: string): Promise<void>;
   /** The server's log so far. */
   log(): string;
+  /** SIGKILL, as a crash would; its JetStream store stays on disk. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port with the same store (no-op while running) and waits until it accepts connections. */
+  start(): Promise<void>;
+  /** kill() then start(). */
+  restart(): Promise<void>;
+  isRunning(): boolean;
+  /** Stops it for good and removes its files; safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -43,8 +52,6 @@ export async function startSecureNats(o: { cluster: string; gateways: readonly s
       tls: { certFile: secrets.serverCertFile, keyFile: secrets.serverKeyFile },
     }));
   await writeConfig();
-  const child = spawn(binary("nats-server"), ["-c", confFile, "-l", logFile], { stdio: "ignore" });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `tls://127.0.0.1:${port}`;
   const env = (who: BusIdentity) => ({ NATS_URL: url, XMPPD__nats__caFile: secrets.caFile, XMPPD__nats__seedFile: secrets.seedFile(who) });
   const canConnect = async (who: BusIdentity) => {
@@ -55,24 +62,28 @@ export async function startSecureNats(o: { cluster: string; gateways: readonly s
       return false;
     }
   };
-  try {
-    await waitFor(() => isRunning(child) && canConnect({ role: "admin" }), { timeoutMs: 20_000, intervalMs: 50, what: "the test NATS server" });
-  } catch (err) {
-    child.kill("SIGKILL");
-    throw new Error(`nats-server did not start: ${readLog(logFile)}`, { cause: err });
-  }
+  const server = await startManagedProcess({
+    command: binary("nats-server"),
+    args: ["-c", confFile, "-l", logFile],
+    ready: () => canConnect({ role: "admin" }),
+    describe: () => readLog(logFile),
+  });
   async function addGateway(name: string): Promise<void> {
     const who: BusIdentity = { role: "gateway", gateway: name };
     if (secrets.users().some((u) => u.role === "gateway" && u.gateway === name)) return;
     await secrets.addGateway(name);
     await writeConfig();
     // nats-server re-reads its users on SIGHUP; the new gateway connects once it has.
-    child.kill("SIGHUP");
+    const pid = server.pid;
+    if (pid !== undefined) process.kill(pid, "SIGHUP");
     await waitFor(() => canConnect(who), { timeoutMs: 10_000, intervalMs: 50, what: `NATS identity of gateway ${name}` });
   }
+  let stopped = false;
   return {
     url,
-    pid: child.pid!,
+    get pid() {
+      return server.lastPid;
+    },
     caFile: secrets.caFile,
     secrets,
     env,
@@ -83,16 +94,23 @@ export async function startSecureNats(o: { cluster: string; gateways: readonly s
     },
     addGateway,
     log: () => readLog(logFile),
+    kill: () => server.kill(),
+    async start() {
+      if (stopped) throw new Error("this NATS server was stopped for good");
+      await server.start();
+    },
+    async restart() {
+      await server.kill();
+      await server.start();
+    },
+    isRunning: () => server.isRunning(),
     async stop() {
-      if (isRunning(child)) child.kill("SIGTERM");
-      await exited;
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-function isRunning(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
 }
 
 function readLog(file: string): string {

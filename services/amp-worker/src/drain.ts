@@ -41,6 +41,15 @@ export async function drainToSessions(ctx: WorkContext, owner: string): Promise<
   });
 }
 
+/**
+ * The idempotency key of a stored row's delivery. Rows are deleted only after the bus took them;
+ * when that delete fails (Postgres restarting) the work is redelivered and the rows sent again:
+ * the key makes the gateway (or the SmStore) drop the repeat, so a client sees each row once.
+ */
+export function offlineOnce(row: { id: string }): string {
+  return `offline:${row.id}`;
+}
+
 /** A resource of the account used XEP-0013 this session: no automatic delivery from storage. */
 export function isFlexible(sessions: readonly SessionRecord[]): boolean {
   return sessions.some((s) => s.flexOffline === true);
@@ -51,7 +60,7 @@ async function settleRow(ctx: WorkContext, row: Row, sessions: SessionRecord[]):
   // DP-22: an AMP event stored for its sender goes to any of the sender's eligible resources.
   if (isStoredEvent(row.meta)) {
     const targets = mostAvailable(sessions);
-    for (const t of targets) await deliverTo(ctx, t, withDelay(row.stanza, parseJid(row.owner).domain, row.storedAt).toString());
+    for (const t of targets) await deliverTo(ctx, t, withDelay(row.stanza, parseJid(row.owner).domain, row.storedAt).toString(), offlineOnce(row));
     return targets.length > 0;
   }
   const owner = parseJid(row.owner);
@@ -69,7 +78,7 @@ async function settleRow(ctx: WorkContext, row: Row, sessions: SessionRecord[]):
     case "deliver": {
       // XEP-0203: marked as held by the server since it was stored.
       const text = withDelay(row.stanza, owner.domain, row.storedAt).toString();
-      for (const target of decision.targets) await deliverTo(ctx, target, text);
+      for (const target of decision.targets) await deliverTo(ctx, target, text, offlineOnce(row));
       ctx.metrics.offlineDelivered.inc();
       return true;
     }

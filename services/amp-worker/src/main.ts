@@ -1,10 +1,13 @@
 // The AMP worker process: configuration, real adapters, HTTP endpoints, signals.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
-import { exitWhenBusLost, openBus, requireUrls, runProcess } from "@xmppd/runtime";
+import { exitWhenBusLost, openBus, requireUrls, runProcess, watchDependencies } from "@xmppd/runtime";
 import { createAmpStore, createBlockStore, createOfflineStore, createRosterStore, createUserStore } from "@xmppd/storage";
 import { openDatabases, openSessions, openSm } from "@xmppd/stores-runtime";
 import { createAmpWorker } from "./app.ts";
+
+/** A bare JID no account has (.invalid, RFC 2606): reading its sessions is a Redis round trip. */
+const READINESS_PROBE_JID = "readiness@probe.invalid";
 
 runProcess("amp-worker", async () => {
   const config = loadConfig();
@@ -19,13 +22,22 @@ runProcess("amp-worker", async () => {
     users: createUserStore(db.core), roster: createRosterStore(db.core), blocks: createBlockStore(db.core),
     offline: createOfflineStore(db.amp), amp: createAmpStore(db.amp),
   });
-  const http = await startHttp({ host: config.amp.host, port: config.amp.httpPort, registry: worker.registry, isReady: worker.isReady, log });
+  // Not ready while NATS, Redis or a database is away; work fails meanwhile and is nak'd for redelivery.
+  const deps = watchDependencies({
+    registry: worker.registry, log,
+    probes: { nats: () => bus.flush(), redis: () => sessions.get(READINESS_PROBE_JID), postgres: () => Promise.all([db.core.query("SELECT 1"), db.amp.query("SELECT 1")]) },
+  });
+  const http = await startHttp({
+    host: config.amp.host, port: config.amp.httpPort, registry: worker.registry, log,
+    isReady: () => worker.isReady() && deps.isReady(), readyDetail: deps.describe,
+  });
   exitWhenBusLost(bus, log);
   await worker.start();
   return {
     async stop() {
       log.info("draining");
       await worker.stop();
+      deps.stop();
       await http.close();
       await Promise.all([bus.close(), sessions.close(), sm.close(), db.close()]);
     },

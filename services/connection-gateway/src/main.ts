@@ -3,7 +3,7 @@
 // only: no database or Redis credentials ever reach the DMZ.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
-import { exitWhenBusLost, openBus, requireUrls, runProcess } from "@xmppd/runtime";
+import { exitWhenBusLost, openBus, requireUrls, runProcess, watchDependencies } from "@xmppd/runtime";
 import { createGateway } from "./gateway.ts";
 
 runProcess("connection-gateway", async () => {
@@ -19,8 +19,11 @@ runProcess("connection-gateway", async () => {
   await gateway.start();
   // wss:// and BOSH over TLS on gateway.httpsPort, with the certificate SIGHUP reloads.
   await gateway.listenHttps();
+  // Not ready while NATS is away (it reconnects by itself); clients stay connected meanwhile.
+  const deps = watchDependencies({ registry: gateway.registry, log, probes: { nats: () => bus.flush() } });
   const http = await startHttp({
-    host: config.gateway.host, port: config.gateway.httpPort, registry: gateway.registry, isReady: gateway.isReady, log,
+    host: config.gateway.host, port: config.gateway.httpPort, registry: gateway.registry, log,
+    isReady: () => gateway.isReady() && deps.isReady(), readyDetail: deps.describe,
     onUpgrade: gateway.upgrade,
     onRequest: gateway.request,
   });
@@ -29,6 +32,7 @@ runProcess("connection-gateway", async () => {
     async stop() {
       log.info("draining");
       await gateway.stop();
+      deps.stop();
       await http.close();
       await bus.close();
     },

@@ -28,15 +28,28 @@ export function createPgClient(opts: PgClientOptions): SqlClient {
 
   async function transaction<T>(fn: (tx: Pick<SqlClient, "query">) => Promise<T>): Promise<T> {
     const client = await pool.connect();
+    // A checked-out client has no pool listener: if the server goes away while `fn` awaits
+    // something else (no query running), pg emits 'error' on the client and, unheard, that
+    // crashes the process (AMP workers died so on a Postgres restart). Keep the error instead;
+    // the next query on this client fails, and the client is destroyed, not reused.
+    let lost: Error | undefined;
+    const onError = (err: Error): void => {
+      lost ??= err;
+    };
+    client.on("error", onError);
+    const release = (err?: Error): void => {
+      client.off("error", onError);
+      client.release(err ?? lost);
+    };
     try {
       await client.query("BEGIN");
       const result = await fn({ query: (sql, params) => run(client, sql, params) });
       await client.query("COMMIT");
-      client.release();
+      release();
       return result;
     } catch (err) {
       // A failed ROLLBACK means the connection is broken: destroy it rather than reuse it.
-      await client.query("ROLLBACK").then(() => client.release(), (e: Error) => client.release(e));
+      await client.query("ROLLBACK").then(() => release(), (e: Error) => release(e));
       throw err;
     }
   }

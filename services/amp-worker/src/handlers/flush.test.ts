@@ -123,3 +123,37 @@ describe("stored messages from a contact blocked since (XEP-0191 §3.4)", () => 
     expect(await h.offline.count("bob@localhost")).toBe(0);
   });
 });
+
+describe("flush work when Postgres fails after delivery", () => {
+  it("delivers the rows again under the same once keys, so the gateway drops the repeats", async () => {
+    let failed = false;
+    h = await createHarness({
+      wrapOffline: (store) => ({
+        ...store,
+        // The deliveries went out; then the connection died before the delete committed.
+        drain: (owner, deliver, page) => store.drain(owner, async (rows) => {
+          const ids = await deliver(rows);
+          if (!failed) {
+            failed = true;
+            throw new Error("Connection terminated unexpectedly");
+          }
+          return ids;
+        }, page),
+      }),
+    });
+    await h.addUser("bob");
+    await storeMessages(2);
+    await h.bindSession("bob@localhost/laptop", "gw2", "c7");
+    const inbox = h.inbox("gw2");
+    await h.send({ t: "flush", jid: "bob@localhost/laptop", gw: "gw2", conn: "c7" });
+    await settled();
+    expect(failed).toBe(true);
+    expect(await h.offline.count("bob@localhost")).toBe(0);
+    const keys = inbox.map((e) => (e.t === "deliver" ? e.once : undefined));
+    // Sent twice (before and after the failure), each time under its row's key.
+    expect(keys).toHaveLength(4);
+    expect(keys.every((k) => typeof k === "string" && k.startsWith("offline:"))).toBe(true);
+    expect(new Set(keys).size).toBe(2);
+    expect(keys.slice(0, 2)).toEqual(keys.slice(2));
+  });
+});

@@ -9,7 +9,7 @@ import type { Outcome, WorkContext } from "../context.ts";
 import { blockedSenders, refuseBlocked } from "../blocked.ts";
 import { withDelay } from "../delay.ts";
 import { deliverTo, findSession } from "../delivery.ts";
-import { isFlexible } from "../drain.ts";
+import { isFlexible, offlineOnce } from "../drain.ts";
 import { releaseQueued } from "../queued.ts";
 import { drainExpiring, isDue } from "../amp/flush-expiry.ts";
 
@@ -44,7 +44,7 @@ export async function handleFlush(work: FlushWork, ctx: WorkContext): Promise<Ou
       const handed = expired ? rows.slice(0, due) : rows;
       for (const row of handed) {
         if (blocked(row)) (await refuseBlocked(ctx, row), refused++);
-        else await deliverTo(ctx, target, withDelay(row.stanza, jid.domain, row.storedAt).toString());
+        else await deliverTo(ctx, target, withDelay(row.stanza, jid.domain, row.storedAt).toString(), offlineOnce(row));
       }
       await ctx.bus.flush();
       return handed.map((row) => row.id);
