@@ -70,6 +70,12 @@ export type ToGateway =
   | { t: "preauth"; conn: string; xml: string; failed?: boolean }
   /** The router has handed off every envelope of conn up to and including seq. */
   | { t: "ack"; conn: string; seq: number }
+  /**
+   * The router saw a gap before an envelope of conn (or an envelope of a connection it does not
+   * know): it ran and acknowledged nothing past it. Send again, in order, every unacknowledged
+   * envelope from seq `from`, preceded by the "open" when `from` is not above what is acknowledged.
+   */
+  | { t: "resend"; conn: string; from: number }
   | { t: "close"; conn: string; condition: string; text?: string }
   | ({ t: "sm"; conn: string } & SmReply);
 

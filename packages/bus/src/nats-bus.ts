@@ -57,6 +57,7 @@ class NatsBusImpl implements NatsBus {
   private batch: { subject: string; data: Uint8Array }[] = [];
   private scheduled = false;
   private readonly closedHandlers: ((err?: Error) => void)[] = [];
+  private readonly reconnectedHandlers: (() => void)[] = [];
   private jsm: Promise<JetStreamManager> | undefined;
 
   constructor(
@@ -72,9 +73,18 @@ class NatsBusImpl implements NatsBus {
 
   // A publish the server refuses (a permissions violation) is dropped by the server with only
   // an asynchronous -ERR: report it, or a misconfigured identity would lose messages silently.
+  // A reconnect is announced: core messages may have been lost while the server was away.
   private async reportServerErrors(): Promise<void> {
     for await (const s of this.nc.status()) {
       if (s.type === "error") this.report(s.data, "(server error)");
+      if (s.type !== "reconnect") continue;
+      for (const h of this.reconnectedHandlers) {
+        try {
+          h();
+        } catch (err) {
+          this.report(err, "(reconnected)");
+        }
+      }
     }
   }
 
@@ -133,6 +143,10 @@ class NatsBusImpl implements NatsBus {
 
   onClosed(handler: (err?: Error) => void): void {
     this.closedHandlers.push(handler);
+  }
+
+  onReconnected(handler: () => void): void {
+    this.reconnectedHandlers.push(handler);
   }
 
   async close(): Promise<void> {

@@ -56,6 +56,12 @@ export interface Bus {
   /** Called when the connection to the bus is lost for good (never for the in-process bus). */
   onClosed(handler: (err?: Error) => void): void;
   /**
+   * Called each time the connection to the bus is back after it was lost (a NATS restart). Core
+   * publishes of either side may have been lost meanwhile: whoever keeps unacknowledged work
+   * sends it again (docs/acknowledgements.md). Absent for the in-process bus, which is never lost.
+   */
+  onReconnected?(handler: () => void): void;
+  /**
    * Largest payload publish() accepts (NATS `max_payload`); larger ones throw PayloadTooLargeError.
    * A stanza plus its envelope must fit (ARCHITECTURE: limits).
    */

@@ -23,6 +23,16 @@ export function linkToCluster(
     bus.subscribe(subjects.gatewayInbox(ctx.id), inboxHandler(ctx, connections)),
     bus.subscribe(subjects.gatewayGone(), (data) => onGone(ctx, connections, data)),
   ];
+  let stopped = false;
+  // NATS restarted: envelopes to routers and deliveries from them may have been lost meanwhile
+  // (docs/acknowledgements.md). Send every unacknowledged window again, and ask for the
+  // numbered deliveries of every resumable session after what it wrote.
+  bus.onReconnected?.(() => {
+    if (stopped) return;
+    ctx.log.warn({ unacked: ctx.upstream.unackedTotal() }, "bus reconnected: resending unacknowledged envelopes");
+    ctx.upstream.resendAll();
+    for (const conn of connections.values()) conn.sm?.afterBusReconnect();
+  });
   const announce = () => {
     const hb: GatewayHeartbeat = { id: ctx.id, ts: Date.now(), connections: connections.size };
     bus.publish(subjects.gatewayHeartbeat(ctx.id), encode(hb));
@@ -34,6 +44,7 @@ export function linkToCluster(
   const sweep = setInterval(() => pool.sweep(), Math.max(20, Math.min(intervalMs, deadAfterMs / 3)));
   return {
     stop() {
+      stopped = true;
       clearInterval(beat);
       clearInterval(sweep);
       for (const sub of subs) sub.unsubscribe();

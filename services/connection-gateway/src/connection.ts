@@ -123,15 +123,20 @@ export class Connection {
     this.csi.deliver(xml);
   }
 
-  /** Relays an envelope to this connection's router, announcing the connection first. */
-  relay(body: RouterBody): boolean {
+  /**
+   * Relays an envelope to this connection's router, announcing the connection first. A full
+   * router window is backpressure (ARCHITECTURE "Limits": pause reading, don't drop): the socket
+   * is not read until acks bring the window down to half; stanzas already parsed from the last
+   * chunk are still taken, so the window overshoots by at most one read's worth.
+   */
+  relay(body: RouterBody): void {
     if (!this.opened) {
       this.opened = true;
-      this.ctx.upstream.send(this.id, { t: "open", domain: this.domain, ip: this.ip, secure: this.secure }, true);
+      this.ctx.upstream.send(this.id, { t: "open", domain: this.domain, ip: this.ip, secure: this.secure });
     }
-    if (this.ctx.upstream.send(this.id, body)) return true;
-    this.fail("resource-constraint", "too many envelopes waiting for the router");
-    return false;
+    if (this.ctx.upstream.send(this.id, body) || this.gate.isHeld("router")) return;
+    this.gate.holdUntilReleased("router");
+    this.ctx.upstream.onRoom(this.id, () => this.gate.release("router"));
   }
 
   /** A new stream follows (after STARTTLS or SASL success, RFC 6120 §5.4.3.3, §6.4.6). */
@@ -205,7 +210,7 @@ export class Connection {
     const jid = this.jid ?? this.user;
     // XEP-0198 §5: a stream lost (not closed by the client) leaves a resumable session waiting.
     const resumable = this.sm?.staysAfter(reason) === true;
-    this.ctx.upstream.send(this.id, { t: "closed", reason, ...(jid ? { jid } : {}), ...(resumable ? { resumable } : {}) }, true);
+    this.ctx.upstream.send(this.id, { t: "closed", reason, ...(jid ? { jid } : {}), ...(resumable ? { resumable } : {}) });
     this.ctx.upstream.finish(this.id);
   }
 

@@ -28,13 +28,15 @@ export function inboxHandler(ctx: GatewayContext, connections: ReadonlyMap<strin
       // XEP-0198: the client stanzas of those envelopes are handled now (our <a h/>).
       return void connections.get(msg.conn)?.sm?.inbound.acked(msg.seq);
     }
+    // The router saw a gap (NATS lost envelopes) or does not know the connection: the window again.
+    if (msg.t === "resend") return void ctx.upstream.resend(msg.conn, msg.from);
     const conn = connections.get(msg.conn);
     if (!conn || conn.isClosing()) return void ctx.metrics.unknownConnection.inc({ t: msg.t });
     apply(conn, msg);
   };
 }
 
-function apply(conn: Connection, msg: Exclude<ToGateway, { t: "ack" }>): void {
+function apply(conn: Connection, msg: Exclude<ToGateway, { t: "ack" | "resend" }>): void {
   switch (msg.t) {
     case "deliver":
       if (msg.once !== undefined && !firstTime(conn, msg.once)) return void conn.ctx.metrics.repeatedDeliveries.inc();

@@ -20,3 +20,20 @@ describe("ReadGate", () => {
     expect(t.calls.at(-1)).toBe("resume");
   });
 });
+
+describe("ReadGate untimed holds", () => {
+  it("keeps reading paused until released, and until timed holds are over too", async () => {
+    const t = target();
+    const gate = new ReadGate(t);
+    gate.holdUntilReleased("router");
+    gate.hold("bytes", 10);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(gate.isPaused()).toBe(true);
+    expect(t.calls).not.toContain("resume");
+    gate.release("router");
+    expect(gate.isPaused()).toBe(false);
+    expect(t.calls.at(-1)).toBe("resume");
+    gate.release("router");
+    expect(t.calls.filter((c) => c === "resume")).toHaveLength(1);
+  });
+});

@@ -1,4 +1,5 @@
 // Pauses a transport's reading for as long as any limiter asks, and resumes it when all are done.
+// Holds are timed (rate limits: resume after ms) or untimed (backpressure: resume when released).
 // The transport keeps a pause across STARTTLS itself (socket-transport.ts).
 
 export interface Pausable {
@@ -7,7 +8,8 @@ export interface Pausable {
 }
 
 export class ReadGate {
-  private readonly holds = new Map<string, NodeJS.Timeout>();
+  /** Per reason: the timer of a timed hold, null for an untimed one. */
+  private readonly holds = new Map<string, NodeJS.Timeout | null>();
 
   constructor(private readonly target: Pausable) {}
 
@@ -20,17 +22,33 @@ export class ReadGate {
     this.target.pause();
   }
 
+  /** Stops reading on behalf of `reason` until release(reason). */
+  holdUntilReleased(reason: string): void {
+    const previous = this.holds.get(reason);
+    if (previous) clearTimeout(previous);
+    this.holds.set(reason, null);
+    this.target.pause();
+  }
+
+  /** Ends `reason`'s hold; reading resumes once no other hold remains. */
+  release(reason: string): void {
+    if (!this.holds.has(reason)) return;
+    const timer = this.holds.get(reason);
+    if (timer) clearTimeout(timer);
+    this.holds.delete(reason);
+    if (this.holds.size === 0) this.target.resume();
+  }
+
   isPaused(): boolean {
     return this.holds.size > 0;
   }
 
-  clear(): void {
-    for (const timer of this.holds.values()) clearTimeout(timer);
-    this.holds.clear();
+  isHeld(reason: string): boolean {
+    return this.holds.has(reason);
   }
 
-  private release(reason: string): void {
-    this.holds.delete(reason);
-    if (this.holds.size === 0) this.target.resume();
+  clear(): void {
+    for (const timer of this.holds.values()) if (timer) clearTimeout(timer);
+    this.holds.clear();
   }
 }

@@ -152,14 +152,28 @@ export class StreamManagement {
     if (this.outbound.waiting() === 0 || this.gapTimer || this.answerTimer) return;
     this.gapTimer = setTimeout(() => {
       this.gapTimer = null;
-      if (this.outbound.waiting() === 0) return;
-      this.conn.relay({ t: "sm", jid: this.conn.jid!, op: "replay", after: this.outbound.written });
-      this.answerTimer = setTimeout(() => {
-        this.answerTimer = null;
-        // Filled meanwhile by its late publisher: nothing to give up.
-        if (this.outbound.waiting() > 0) this.giveUp("no answer to a replay");
-      }, REPLAY_ANSWER_MS);
+      if (this.outbound.waiting() > 0) this.askReplay();
     }, GAP_MS);
+  }
+
+  /**
+   * The bus reconnected (a NATS restart): numbered deliveries published meanwhile may be lost,
+   * the last ones with nothing after them to reveal the gap. Ask for everything after what we wrote.
+   */
+  afterBusReconnect(): void {
+    if (!this.resumable || this.id === null || this.phase !== "on" || this.answerTimer || this.conn.isClosing()) return;
+    if (this.gapTimer) clearTimeout(this.gapTimer);
+    this.gapTimer = null;
+    this.askReplay();
+  }
+
+  private askReplay(): void {
+    this.conn.relay({ t: "sm", jid: this.conn.jid!, op: "replay", after: this.outbound.written });
+    this.answerTimer = setTimeout(() => {
+      this.answerTimer = null;
+      // Filled meanwhile by its late publisher: nothing to give up.
+      if (this.outbound.waiting() > 0) this.giveUp("no answer to a replay");
+    }, REPLAY_ANSWER_MS);
   }
 
   private giveUp(why: string): void {

@@ -4,6 +4,9 @@
 import { encode, type Bus, type Subjects, type ToGateway } from "@xmppd/bus";
 import type { ConnState } from "./connections.ts";
 
+/** After a batch could not be prepared or flushed, try again this much later. */
+const RETRY_MS = 250;
+
 export interface AckBatcher {
   /** Records that `seq` of this connection is handed off. */
   done(state: ConnState, seq: number): void;
@@ -22,19 +25,27 @@ export function createAckBatcher(bus: Bus, s: Subjects, delayMs = 5, onError: (e
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> = Promise.resolve();
 
-  function schedule(): void {
+  function schedule(ms = delayMs): void {
     timer ??= setTimeout(() => {
       timer = null;
       running = running.then(send).catch(onError);
-    }, delayMs);
+    }, ms);
   }
 
   async function send(): Promise<void> {
     if (dirty.size === 0) return;
     const batch = dirty;
     dirty = new Set();
-    if (prepare) await prepare();
-    await bus.flush();
+    try {
+      if (prepare) await prepare();
+      await bus.flush();
+    } catch (err) {
+      // Redis or NATS away: the batch is acknowledged later, not forgotten (the gateway would
+      // otherwise wait for its retransmit interval).
+      for (const state of batch) dirty.add(state);
+      schedule(RETRY_MS);
+      throw err;
+    }
     for (const state of batch) {
       const seq = state.doneSeq;
       const ack: ToGateway = { t: "ack", conn: state.conn, seq };

@@ -1,6 +1,10 @@
 // Per-connection state and ordering. Each connection's envelopes run strictly one after another
 // (a promise chain: RFC 6120 §10.1 in-order processing), while different connections run
-// concurrently. Resent envelopes (seq <= the last one accepted) are dropped.
+// concurrently. Sequence rules (docs/acknowledgements.md): an envelope is taken only if it is the
+// next one (seq = lastSeq + 1), so nothing past a gap is ever run or acknowledged; resent ones
+// (seq <= lastSeq) are dropped; an "open" (re)starts the sequence at its seq, which the gateway
+// sets to what a router has already acknowledged. Work that fails because a dependency is away
+// (isTransient) is retried in place, unacknowledged, holding the connection's later envelopes.
 import type { Jid } from "@xmppd/jid";
 import type { SaslMechanism } from "@xmppd/sasl";
 
@@ -18,6 +22,10 @@ export interface ConnState {
   doneSeq: number;
   ackedSeq: number;
   chain: Promise<void>;
+  /** When this router last asked the gateway to resend (rate limit of "resend"). */
+  resendAskedAt?: number;
+  /** Work was given up unacknowledged while stopping: later envelopes are not run either. */
+  abandoned?: boolean;
   /**
    * Who this router itself established the connection to be (identity.ts): the bare JID at SASL
    * success, the full JID at bind (also XEP-0078) and XEP-0198 resumption, or one adopted from the
@@ -40,14 +48,34 @@ export interface ConnState {
   sm?: string;
 }
 
+/** What became of an envelope offered to a connection: only "taken" work runs. */
+export type Enqueued = "taken" | "duplicate" | "gap";
+
+export interface RetryPolicy {
+  /** A failure that means a dependency is away for now: retry, acknowledge nothing. */
+  isTransient(err: unknown): boolean;
+  /** The router is stopping: a failing envelope is given up unacknowledged (the gateway resends it elsewhere). */
+  isStopping(): boolean;
+  /** Back-off between attempts: firstMs, doubling up to maxMs. */
+  firstMs: number;
+  maxMs: number;
+  onRetry?(err: unknown, state: ConnState, waitMs: number): void;
+}
+
+const NEVER_RETRY: RetryPolicy = { isTransient: () => false, isStopping: () => false, firstMs: 100, maxMs: 5000 };
+
 export interface ConnectionTable {
-  /** State of a connection, created on first sight (also mid-stream, after a router failover). */
+  /** State of a connection, created on first sight. */
   get(gw: string, conn: string): ConnState;
+  /** State of a connection this router knows, without creating one. */
+  find(gw: string, conn: string): ConnState | undefined;
   /**
-   * Queues work for one envelope after the connection's earlier ones. Returns false (and runs
-   * nothing) for a duplicate. `done` is called with the state after the work, even if it threw.
+   * Queues work for one envelope after the connection's earlier ones; runs nothing unless
+   * "taken". `opens`: an "open" envelope, which may (re)start the sequence at its seq. `done` is
+   * called once the work finished or failed for good, never while it is being retried, and
+   * never for work given up while stopping.
    */
-  enqueue(state: ConnState, seq: number, work: () => Promise<void>, done: (state: ConnState, seq: number) => void): boolean;
+  enqueue(state: ConnState, seq: number, work: () => Promise<void>, done: (state: ConnState, seq: number) => void, opens?: boolean): Enqueued;
   forget(state: ConnState): void;
   /** Forgets every connection of one gateway (it died); returns how many. */
   forgetGateway(gw: string): number;
@@ -56,10 +84,28 @@ export interface ConnectionTable {
   size(): number;
 }
 
-export function createConnectionTable(onError: (err: unknown, state: ConnState) => void): ConnectionTable {
+export function createConnectionTable(onError: (err: unknown, state: ConnState) => void, retry: RetryPolicy = NEVER_RETRY): ConnectionTable {
   const states = new Map<string, ConnState>();
   const inFlight = new Set<Promise<void>>();
   const key = (gw: string, conn: string) => `${gw}\u0000${conn}`;
+
+  /** Runs work until it succeeds or fails for good; false: given up unacknowledged (stopping). */
+  async function attempt(state: ConnState, work: () => Promise<void>): Promise<boolean> {
+    for (let waitMs = retry.firstMs; !state.abandoned; waitMs = Math.min(waitMs * 2, retry.maxMs)) {
+      try {
+        await work();
+        return true;
+      } catch (err) {
+        if (!retry.isTransient(err)) return (onError(err, state), true);
+        if (retry.isStopping()) break;
+        retry.onRetry?.(err, state, waitMs);
+        await new Promise((r) => setTimeout(r, waitMs));
+        if (retry.isStopping()) break;
+      }
+    }
+    state.abandoned = true;
+    return false;
+  }
 
   return {
     get(gw, conn) {
@@ -70,19 +116,19 @@ export function createConnectionTable(onError: (err: unknown, state: ConnState) 
       }
       return s;
     },
-    enqueue(state, seq, work, done) {
-      if (seq <= state.lastSeq) return false;
+    find: (gw, conn) => states.get(key(gw, conn)),
+    enqueue(state, seq, work, done, opens = false) {
+      if (seq <= state.lastSeq) return "duplicate";
+      // A fresh state knows no start but an "open"'s: anything else could follow a lost envelope.
+      if (seq !== state.lastSeq + 1 && !(opens && seq > state.lastSeq)) return "gap";
       state.lastSeq = seq;
       const next = state.chain
-        .then(work)
-        .catch((err: unknown) => onError(err, state))
-        .finally(() => {
-          done(state, seq);
-          inFlight.delete(next);
-        });
+        .then(() => attempt(state, work))
+        .then((finished) => void (finished && done(state, seq)))
+        .finally(() => inFlight.delete(next));
       inFlight.add(next);
       state.chain = next;
-      return true;
+      return "taken";
     },
     forget(state) {
       if (states.get(key(state.gw, state.conn)) === state) states.delete(key(state.gw, state.conn));

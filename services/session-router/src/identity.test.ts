@@ -214,8 +214,8 @@ describe("the router believes no JID a gateway names", () => {
     const r2 = await h.addRouter("r2");
     await h.router.stop();
     h.via = "r2";
-    // Each gateway replays the connection's "open" (seq 1) to the router taking it over: no JID, no session id.
-    for (const c of [juliet, romeo]) h.sendRaw({ t: "open", gw: c.gw, conn: c.conn, seq: 1, domain: "example.com", ip: "127.0.0.1", secure: true });
+    // Each gateway replays the connection's "open" to the router taking it over (at the seq acknowledged so far): no JID, no session id.
+    for (const c of [juliet, romeo]) h.reopen(c.gw, c.conn);
     const since = h.received.length;
     h.send("gw1", { t: "sm", conn: juliet.conn, jid: juliet.jid, op: "replay", after: 0 });
     expect(await h.next((e) => e.t === "sm" && e.conn === juliet.conn, since)).toMatchObject({ op: "replayed", through: 1 });
@@ -235,7 +235,7 @@ describe("the router believes no JID a gateway names", () => {
     await h.addRouter("r2");
     await h.router.stop();
     h.via = "r2";
-    h.sendRaw({ t: "open", gw: "gw1", conn: juliet.conn, seq: 1, domain: "example.com", ip: "127.0.0.1", secure: true });
+    h.reopen("gw1", juliet.conn);
     await sendAcked("gw1", { t: "closed", conn: juliet.conn, jid: "juliet@example.com", reason: "disconnected" });
     expect(await h.sessions.get("juliet@example.com")).toEqual([]);
     // gw1 cannot end romeo's session that way: it is not on gw1's connection.

@@ -22,6 +22,8 @@ export async function deliverLocal(ctx: RouterContext, state: ConnState, stanza:
   // or its whole sessions when its own connection has carbons on: one round trip either way.
   const withOwn = kind === "message" && !self && state.carbons !== false;
   const ownRead = !self && (kind === "message" || ctx.blocklists) ? ctx.lookup(senderBare, !withOwn) : null;
+  // Should the recipient's read fail first (Redis away), this one's failure is not left unhandled.
+  ownRead?.catch(() => {});
   const { sessions, queued, blocked } = await ctx.lookup(toBare);
   const own = ownRead ? await ownRead : null;
   if (ctx.blocklists && !self) {

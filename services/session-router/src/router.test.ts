@@ -1,8 +1,9 @@
 import { createHmac } from "node:crypto";
-import { describe, it, expect, beforeAll, afterAll, beforeEach, afterEach } from "vitest";
+import { describe, it, expect, beforeAll, afterAll, beforeEach, afterEach, vi } from "vitest";
 
 import { scramClient } from "@xmppd/sasl";
 import { parseElement, type Element } from "@xmppd/xml";
+import { IDENTITY_RECHECK_MS } from "./identity.ts";
 import { PASSWORD, createTestUsers, startHarness, type Harness, type TestDb } from "./test-gateway.ts";
 
 const SASL = "urn:ietf:params:xml:ns:xmpp-sasl";
@@ -71,6 +72,7 @@ describe("SASL over the bus", () => {
     const saltFor = async (harness: Harness, user: string) => {
       const since = harness.received.length;
       const client = scramClient("SCRAM-SHA-256", user, PASSWORD);
+      harness.send("gw1", { t: "open", conn: `c-${user}`, domain: "example.com", ip: "127.0.0.1", secure: true });
       harness.send("gw1", { t: "sasl", conn: `c-${user}`, xml: `<auth xmlns="${SASL}" mechanism="SCRAM-SHA-256">${client.first().toString("base64")}</auth>` });
       const challenge = el(await harness.next((e) => e.t === "sasl", since));
       return /(?:^|,)s=([^,]+)/.exec(Buffer.from(challenge.getText(), "base64").toString())![1]!;
@@ -241,16 +243,90 @@ describe("message routing", () => {
     expect(await h.sessions.get("juliet@example.com")).toEqual([]);
   });
 
-  it("ignores a resent envelope", async () => {
+  it("ignores a resent envelope and acknowledges it again", async () => {
     const juliet = await online("juliet", "balcony", 0);
     const romeo = await online("romeo", "orchard", 0);
-    const env = { t: "stanza" as const, gw: "gw1", conn: romeo.conn, seq: 100, jid: romeo.jid, xml: `<message to="${juliet.jid}" id="d1"/>` };
     const since = h.received.length;
-    h.sendRaw(env);
-    h.sendRaw(env);
-    h.sendRaw({ ...env, seq: 101, xml: `<message to="${juliet.jid}" id="d2"/>` });
+    const seq = h.send("gw1", { t: "stanza", conn: romeo.conn, jid: romeo.jid, xml: `<message to="${juliet.jid}" id="d1"/>` });
+    await h.next((e) => e.t === "ack" && e.conn === romeo.conn && e.seq === seq, since);
+    const again = h.received.length;
+    h.sendRaw({ t: "stanza", gw: "gw1", conn: romeo.conn, seq, jid: romeo.jid, xml: `<message to="${juliet.jid}" id="d1"/>` });
+    await h.next((e) => e.t === "ack" && e.conn === romeo.conn && e.seq === seq, again);
+    h.send("gw1", { t: "stanza", conn: romeo.conn, jid: romeo.jid, xml: `<message to="${juliet.jid}" id="d2"/>` });
     await h.next((e) => e.t === "deliver" && el(e).attrs.id === "d2", since);
     expect(h.received.slice(since).filter((e) => e.t === "deliver" && el(e).attrs.id === "d1")).toHaveLength(1);
+  });
+
+  it("runs and acknowledges nothing past a gap, and asks the gateway to resend from the first one missing", async () => {
+    const juliet = await online("juliet", "balcony", 0);
+    const romeo = await online("romeo", "orchard", 0);
+    const since = h.received.length;
+    const msg = (id: string) => ({ t: "stanza" as const, conn: romeo.conn, jid: romeo.jid, xml: `<message to="${juliet.jid}" id="${id}"/>` });
+    const before = h.send("gw1", msg("m1"));
+    await h.next((e) => e.t === "ack" && e.conn === romeo.conn && e.seq === before, since);
+    // m2 is lost on the way; m3 arrives.
+    h.sendRaw({ ...msg("m3"), gw: "gw1", seq: before + 2 });
+    const resend = await h.next((e) => e.t === "resend" && e.conn === romeo.conn, since);
+    expect(resend).toMatchObject({ from: before + 1 });
+    // The gateway resends its window in order: only now do m2 and m3 run and get acknowledged.
+    h.sendRaw({ ...msg("m2"), gw: "gw1", seq: before + 1 });
+    h.sendRaw({ ...msg("m3"), gw: "gw1", seq: before + 2 });
+    await h.next((e) => e.t === "ack" && e.conn === romeo.conn && e.seq === before + 2, since);
+    const acks = h.received.slice(since).filter((e) => e.t === "ack" && e.conn === romeo.conn).map((e) => (e as { seq: number }).seq);
+    expect(acks.every((s) => s === before || s === before + 2)).toBe(true);
+    const ids = h.received.slice(since).filter((e) => e.t === "deliver" && e.conn === juliet.conn).map((e) => el(e).attrs.id);
+    expect(ids).toEqual(["m1", "m2", "m3"]);
+  });
+
+  it("asks for the whole window, open first, when an envelope comes for a connection it does not know", async () => {
+    const since = h.received.length;
+    h.sendRaw({ t: "stanza", gw: "gw1", conn: "unknown", seq: 7, jid: "romeo@example.com/x", xml: `<message to="juliet@example.com"/>` });
+    expect(await h.next((e) => e.t === "resend" && e.conn === "unknown", since)).toMatchObject({ from: 0 });
+  });
+});
+
+describe("work that fails", () => {
+  it("is retried in place and not acknowledged while a dependency is away, holding the connection's later stanzas", async () => {
+    const juliet = await online("juliet", "balcony", 0);
+    const romeo = await online("romeo", "orchard", 0);
+    const since = h.received.length;
+    const lookup = h.sessions.lookup.bind(h.sessions);
+    let failures = 0;
+    h.sessions.lookup = async () => {
+      failures += 1;
+      throw new Error("Connection is closed.");
+    };
+    const first = h.send("gw1", { t: "stanza", conn: romeo.conn, jid: romeo.jid, xml: `<message to="${juliet.jid}" id="r1"/>` });
+    h.send("gw1", { t: "stanza", conn: romeo.conn, jid: romeo.jid, xml: `<message to="${juliet.jid}" id="r2"/>` });
+    await expect.poll(() => failures, { timeout: 3000 }).toBeGreaterThanOrEqual(3);
+    // Redis is back: both arrive, in order, and only now are they acknowledged.
+    const during = h.received.slice(since);
+    h.sessions.lookup = lookup;
+    expect(during.filter((e) => e.conn === romeo.conn)).toEqual([]);
+    await h.next((e) => e.t === "ack" && e.conn === romeo.conn && e.seq === first + 1, since);
+    const ids = h.received.slice(since).filter((e) => e.t === "deliver" && e.conn === juliet.conn).map((e) => el(e).attrs.id);
+    expect(ids).toEqual(["r1", "r2"]);
+  });
+
+  it("otherwise answers the sender with internal-server-error, counts it and acknowledges it", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const juliet = await online("juliet", "balcony", 0);
+      const romeo = await online("romeo", "orchard", 0);
+      // The router rechecks romeo's identity in the session store, which fails for good.
+      vi.setSystemTime(Date.now() + IDENTITY_RECHECK_MS + 1000);
+      h.sessions.get = async () => {
+        throw new TypeError("a bug");
+      };
+      const since = say(romeo.conn, romeo.jid, `<message to="${juliet.jid}" id="x1"><body>hi</body></message>`);
+      const reply = el(await h.next((e) => e.t === "deliver" && e.conn === romeo.conn, since));
+      expect(reply.attrs).toMatchObject({ type: "error", id: "x1", to: romeo.jid });
+      expect(condition(reply)).toBe("internal-server-error");
+      await h.next((e) => e.t === "ack" && e.conn === romeo.conn, since);
+      expect(await h.router.registry.getSingleMetricAsString("xmpp_router_stanzas_routed_total")).toContain('kind="message",outcome="failed"} 1');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import type { Config } from "@xmppd/config";
 import { parseJid } from "@xmppd/jid";
 import { blocking, carbons, createModuleHost, defaultModules, lastActivity, privateStorage, register, roster, vcard, type AccountDataCapability, type ModuleCapabilities, type ServerCaps } from "@xmppd/modules";
 import type { Logger } from "@xmppd/observability";
+import { isTransient } from "@xmppd/runtime";
 import type { AccountXmlStore, BlockStore, LastActivityStore, RosterStore, SessionStore, SmStore, UserStore } from "@xmppd/storage";
 import { createMemoryAuthThrottle, createMemorySmStore, type AuthThrottleStore } from "@xmppd/storage";
 import type { Registry } from "prom-client";
@@ -13,6 +14,8 @@ import { createSmRouter } from "./sm-delivery.ts";
 import { smClosed } from "./sm-lifecycle.ts";
 import { handleSmRequest, replay } from "./sm-requests.ts";
 import { createConnectionTable, type ConnState } from "./connections.ts";
+import { envelopeFailed } from "./envelope-failure.ts";
+import { createResendRequests } from "./resend-requests.ts";
 import type { RouterContext } from "./context.ts";
 import { isToRouter } from "./envelope.ts";
 import { actingAs, isRefusal, refuse, type Refusal } from "./identity.ts";
@@ -51,6 +54,9 @@ export interface RouterDeps {
   /** Authentication throttle (createRedisAuthThrottle with the same prefix); default in process. */
   authThrottle?: AuthThrottleStore;
 }
+
+/** Retries of an envelope whose work failed because a dependency is away (connections.ts). */
+const RETRY_BACKOFF = { firstMs: 100, maxMs: 5000 };
 
 export interface AccountStores {
   blocks: BlockStore;
@@ -95,8 +101,14 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
     sm: createSmRouter(deps.sm ?? createMemorySmStore(), () => ctx),
     authThrottle: deps.authThrottle ?? createMemoryAuthThrottle(config.auth),
   };
-  const table = createConnectionTable((err, st) => ctx.log.error({ err, gw: st.gw, conn: st.conn }, "envelope failed"));
+  // A dependency away (isTransient): the envelope is retried in place, unacknowledged, holding the
+  // connection's later ones; given up unacknowledged when stopping (the gateway resends it elsewhere).
+  const table = createConnectionTable((err, st) => ctx.log.error({ err, gw: st.gw, conn: st.conn }, "envelope failed"), {
+    isTransient, isStopping: () => phase !== "running", ...RETRY_BACKOFF,
+    onRetry: (err, st, waitMs) => ctx.log.warn({ err, gw: st.gw, conn: st.conn, waitMs }, "envelope failed transiently; retrying, unacknowledged"),
+  });
   const acks = createAckBatcher(bus, s, 5, (err) => ctx.log.warn({ err }, "acknowledgements not sent"), () => ctx.sm.flush());
+  const resends = createResendRequests(bus, s);
   let caps: ServerCaps | null = null;
   const liveness = createLiveness(ctx, (gw) => table.forgetGateway(gw), () => caps);
   let inbox: Subscription | null = null;
@@ -118,21 +130,34 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
       ctx.metrics.refused("gateway-mismatch");
       return void ctx.log.warn({ gateway, claimed: env.gw, conn: env.conn }, "envelope naming another gateway refused");
     }
-    const st = table.get(env.gw, env.conn);
+    // Only an "open" makes a connection known: anything else first seen here may follow a lost
+    // envelope (docs/acknowledgements.md), so the gateway sends its window again, "open" first.
+    const st = env.t === "open" ? table.get(env.gw, env.conn) : table.find(env.gw, env.conn);
+    if (!st) return void resends.ask(env.gw, env.conn, 0);
     // A replay runs at once (sm-requests.ts); its place in the connection's order counts only for
     // the ack. Only for the identity that owns st.sm: anything else waits its turn to be checked.
     const replayNow = env.t === "sm" && env.op === "replay" && st.sm !== undefined && env.jid === st.identity ? env.after : null;
     let refused = false;
-    const work = replayNow === null ? async () => void (refused = (await handle(st, env, startedAt)) === "refused") : async () => undefined;
+    const work = async (): Promise<void> => {
+      if (replayNow !== null) return;
+      try {
+        refused = (await handle(st, env, startedAt)) === "refused";
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        envelopeFailed(ctx, st, env, err, startedAt);
+      }
+    };
     // A refused envelope is acknowledged all the same: an honest gateway must not resend it forever.
     const taken = table.enqueue(st, env.seq, work, (done, seq) => {
       acks.done(done, seq);
       // XEP-0198: the client's count of this stanza, stored before the ack (acks.ts prepare).
       if (env.t === "stanza" && env.smh !== undefined && done.sm && !refused) ctx.sm.handled(done.sm, env.smh);
       if (env.t === "closed") table.forget(done);
-    });
+    }, env.t === "open");
     // A resend of something already taken: acknowledge again once done (the ack may be lost).
-    if (!taken) acks.reack(st);
+    if (taken === "duplicate") acks.reack(st);
+    // Nothing past a gap is run or acknowledged: ask for everything from the first one missing.
+    else if (taken === "gap") resends.ask(st.gw, st.conn, st.lastSeq + 1, st);
     else if (replayNow !== null) replay(ctx, st, replayNow).catch((err: unknown) => ctx.log.warn({ err, conn: st.conn }, "XEP-0198 replay failed"));
   }
 

@@ -1,5 +1,6 @@
 // One client stanza, after authentication: parse, stamp, address, dispatch (RFC 6120 §10).
 import { tryParseJid, type Jid } from "@xmppd/jid";
+import { isTransient } from "@xmppd/runtime";
 import { errorReply } from "@xmppd/stanza";
 import type { Element } from "@xmppd/xml";
 import type { ConnState } from "./connections.ts";
@@ -48,6 +49,8 @@ export async function handleStanza(ctx: RouterContext, state: ConnState, env: St
   try {
     outcome = await dispatch(ctx, state, el, kind, sender, env.seq);
   } catch (err) {
+    // A dependency away for now: retried in place, unacknowledged (router.ts, connections.ts).
+    if (isTransient(err)) throw err;
     // Storage or queue trouble: the stanza is neither delivered nor stored, so it goes back to
     // its sender as an error (invariant 1: delivered, stored or bounced) and the seq is done.
     ctx.log.error({ err, conn: state.conn }, "routing failed; bouncing the stanza");
@@ -65,6 +68,7 @@ async function fastMessage(ctx: RouterContext, state: ConnState, stanza: RoutedS
   try {
     outcome = await deliverLocal(ctx, state, stanza, "message", to, seq);
   } catch (err) {
+    if (isTransient(err)) throw err;
     ctx.log.error({ err, conn: state.conn }, "routing failed; bouncing the stanza");
     outcome = bounce(ctx, state, stanza.element(), "internal-server-error");
   }

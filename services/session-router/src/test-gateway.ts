@@ -34,9 +34,15 @@ export interface Harness {
   work: AmpWork[];
   /** msgIds of work-queue publishes that have resolved (stored), in order. */
   stored: string[];
+  /** Sends an envelope with the connection's next seq (an "open" first if the connection is new). */
   send(gw: string, env: Omitted<ToRouter>): number;
   /** Gateways whose heartbeat the harness publishes (as a live gateway would); remove one to let it die. */
   beating: Set<string>;
+  /**
+   * The "open" a gateway replays to a router taking its connection over: at the seq acknowledged
+   * so far (here: the last one sent), where the new router's sequence starts.
+   */
+  reopen(gw: string, conn: string): void;
   /** Resends an envelope with an explicit seq. */
   sendRaw(env: ToRouter): void;
   /** Waits for an envelope to a gateway matching `pred` that arrived after `since` (an index into received). */
@@ -125,10 +131,15 @@ export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users"
     },
     send(gw, env) {
       const key = `${gw}/${env.conn}`;
+      // A gateway announces every connection with an "open" first: a router takes nothing else first.
+      if (!seqs.has(key) && env.t !== "open") harness.send(gw, { t: "open", conn: env.conn, domain: "example.com", ip: "127.0.0.1", secure: true });
       const seq = (seqs.get(key) ?? 0) + 1;
       seqs.set(key, seq);
       harness.sendRaw({ ...env, gw, seq } as ToRouter);
       return seq;
+    },
+    reopen(gw, conn) {
+      harness.sendRaw({ t: "open", gw, conn, seq: seqs.get(`${gw}/${conn}`) ?? 0, domain: "example.com", ip: "127.0.0.1", secure: true });
     },
     sendRaw(env) {
       bus.publish(s.toRouter(harness.via, env.gw), encode(env));
