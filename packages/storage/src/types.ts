@@ -94,7 +94,7 @@ export interface SessionStore {
   removeGateway(gateway: string): Promise<SessionRecord[]>;
   /**
    * Re-registration after a data loss (docs/redis-loss.md): writes the record only while its full
-   * JID is free or already held by the same connection. "restored": written; "present": the
+   * JID is free or already held by the same gateway's connection. "restored": written; "present": the
    * connection still held it (nothing lost); "taken": another connection bound it meanwhile.
    * The record's carbons flag is not written (set it with annotate, which keeps the count).
    */

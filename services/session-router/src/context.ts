@@ -9,6 +9,7 @@ import type { ConnState } from "./connections.ts";
 import type { RouterMetrics } from "./metrics.ts";
 import type { SessionLookup } from "./session-lookup.ts";
 import type { SmRouter } from "./sm-delivery.ts";
+import type { StoreEpoch } from "./store-epoch.ts";
 
 export interface RouterContext {
   readonly id: string;
@@ -40,6 +41,8 @@ export interface RouterContext {
   readonly fakeSaltKey: Buffer;
   /** XEP-0198: resumable sessions' numbered deliveries and state. */
   readonly sm: SmRouter;
+  /** Whether the session store lost its data (docs/redis-loss.md). */
+  readonly epoch: StoreEpoch;
 }
 
 /** One publish to a gateway's inbox. */

@@ -17,6 +17,8 @@ import type { RouterContext } from "./context.ts";
 import { isToRouter } from "./envelope.ts";
 import { actingAs, isRefusal, refuse, type Refusal } from "./identity.ts";
 import { createLiveness } from "./liveness.ts";
+import { handleReregister } from "./reregister.ts";
+import { createStoreEpoch } from "./store-epoch.ts";
 import { createRouterMetrics } from "./metrics.ts";
 import { createOrderKeys } from "@xmppd/routing";
 import { handlePreauth } from "./preauth.ts";
@@ -91,6 +93,7 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
     metrics, modules, work, ampQueue: amp, lookup: createSessionLookup(deps.sessions), domains, order: createOrderKeys(),
     fakeSaltKey: await deps.users.serverSecret("scram-fake-salt"),
     sm: createSmRouter(deps.sm ?? createMemorySmStore(), () => ctx),
+    epoch: createStoreEpoch({ id, sessions: deps.sessions, bus, subjects: s, log, onLoss: () => metrics.storeLost() }),
   };
   const table = createConnectionTable((err, st) => ctx.log.error({ err, gw: st.gw, conn: st.conn }, "envelope failed"));
   const acks = createAckBatcher(bus, s, 5, (err) => ctx.log.warn({ err }, "acknowledgements not sent"), () => ctx.sm.flush());
@@ -162,6 +165,10 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
         const as = await actingAs(ctx, st, env.jid);
         if (isRefusal(as)) return refused(as, env.jid);
         const outcome = await handleSmRequest(ctx, st, as, env);
+        return outcome ? refused(outcome, env.jid) : undefined;
+      }
+      case "rereg": {
+        const outcome = await handleReregister(ctx, st, env);
         return outcome ? refused(outcome, env.jid) : undefined;
       }
       case "closed": {

@@ -193,6 +193,7 @@ export function runSessionStoreContract(label: string, factory: () => SessionSto
       expect(await s.get("g@x.org")).toEqual([written]);
       expect(await s.restore(r)).toBe("present");
       expect(await s.restore({ ...r, conn: "other" })).toBe("taken");
+      expect(await s.restore({ ...r, gateway: "gw-2" })).toBe("taken");
       expect(await s.listGateway("gw-1")).toEqual([written]);
     });
 

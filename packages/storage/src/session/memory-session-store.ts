@@ -133,7 +133,7 @@ export function createMemorySessionStore(): SessionStore {
 
   function restore(rec: SessionRecord): "restored" | "present" | "taken" {
     const old = lookup(rec.jid);
-    if (old) return old.conn === rec.conn ? "present" : "taken";
+    if (old) return old.conn === rec.conn && old.gateway === rec.gateway ? "present" : "taken";
     const { carbons: _carbons, ...rest } = rec;
     bind(rest, Number.MAX_SAFE_INTEGER);
     return "restored";

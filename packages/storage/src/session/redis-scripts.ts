@@ -26,11 +26,12 @@ end
 return {1, old}`);
 
 /** KEYS: sess hash, gateway's set, gateways. ARGV: p, resource, record, full JID, gateway, conn.
- * Re-registration after a data loss (SessionStore.restore): 1 written, 2 already held by conn, 0 held by another. */
+ * Re-registration after a data loss (SessionStore.restore): 1 written, 2 already held by that gateway's conn, 0 held by another. */
 export const RESTORE = new LuaScript(String.raw`${LUA_KEYS}
 local old = redis.call('HGET', KEYS[1], ARGV[2])
 if old then
-  if cjson.decode(old).conn == ARGV[6] then return 2 end
+  local o = cjson.decode(old)
+  if o.conn == ARGV[6] and o.gateway == ARGV[5] then return 2 end
   return 0
 end
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
