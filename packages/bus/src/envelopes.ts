@@ -20,7 +20,31 @@ export type ToRouter =
   | { t: "stanza"; gw: string; conn: string; seq: number; jid: string; xml: string; smh?: number }
   /** `resumable`: an XEP-0198 session that stays for resumption (the stream was not closed cleanly). */
   | { t: "closed"; gw: string; conn: string; seq: number; jid?: string; reason: string; resumable?: true }
-  | ({ t: "sm"; gw: string; conn: string; seq: number; jid: string } & SmRequest);
+  | ({ t: "sm"; gw: string; conn: string; seq: number; jid: string } & SmRequest)
+  /**
+   * The session store lost its data (docs/redis-loss.md): the connection's session as bound,
+   * `jid` its full JID. The router writes back only what it established itself for this
+   * connection; `sm` is the gateway's own XEP-0198 state of it, believed as its counts are.
+   */
+  | { t: "rereg"; gw: string; conn: string; seq: number; jid: string; epoch: string; sm?: SmHeld };
+
+/**
+ * What a gateway holds of a resumable session: the client's acknowledged count (unwrapped), the
+ * client stanzas the private tier handled, and the stanzas written and not acknowledged, numbered
+ * acked+1, acked+2, ... (with their numbers, so the router can check them).
+ */
+export interface SmHeld {
+  id: string;
+  handled: number;
+  acked: number;
+  items: { seq: number; xml: string }[];
+}
+
+/** Router -> every gateway: re-register bound connections for the session store's new epoch. */
+export interface ReregisterRequest {
+  epoch: string;
+  router: string;
+}
 
 /**
  * XEP-0198 requests from a gateway (stream-management.md). `smh` on a stanza envelope is the
@@ -79,8 +103,13 @@ export type ToGateway =
   | { t: "close"; conn: string; condition: string; text?: string }
   | ({ t: "sm"; conn: string } & SmReply);
 
-/** `caps`: the router's XEP-0115 capabilities, which the gateways offer as a stream feature. */
-export interface RouterHeartbeat { id: string; ts: number; draining?: boolean; caps?: { node: string; ver: string } }
+/**
+ * `caps`: the router's XEP-0115 capabilities, which the gateways offer as a stream feature.
+ * `epoch`: the session store's epoch marker as this router last read it; a gateway that sees one
+ * it has not seen before re-registers its connections (docs/redis-loss.md), also when it missed
+ * the ReregisterRequest.
+ */
+export interface RouterHeartbeat { id: string; ts: number; draining?: boolean; caps?: { node: string; ver: string }; epoch?: string }
 export interface GatewayHeartbeat { id: string; ts: number; connections: number }
 export interface GatewayGone { id: string }
 

@@ -47,12 +47,12 @@ export function busPermissions(s: Subjects, who: BusIdentity): BusPermissions {
       const name = gatewayToken(who.gateway);
       return {
         publish: [`${p}.router.*.${name}.*`, `${p}.heartbeat.gateway.${name}.*`],
-        subscribe: [`${p}.gateway.${name}.*`, s.routerHeartbeat(), s.gatewayGone()],
+        subscribe: [`${p}.gateway.${name}.*`, s.routerHeartbeat(), s.gatewayGone(), s.reregister()],
       };
     }
     case "router":
       return {
-        publish: [toGateways, s.routerHeartbeat(), s.gatewayGone(), `${s.ampSubjectPrefix()}.>`, ...jetstream],
+        publish: [toGateways, s.routerHeartbeat(), s.gatewayGone(), s.reregister(), `${s.ampSubjectPrefix()}.>`, ...jetstream],
         subscribe: [`${p}.router.*.*.*`, s.gatewayHeartbeats(), s.gatewayGone(), INBOX],
       };
     case "amp-worker":

@@ -62,6 +62,11 @@ export interface Subjects {
   heartbeatSender(subject: string): string | null;
   /** Broadcast when a gateway is declared dead, so routers clean up its sessions once. */
   gatewayGone(): string;
+  /**
+   * Router -> every gateway: the session store lost its data (docs/redis-loss.md); each gateway
+   * re-registers its bound connections, each through the connection's own router.
+   */
+  reregister(): string;
   /** The durable AMP/offline work queue (JetStream). */
   ampStream(): string;
   ampSubjectPrefix(): string;
@@ -100,6 +105,7 @@ export function subjects(prefix = "xmpp"): Subjects {
     gatewayHeartbeats: () => `${p}.heartbeat.gateway.*.*`,
     heartbeatSender: (subject: string) => trailingGateway(subject, `${p}.heartbeat.gateway.`),
     gatewayGone: () => `${p}.gateway-gone`,
+    reregister: () => `${p}.reregister`,
     ampStream: () => `${prefix.toUpperCase().replace(/-/g, "_")}_AMP`,
     ampSubjectPrefix: () => `${p}.amp`,
     ampWork: (kind: AmpWorkKind, partition: number) => `${p}.amp.${partitionToken(partition)}.${kind}`,

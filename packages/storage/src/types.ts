@@ -92,6 +92,19 @@ export interface SessionStore {
   listGateway(gateway: string): Promise<SessionRecord[]>;
   /** Remove and return every session bound through one gateway (its heartbeat lapsed). */
   removeGateway(gateway: string): Promise<SessionRecord[]>;
+  /**
+   * Re-registration after a data loss (docs/redis-loss.md): writes the record only while its full
+   * JID is free or already held by the same gateway's connection. "restored": written; "present": the
+   * connection still held it (nothing lost); "taken": another connection bound it meanwhile.
+   * The record's carbons flag is not written (set it with annotate, which keeps the count).
+   */
+  restore(rec: SessionRecord): Promise<"restored" | "present" | "taken">;
+  /**
+   * The data set's epoch marker: `candidate` is stored unless a marker exists, and the stored one
+   * is returned. A changed marker means the data was lost (an empty restart, a failover to a
+   * replica that had not got it) since the caller last read it.
+   */
+  epoch(candidate: string): Promise<string>;
   /** Record a gateway heartbeat that lapses after ttlMs. */
   heartbeat(gateway: string, ttlMs: number): Promise<void>;
   /** Gateways that own sessions but whose heartbeat has lapsed. */

@@ -100,6 +100,9 @@ describe("the generated NATS configuration", () => {
     expect(await publishRefused({ role: "gateway", gateway: "gw-a" }, "$JS.API.INFO")).toBe(true);
     expect(await publishRefused({ role: "router" }, s.ampWork("message", 0))).toBe(false);
     expect(await delivered(worker, b, s.gatewayInbox(gwB))).toBe(true);
+    // Only a router asks the gateways to re-register (docs/redis-loss.md); every gateway hears it.
+    expect(await delivered(router, b, s.reregister())).toBe(true);
+    expect(await delivered(a, b, s.reregister())).toBe(false);
   });
 
   it("gives the AMP worker no gateway envelopes to read", async () => {

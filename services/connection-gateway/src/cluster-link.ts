@@ -1,9 +1,10 @@
 // The gateway's presence on the bus: it follows router beacons (to know where connections
 // may go), receives its inbox, and announces itself every heartbeat interval.
-import { decode, encode, type Bus, type GatewayGone, type GatewayHeartbeat, type RouterHeartbeat, type Subjects, type Subscription } from "@xmppd/bus";
+import { decode, encode, type Bus, type GatewayGone, type GatewayHeartbeat, type ReregisterRequest, type RouterHeartbeat, type Subjects, type Subscription } from "@xmppd/bus";
 import type { Connection } from "./connection.ts";
 import type { GatewayContext } from "./context.ts";
 import { inboxHandler } from "./inbound.ts";
+import { Reregistration } from "./reregister.ts";
 import type { RouterPool } from "./router-pool.ts";
 
 export interface ClusterLink {
@@ -18,8 +19,11 @@ export function linkToCluster(
   connections: ReadonlyMap<string, Connection>,
 ): ClusterLink {
   const { intervalMs, deadAfterMs } = ctx.config.heartbeat;
+  // The session store's epoch, from a router's request or its beacons (reregister.ts).
+  const rereg = new Reregistration(ctx, connections);
   const subs: Subscription[] = [
-    bus.subscribe(subjects.routerHeartbeat(), (data) => onBeacon(ctx, pool, data)),
+    bus.subscribe(subjects.routerHeartbeat(), (data) => onBeacon(ctx, pool, rereg, data)),
+    bus.subscribe(subjects.reregister(), (data) => onReregister(ctx, rereg, data)),
     bus.subscribe(subjects.gatewayInbox(ctx.id), inboxHandler(ctx, connections)),
     bus.subscribe(subjects.gatewayGone(), (data) => onGone(ctx, connections, data)),
   ];
@@ -37,6 +41,7 @@ export function linkToCluster(
     const hb: GatewayHeartbeat = { id: ctx.id, ts: Date.now(), connections: connections.size };
     bus.publish(subjects.gatewayHeartbeat(ctx.id), encode(hb));
     ctx.metrics.unacked.set(ctx.upstream.unackedTotal());
+    rereg.retry();
   };
   announce();
   const beat = setInterval(announce, intervalMs);
@@ -52,12 +57,22 @@ export function linkToCluster(
   };
 }
 
-function onBeacon(ctx: GatewayContext, pool: RouterPool, data: Uint8Array): void {
+function onBeacon(ctx: GatewayContext, pool: RouterPool, rereg: Reregistration, data: Uint8Array): void {
   try {
     const hb = decode<RouterHeartbeat>(data);
     if (typeof hb.id === "string" && hb.id !== "") pool.beacon(hb);
+    if (typeof hb.epoch === "string" && hb.epoch !== "") rereg.announced(hb.epoch);
   } catch (err) {
     ctx.log.warn({ err }, "dropping undecodable router heartbeat");
+  }
+}
+
+function onReregister(ctx: GatewayContext, rereg: Reregistration, data: Uint8Array): void {
+  try {
+    const req = decode<ReregisterRequest>(data);
+    if (typeof req.epoch === "string" && req.epoch !== "") rereg.announced(req.epoch);
+  } catch (err) {
+    ctx.log.warn({ err }, "dropping undecodable re-registration request");
   }
 }
 

@@ -53,3 +53,25 @@ describe("OutboundQueue", () => {
     expect(q.unacked()).toEqual({ stanzas: 0, bytes: 0 });
   });
 });
+
+describe("OutboundQueue.held (re-registration, docs/redis-loss.md)", () => {
+  it("keeps the written, unacknowledged stanzas numbered from the client's count", () => {
+    const q = new OutboundQueue(4, 4);
+    q.take(6, "<m6/>");
+    expect(q.held()).toEqual([]);
+    q.take(5, "<m5/>");
+    q.take(7, "<m7/>");
+    expect(q.held()).toEqual([{ seq: 5, xml: "<m5/>" }, { seq: 6, xml: "<m6/>" }, { seq: 7, xml: "<m7/>" }]);
+    q.ack(6);
+    expect(q.held()).toEqual([{ seq: 7, xml: "<m7/>" }]);
+    expect(q.unacked()).toEqual({ stanzas: 1, bytes: 5 });
+  });
+
+  it("has nothing to give back once a stanza was counted without a number", () => {
+    const q = new OutboundQueue();
+    q.wroteNext(10);
+    expect(q.held()).toBeNull();
+    q.ack(1);
+    expect(q.held()).toEqual([]);
+  });
+});

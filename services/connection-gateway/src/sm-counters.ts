@@ -35,11 +35,14 @@ export class InboundCount {
 /**
  * Numbered deliveries (seq from the SmStore) arrive from several publishers in any order; they
  * are written strictly in sequence, so the client's h is the sequence number. Also keeps the
- * sizes of written, unacknowledged stanzas for the queue limit.
+ * written, unacknowledged stanzas: their sizes for the queue limit, and the numbered ones' text,
+ * which the private tier needs back should its store lose them (docs/redis-loss.md).
  */
 export class OutboundQueue {
   private readonly early = new Map<number, string>();
   private sizes: number[] = [];
+  /** The text of each written, unacknowledged stanza; null for one counted without a number. */
+  private texts: (string | null)[] = [];
   private bytes = 0;
 
   /** `written`: the last seq written; `acked`: the client's h (unwrapped). */
@@ -53,14 +56,14 @@ export class OutboundQueue {
     for (let next = this.written + 1; this.early.has(next); next++) {
       out.push({ seq: next, xml: this.early.get(next)! });
       this.early.delete(next);
-      this.wrote(next, Buffer.byteLength(out.at(-1)!.xml));
+      this.wrote(next, Buffer.byteLength(out.at(-1)!.xml), out.at(-1)!.xml);
     }
     return out;
   }
 
   /** An unnumbered stanza written (a session without resumption counts locally). */
   wroteNext(size: number): void {
-    this.wrote(this.written + 1, size);
+    this.wrote(this.written + 1, size, null);
   }
 
   /** Deliveries waiting for an earlier one. */
@@ -73,6 +76,7 @@ export class OutboundQueue {
     if (upTo > this.written) return false;
     const n = Math.max(0, upTo - this.acked);
     for (const size of this.sizes.splice(0, n)) this.bytes -= size;
+    this.texts.splice(0, n);
     this.acked = Math.max(this.acked, upTo);
     return true;
   }
@@ -81,9 +85,16 @@ export class OutboundQueue {
     return { stanzas: this.sizes.length, bytes: this.bytes };
   }
 
-  private wrote(seq: number, size: number): void {
+  /** The written, unacknowledged stanzas numbered acked+1 ... written; null if one had no number. */
+  held(): { seq: number; xml: string }[] | null {
+    if (this.texts.some((t) => t === null)) return null;
+    return this.texts.map((xml, i) => ({ seq: this.acked + 1 + i, xml: xml! }));
+  }
+
+  private wrote(seq: number, size: number, text: string | null): void {
     this.written = seq;
     this.sizes.push(size);
+    this.texts.push(text);
     this.bytes += size;
   }
 }

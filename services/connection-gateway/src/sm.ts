@@ -2,6 +2,7 @@
 // the private tier numbers and keeps every delivery; this side writes them in sequence, counts
 // client stanzas, answers <r/> with what the routers have acknowledged, and reports the client's
 // acks upstream in batches. Without resumption everything is counted here and nothing is kept.
+import type { SmHeld } from "@xmppd/bus";
 import { NS_SM, unwrapH, wrapH } from "@xmppd/stanza";
 import { xml } from "@xmppd/xml";
 import type { Connection } from "./connection.ts";
@@ -123,6 +124,19 @@ export class StreamManagement {
     if (this.ackTimer) this.report();
     for (const t of [this.requestTimer, this.gapTimer, this.answerTimer]) if (t) clearTimeout(t);
     this.requestTimer = this.gapTimer = this.answerTimer = null;
+  }
+
+  /**
+   * What the private tier needs back of this session should its store lose it (reregister.ts):
+   * null without resumption or before <enabled/>, "gap" while a numbered delivery is missing
+   * (later ones would take numbers the client is owed: ask again once it is filled).
+   */
+  held(): SmHeld | null | "gap" {
+    if (!this.resumable || this.id === null || this.phase !== "on") return null;
+    if (this.outbound.waiting() > 0) return "gap";
+    const items = this.outbound.held();
+    if (items === null) return "gap";
+    return { id: this.id, handled: this.inbound.handled, acked: this.outbound.acked, items };
   }
 
   /** The router's answer to a replay: everything its store held through `through` came before this. */

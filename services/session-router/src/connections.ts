@@ -39,6 +39,8 @@ export interface ConnState {
   /** Own presence as last seen by this router; unknown after a failover, hence "unavailable". */
   available: boolean;
   priority: number;
+  /** The last available presence stanza, written back to the session store after a loss (reregister.ts). */
+  presence?: string;
   /** XEP-0280 carbons of this resource: false after bind, undefined (unknown) after a failover. */
   carbons?: boolean;
   /**

@@ -9,6 +9,7 @@ import type { ConnState } from "./connections.ts";
 import type { RouterMetrics } from "./metrics.ts";
 import type { SessionLookup } from "./session-lookup.ts";
 import type { SmRouter } from "./sm-delivery.ts";
+import type { StoreEpoch } from "./store-epoch.ts";
 
 export interface RouterContext {
   readonly id: string;
@@ -42,6 +43,8 @@ export interface RouterContext {
   readonly sm: SmRouter;
   /** Cluster-wide authentication failure counts and bans (auth-throttle.ts). */
   readonly authThrottle: AuthThrottleStore;
+  /** Whether the session store lost its data (docs/redis-loss.md). */
+  readonly epoch: StoreEpoch;
 }
 
 /** One publish to a gateway's inbox. */

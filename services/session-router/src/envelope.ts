@@ -22,6 +22,8 @@ export function isToRouter(v: unknown): v is ToRouter {
       return e.jid === undefined || typeof e.jid === "string";
     case "sm":
       return typeof e.jid === "string" && isSmRequest(e);
+    case "rereg":
+      return typeof e.jid === "string" && typeof e.epoch === "string" && (e.sm === undefined || isSmHeld(e.sm));
     default:
       return false;
   }
@@ -48,4 +50,13 @@ function isSmRequest(e: Record<string, unknown>): boolean {
     default:
       return false;
   }
+}
+
+/** A gateway's XEP-0198 state in a re-registration (bus SmHeld); its contents are checked in reregister.ts. */
+function isSmHeld(v: unknown): boolean {
+  if (typeof v !== "object" || v === null) return false;
+  const h = v as Record<string, unknown>;
+  const count = (n: unknown) => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
+  return typeof h.id === "string" && count(h.handled) && count(h.acked) && Array.isArray(h.items) &&
+    h.items.every((i: unknown) => typeof i === "object" && i !== null && count((i as { seq?: unknown }).seq) && typeof (i as { xml?: unknown }).xml === "string");
 }

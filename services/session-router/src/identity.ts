@@ -15,10 +15,12 @@ import { sendToGateway, type RouterContext } from "./context.ts";
  * - jid-mismatch: the envelope, or the stanza's `from`, names another JID than the identity;
  * - malformed-stanza: stanza bytes that are not exactly one well-formed jabber:client stanza;
  * - already-authenticated: SASL or a pre-authentication IQ on a connection with an identity.
+ * - sm-mismatch: a re-registration (reregister.ts) naming another XEP-0198 session than the
+ *   router's own for the connection, or unacknowledged deliveries it cannot hold.
  */
-export type Refusal = "unbound-connection" | "jid-mismatch" | "malformed-stanza" | "already-authenticated";
+export type Refusal = "unbound-connection" | "jid-mismatch" | "malformed-stanza" | "already-authenticated" | "sm-mismatch";
 
-export const REFUSALS: readonly Refusal[] = ["unbound-connection", "jid-mismatch", "malformed-stanza", "already-authenticated"];
+export const REFUSALS: readonly Refusal[] = ["unbound-connection", "jid-mismatch", "malformed-stanza", "already-authenticated", "sm-mismatch"];
 
 export function isRefusal(v: unknown): v is Refusal {
   return typeof v === "string" && (REFUSALS as readonly string[]).includes(v);
@@ -42,7 +44,7 @@ export function establish(st: ConnState, jid: string): void {
 }
 
 /** The connection's session was taken over or removed: this router knows nobody on it any more. */
-function forgetIdentity(st: ConnState): void {
+export function forgetIdentity(st: ConnState): void {
   st.identity = undefined;
   st.jid = undefined;
   st.sm = undefined;
@@ -77,7 +79,11 @@ export async function actingAs(ctx: RouterContext, st: ConnState, claimed: strin
   if (own) {
     if (claimed !== st.identity && (own.isBare() || claimed !== own.bareString())) return "jid-mismatch";
     if (own.isBare() || closing || Date.now() - (st.checkedAt ?? 0) < IDENTITY_RECHECK_MS) return own;
-    const still = (await ctx.sessions.get(own.bareString())).some((r) => r.jid === st.identity && r.gateway === st.gw && r.conn === st.conn);
+    const recs = await ctx.sessions.get(own.bareString());
+    const still = recs.some((r) => r.jid === st.identity && r.gateway === st.gw && r.conn === st.conn);
+    // Missing, not taken: after the store lost its data the gateway re-registers the session
+    // (reregister.ts), and the connection is not reset meanwhile. Checked again next envelope.
+    if (!still && !recs.some((r) => r.jid === st.identity) && (ctx.epoch.recentLoss() || (await ctx.epoch.check()))) return own;
     if (!still) return forgetIdentity(st), "unbound-connection";
     st.checkedAt = Date.now();
     return own;
@@ -93,6 +99,7 @@ export async function actingAs(ctx: RouterContext, st: ConnState, claimed: strin
   st.sm = rec.sm;
   st.available = rec.available;
   st.priority = rec.priority;
+  st.presence = rec.presence;
   return identityJid(st) ?? "unbound-connection";
 }
 

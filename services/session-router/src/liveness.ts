@@ -2,7 +2,8 @@
 // from dead ones), and the gateways' beacons recorded in the session store with a TTL. When a
 // gateway's TTL lapses, one router removes its sessions (removeGateway is atomic: only the
 // router that gets the records back acts on them), broadcasts their unavailable presence and tells
-// the others to forget its connections.
+// the others to forget its connections. And the session store's epoch marker (store-epoch.ts),
+// announced with every beacon: gateways re-register their connections when it changes.
 import { decode, encode, type GatewayGone, type GatewayHeartbeat, type RouterHeartbeat } from "@xmppd/bus";
 import type { SessionRecord } from "@xmppd/storage";
 import type { RouterContext } from "./context.ts";
@@ -29,7 +30,8 @@ export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) =
   function beat(isDraining: boolean): void {
     draining = isDraining;
     const announced = caps();
-    const hb: RouterHeartbeat = { id: ctx.id, ts: Date.now(), ...(draining ? { draining: true } : {}), ...(announced ? { caps: announced } : {}) };
+    const epoch = ctx.epoch.current();
+    const hb: RouterHeartbeat = { id: ctx.id, ts: Date.now(), ...(draining ? { draining: true } : {}), ...(announced ? { caps: announced } : {}), ...(epoch === null ? {} : { epoch }) };
     ctx.bus.publish(ctx.subjects.routerHeartbeat(), encode(hb));
   }
 
@@ -82,6 +84,9 @@ export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) =
       subs.push(ctx.bus.subscribe(ctx.subjects.gatewayHeartbeats(), onGatewayBeacon));
       subs.push(ctx.bus.subscribe(ctx.subjects.gatewayGone(), (data) => onGatewayGone(decode<GatewayGone>(data).id)));
       beat(false);
+      // Whether the session store lost its data: read every beat, so gateways hear of it within one.
+      void ctx.epoch.check();
+      timers.push(setInterval(() => void ctx.epoch.check(), intervalMs));
       timers.push(setInterval(() => beat(draining), intervalMs));
       timers.push(setInterval(() => void sweep(), intervalMs));
       timers.push(setInterval(() => void smSweep(ctx).catch((err: unknown) => ctx.log.warn({ err }, "XEP-0198 expiry sweep failed")), intervalMs));

@@ -18,6 +18,10 @@ export interface RouterMetrics {
   refused(reason: string): void;
   /** Cluster-wide authentication throttle: failure_counted, address_banned, refused_banned, refused_capped. */
   authThrottle(event: "failure_counted" | "address_banned" | "refused_banned" | "refused_capped"): void;
+  /** The session store lost its data (docs/redis-loss.md), as this router found. */
+  storeLost(): void;
+  /** A re-registration's outcome; `seconds` since this router found the loss, when it did. */
+  reregistered(outcome: string, seconds: number | undefined): void;
 }
 
 export function createRouterMetrics(): RouterMetrics {
@@ -31,9 +35,17 @@ export function createRouterMetrics(): RouterMetrics {
   const sm = m.counter("sm_events_total", "XEP-0198 stream management events, by event", ["event"]);
   const refused = m.counter("refused_envelopes_total", "Gateway envelopes and beacons refused: a connection, JID, session or gateway the gateway does not hold, by reason", ["reason"]);
   const throttle = m.counter("auth_throttle_total", "Authentication throttle events: failures counted cluster-wide, addresses banned, attempts refused (banned address, capped account)", ["event"]);
+  const lost = m.counter("session_store_lost_total", "Times this router found the session store's data lost (its epoch marker changed)");
+  const rereg = m.counter("reregistrations_total", "Sessions re-registered by their gateways after the session store lost its data, by outcome", ["outcome"]);
+  const reregLag = m.histogram("reregister_seconds", "Time from finding the session store's data lost to each session's re-registration", [], [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
   return {
     registry: m.registry,
     authThrottle: (event) => throttle.inc({ event }),
+    storeLost: () => lost.inc(),
+    reregistered(outcome, seconds) {
+      rereg.inc({ outcome });
+      if (seconds !== undefined) reregLag.observe(seconds);
+    },
     sm: (event) => sm.inc({ event }),
     refused: (reason) => refused.inc({ reason }),
     routed(kind, outcome, startedAt) {

@@ -21,6 +21,7 @@ export async function handleOwnPresence(ctx: RouterContext, state: ConnState, el
   const self = own.find((s) => s.jid === jid && s.conn === state.conn);
   if (type === "unavailable") {
     state.available = false;
+    state.presence = undefined;
     await ctx.sessions.setPresence(jid, state.conn, { available: false, priority: state.priority });
     if (self) {
       // §4.5.2 and §4.6.3: the roster, the account's resources and directed-presence recipients.
@@ -37,6 +38,7 @@ export async function handleOwnPresence(ctx: RouterContext, state: ConnState, el
   const wasAvailable = self?.available ?? false;
   state.available = true;
   state.priority = priority;
+  state.presence = el.toString();
   const present = await ctx.sessions.setPresence(jid, state.conn, { available: true, priority, presence: el.toString() });
   if (!present || !self) {
     ctx.log.warn({ jid, conn: state.conn }, "presence for a session that is gone");

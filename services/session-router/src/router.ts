@@ -20,6 +20,8 @@ import type { RouterContext } from "./context.ts";
 import { isToRouter } from "./envelope.ts";
 import { actingAs, isRefusal, refuse, type Refusal } from "./identity.ts";
 import { createLiveness } from "./liveness.ts";
+import { handleReregister } from "./reregister.ts";
+import { createStoreEpoch } from "./store-epoch.ts";
 import { createRouterMetrics } from "./metrics.ts";
 import { createOrderKeys } from "@xmppd/routing";
 import { handlePreauth } from "./preauth.ts";
@@ -100,6 +102,7 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
     fakeSaltKey: await deps.users.serverSecret("scram-fake-salt"),
     sm: createSmRouter(deps.sm ?? createMemorySmStore(), () => ctx),
     authThrottle: deps.authThrottle ?? createMemoryAuthThrottle(config.auth),
+    epoch: createStoreEpoch({ id, sessions: deps.sessions, bus, subjects: s, log, onLoss: () => metrics.storeLost() }),
   };
   // A dependency away (isTransient): the envelope is retried in place, unacknowledged, holding the
   // connection's later ones; given up unacknowledged when stopping (the gateway resends it elsewhere).
@@ -191,6 +194,10 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
         const as = await actingAs(ctx, st, env.jid);
         if (isRefusal(as)) return refused(as, env.jid);
         const outcome = await handleSmRequest(ctx, st, as, env);
+        return outcome ? refused(outcome, env.jid) : undefined;
+      }
+      case "rereg": {
+        const outcome = await handleReregister(ctx, st, env);
         return outcome ? refused(outcome, env.jid) : undefined;
       }
       case "closed": {

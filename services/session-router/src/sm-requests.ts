@@ -88,7 +88,7 @@ async function resume(ctx: RouterContext, st: ConnState, as: Jid, id: string, h:
   const rec: SessionRecord = old ? { ...old, gateway: st.gw, conn: st.conn, sm: id } : { jid: r.jid, gateway: st.gw, conn: st.conn, available: false, priority: 0, boundAt: Date.now(), sm: id };
   await rebind(ctx, rec);
   establish(st, r.jid);
-  Object.assign(st, { sm: id, available: rec.available, priority: rec.priority, carbons: rec.carbons === true });
+  Object.assign(st, { sm: id, available: rec.available, priority: rec.priority, presence: rec.presence, carbons: rec.carbons === true });
   // The old stream may still be open (its client went away without its server noticing).
   if (r.previous && r.previous.conn !== st.conn) {
     sendToGateway(ctx, r.previous.gateway, { t: "close", conn: r.previous.conn, condition: "conflict", text: "session resumed on another stream" });

@@ -184,6 +184,26 @@ export function runSessionStoreContract(label: string, factory: () => SessionSto
       expect(await s.list(0)).toEqual([]);
     });
 
+    it("restores a record only where its full JID is free or held by the same connection", async () => {
+      const s = await open();
+      const r = rec("g@x.org/r", { available: true, priority: 5, presence: "<presence/>", sm: "s1", carbons: true });
+      expect(await s.restore(r)).toBe("restored");
+      // carbons is left to annotate, which keeps the account's count.
+      const { carbons: _c, ...written } = r;
+      expect(await s.get("g@x.org")).toEqual([written]);
+      expect(await s.restore(r)).toBe("present");
+      expect(await s.restore({ ...r, conn: "other" })).toBe("taken");
+      expect(await s.restore({ ...r, gateway: "gw-2" })).toBe("taken");
+      expect(await s.listGateway("gw-1")).toEqual([written]);
+    });
+
+    it("keeps the first epoch marker offered, so a changed one means the data was lost", async () => {
+      const s = await open();
+      expect(await s.epoch("e1")).toBe("e1");
+      expect(await s.epoch("e2")).toBe("e1");
+      expect(await (await open()).epoch("e3")).toBe("e1");
+    });
+
     queuedCounterTests(open);
     blocklistCacheTests(open);
     carbonsCountTests(open);

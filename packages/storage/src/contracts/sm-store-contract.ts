@@ -111,5 +111,28 @@ export function runSmStoreContract(label: string, open: () => SmStore) {
       expect(await s.claimDue(100, 200, 10)).toEqual([]);
       expect(await s.end(id(1), "c3", 300)).toEqual({ jid: "alice@example.com/a", conn: "c3", items: [] });
     });
+
+    it("restores an attached session as its gateway holds it, numbering on after its items", async () => {
+      const s = open();
+      opened.push(s);
+      const items = [{ seq: 4, xml: "<m4/>" }, { seq: 5, xml: "<m5/>" }];
+      expect(await s.restore({ id: id(3), jid: "carol@example.com/c", ...at, handled: 7, acked: 3, items })).toBe(true);
+      expect(await s.restore({ id: id(3), jid: "carol@example.com/c", ...at, handled: 0, acked: 0, items: [] })).toBe(false);
+      expect(await s.append(id(3), "<m6/>", limits)).toEqual({ ok: true, seq: 6, to: at });
+      expect(await s.append(id(3), "<m7/>", limits)).toEqual({ ok: false, reason: "full" });
+      await s.ack(id(3), 4);
+      expect(await s.detach(id(3), "c1", 10)).toBe(true);
+      expect(await s.claimDue(10, 100, 10)).toEqual([id(3)]);
+      expect(await s.end(id(3), null, 200)).toEqual({ jid: "carol@example.com/c", conn: "c1", items: [{ seq: 5, xml: "<m5/>" }, { seq: 6, xml: "<m6/>" }] });
+      await expect(s.restore({ id: id(4), jid: "carol@example.com/c", ...at, handled: 0, acked: 1, items: [{ seq: 3, xml: "<x/>" }] })).rejects.toThrow(/expected 2/);
+    });
+
+    it("resumes a restored session with its handled count", async () => {
+      const s = open();
+      opened.push(s);
+      await s.restore({ id: id(5), jid: "dave@example.com/d", ...at, handled: 9, acked: 2, items: [{ seq: 3, xml: "<m3/>" }] });
+      const r = await s.resume(id(5), "dave@example.com", 2, { gateway: "gw-2", conn: "c2" });
+      expect(r).toEqual({ ok: true, jid: "dave@example.com/d", handled: 9, acked: 2, items: [{ seq: 3, xml: "<m3/>" }], previous: at });
+    });
   });
 }

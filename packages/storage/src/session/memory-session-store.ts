@@ -129,8 +129,20 @@ export function createMemorySessionStore(): SessionStore {
   const get = (bare: string) => [...(users.get(bare)?.values() ?? [])].map(copy);
   const all = () => [...users.values()].flatMap((m) => [...m.values()]);
 
+  let epoch: string | null = null;
+
+  function restore(rec: SessionRecord): "restored" | "present" | "taken" {
+    const old = lookup(rec.jid);
+    if (old) return old.conn === rec.conn && old.gateway === rec.gateway ? "present" : "taken";
+    const { carbons: _carbons, ...rest } = rec;
+    bind(rest, Number.MAX_SAFE_INTEGER);
+    return "restored";
+  }
+
   return {
     bind: async (rec, max) => bind(rec, max),
+    restore: async (rec) => restore(rec),
+    epoch: async (candidate) => (epoch ??= candidate),
     unbind: async (jid, conn) => unbind(jid, conn),
     get: async (bare) => get(bare),
     getMany: async (bares) => new Map(bares.map((b) => [b, get(b)])),

@@ -9,6 +9,7 @@ import { escapeKeyPart, LUA_ESCAPE } from "./key-escape.ts";
  *   p + "queued:{<bare>}"      messages on the offline path not yet settled (SessionStore.addQueued)
  *   p + "carbons:{<bare>}"     resources of the account with XEP-0280 carbons enabled (kept by the scripts)
  *   p + "block:{<bare>}"       cached XEP-0191 block list: "<version>\n<jid>\n..." (SessionStore.cacheBlocklist)
+ *   p + "epoch"                the data set's epoch marker (SessionStore.epoch, docs/redis-loss.md)
  * <bare> and <gateway> are escaped with escapeKeyPart.
  */
 export function redisKeys(prefix: string) {
@@ -17,6 +18,7 @@ export function redisKeys(prefix: string) {
     gwSessions: (gateway: string) => `${prefix}gw:${escapeKeyPart(gateway)}:sess`,
     gwAlive: (gateway: string) => `${prefix}gw:${escapeKeyPart(gateway)}:alive`,
     gateways: `${prefix}gateways`,
+    epoch: `${prefix}epoch`,
     queued: (bare: string) => `${prefix}queued:{${escapeKeyPart(bare)}}`,
     block: (bare: string) => `${prefix}block:{${escapeKeyPart(bare)}}`,
     carbons: (bare: string) => `${prefix}carbons:{${escapeKeyPart(bare)}}`,

@@ -25,6 +25,27 @@ if prev ~= ARGV[6] then
 end
 return {1, old}`);
 
+/** KEYS: sess hash, gateway's set, gateways. ARGV: p, resource, record, full JID, gateway, conn.
+ * Re-registration after a data loss (SessionStore.restore): 1 written, 2 already held by that gateway's conn, 0 held by another. */
+export const RESTORE = new LuaScript(String.raw`${LUA_KEYS}
+local old = redis.call('HGET', KEYS[1], ARGV[2])
+if old then
+  local o = cjson.decode(old)
+  if o.conn == ARGV[6] and o.gateway == ARGV[5] then return 2 end
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[4])
+redis.call('SADD', KEYS[3], ARGV[5])
+return 1`);
+
+/** KEYS: epoch. ARGV: candidate. The stored epoch marker, set to the candidate when there is none. */
+export const EPOCH = new LuaScript(String.raw`
+local cur = redis.call('GET', KEYS[1])
+if cur then return cur end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]`);
+
 /** KEYS: sess hash, gateways. ARGV: p, resource, conn, full JID. Returns the removed record or nil. */
 export const UNBIND = new LuaScript(String.raw`${LUA_KEYS}
 local old = redis.call('HGET', KEYS[1], ARGV[2])

@@ -5,7 +5,7 @@ import { redisKeys } from "./redis-keys.ts";
 import { checkDelta, QUEUED_TTL_MS } from "./queued.ts";
 import { readAccounts } from "./redis-lookup.ts";
 import { encodeBlocklist } from "./blocklist-cache.ts";
-import { ADD_QUEUED, ANNOTATE, CACHE_BLOCKLIST, BIND, DEAD_GATEWAYS, LIST_GATEWAY, REMOVE_GATEWAY_BATCH, SET_PRESENCE, UNBIND } from "./redis-scripts.ts";
+import { ADD_QUEUED, ANNOTATE, CACHE_BLOCKLIST, BIND, DEAD_GATEWAYS, EPOCH, LIST_GATEWAY, RESTORE, REMOVE_GATEWAY_BATCH, SET_PRESENCE, UNBIND } from "./redis-scripts.ts";
 import { countSessions, listSessions } from "./redis-scan.ts";
 
 export interface RedisSessionStoreOptions {
@@ -73,8 +73,17 @@ export function createRedisSessionStore(opts: RedisSessionStoreOptions): Session
     }
   }
 
+  async function restore(rec: SessionRecord): Promise<"restored" | "present" | "taken"> {
+    const { bare, resource } = splitFullJid(rec.jid);
+    const { carbons: _carbons, ...rest } = rec;
+    const r = Number(await RESTORE.run(redis, [keys.sess(bare), keys.gwSessions(rec.gateway), keys.gateways], [p, resource, encodeRecord(rest), rec.jid, rec.gateway, rec.conn]));
+    return r === 1 ? "restored" : r === 2 ? "present" : "taken";
+  }
+
   return {
     bind,
+    restore,
+    epoch: async (candidate) => String(await EPOCH.run(redis, [keys.epoch], [candidate])),
     unbind,
     get: async (bare) => decodeHash(await redis.hgetall(keys.sess(bare))),
     getMany,

@@ -1,7 +1,7 @@
 // The SmStore in process, for the single-process mode; the same semantics as the Redis adapter
 // (both pass runSmStoreContract). One difference: a process that dies takes these sessions with
 // it, so detachGateway has no session-store keys to keep (standalone gateways die with it).
-import { ONCE_KEYS, unwrapH, type SmQueued, type SmStore } from "./types.ts";
+import { checkRestore, ONCE_KEYS, unwrapH, type SmQueued, type SmStore } from "./types.ts";
 
 interface State {
   jid: string;
@@ -27,6 +27,14 @@ export function createMemorySmStore(): SmStore {
   const items = (s: State): SmQueued[] => s.queue.map((xml, i) => ({ seq: s.acked + 1 + i, xml }));
 
   return {
+    async restore(r) {
+      checkRestore(r);
+      if (states.has(r.id)) return false;
+      const queue = r.items.map((i) => i.xml);
+      const bytes = queue.reduce((n, x) => n + Buffer.byteLength(x), 0);
+      states.set(r.id, { jid: r.jid, gateway: r.gateway, conn: r.conn, state: "a", out: r.acked + queue.length, acked: r.acked, handled: r.handled, bytes, queue, due: null, once: new Map() });
+      return true;
+    },
     async create({ id, jid, gateway, conn }) {
       states.set(id, { jid, gateway, conn, state: "a", out: 0, acked: 0, handled: 0, bytes: 0, queue: [], due: null, once: new Map() });
     },

@@ -38,6 +38,22 @@ redis.call('HSET', hk(id), 'jid', ARGV[3], 'gw', ARGV[4], 'conn', ARGV[5], 'stat
 redis.call('SADD', gwk(ARGV[4]), id)
 return 1`);
 
+/** ARGV: p, id, jid, gw, conn, handled, acked, xml... (seq acked+1, acked+2, ...).
+ * A session as its gateway still holds it, after a data loss (SmStore.restore): 0 when the id exists. */
+export const RESTORE = new LuaScript(String.raw`${COMMON}
+local id = ARGV[2]
+if redis.call('HEXISTS', hk(id), 'state') == 1 then return 0 end
+redis.call('DEL', hk(id), qk(id), ok(id))
+local acked = tonumber(ARGV[7])
+local bytes = 0
+for i = 8, #ARGV do
+  redis.call('RPUSH', qk(id), ARGV[i])
+  bytes = bytes + #ARGV[i]
+end
+redis.call('HSET', hk(id), 'jid', ARGV[3], 'gw', ARGV[4], 'conn', ARGV[5], 'state', 'a', 'out', acked + #ARGV - 7, 'acked', acked, 'handled', ARGV[6], 'bytes', bytes)
+redis.call('SADD', gwk(ARGV[4]), id)
+return 1`);
+
 /** ARGV: p, id, xml, max stanzas, max bytes, once key ('' for none).
  * Returns {seq, repeated (0|1), gw?, conn?} or {0} gone or {-1} full. */
 export const APPEND = new LuaScript(String.raw`${COMMON}

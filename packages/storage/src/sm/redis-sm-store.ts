@@ -2,8 +2,8 @@
 // the handled counts of many sessions go in one pipeline.
 import { Redis } from "ioredis";
 import { redisKeys } from "../session/redis-keys.ts";
-import { ACK, APPEND, CLAIM_DUE, CREATE, DETACH, DETACH_GATEWAY, END, HANDLED, REMOVE, RESUME, UNACKED } from "./redis-sm-scripts.ts";
-import type { SmQueued, SmStore } from "./types.ts";
+import { ACK, APPEND, CLAIM_DUE, CREATE, DETACH, DETACH_GATEWAY, END, HANDLED, REMOVE, RESTORE, RESUME, UNACKED } from "./redis-sm-scripts.ts";
+import { checkRestore, type SmQueued, type SmStore } from "./types.ts";
 
 export interface RedisSmStoreOptions {
   url: string;
@@ -71,6 +71,11 @@ export function createRedisSmStore(opts: RedisSmStoreOptions): SmStore {
     },
     async remove(id) {
       await REMOVE.run(redis, [], [p, id]);
+    },
+    async restore(s) {
+      checkRestore(s);
+      const args = [p, s.id, s.jid, s.gateway, s.conn, s.handled, s.acked, ...s.items.map((i) => i.xml)];
+      return (await RESTORE.run(redis, [], args)) === 1;
     },
     async close() {
       if (redis.status !== "end") await redis.quit();

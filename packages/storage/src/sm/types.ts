@@ -50,6 +50,16 @@ export interface SmEnded {
   items: SmQueued[];
 }
 
+export interface SmRestore {
+  id: string;
+  jid: string;
+  gateway: string;
+  conn: string;
+  handled: number;
+  acked: number;
+  items: SmQueued[];
+}
+
 export interface SmStore {
   /** A new attached session (after <enable resume='true'/>). */
   create(s: { id: string; jid: string; gateway: string; conn: string }): Promise<void>;
@@ -88,6 +98,13 @@ export interface SmStore {
    */
   unacked(id: string, after: number): Promise<SmQueued[]>;
   remove(id: string): Promise<void>;
+  /**
+   * Re-registration after a data loss (docs/redis-loss.md): an attached session as its gateway
+   * still holds it. `items` are the stanzas written to the client and not acknowledged, numbered
+   * acked+1, acked+2, ... without a gap; the next append gets acked + items.length + 1. False
+   * (and nothing written) when a session of that id exists.
+   */
+  restore(s: SmRestore): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -99,4 +116,12 @@ export interface SmStore {
 export function unwrapH(h: number, acked: number): number {
   const wrapped = acked % 2 ** 32;
   return acked + ((h - wrapped + 2 ** 32) % 2 ** 32);
+}
+
+/** A restore's items must be numbered acked+1, acked+2, ... (the queue is kept by position). */
+export function checkRestore(s: SmRestore): void {
+  if (!Number.isSafeInteger(s.acked) || s.acked < 0 || !Number.isSafeInteger(s.handled) || s.handled < 0) throw new Error("SmStore.restore: counts are non-negative integers");
+  s.items.forEach((item, i) => {
+    if (item.seq !== s.acked + 1 + i) throw new Error(`SmStore.restore: item ${i} is numbered ${item.seq}, expected ${s.acked + 1 + i}`);
+  });
 }
