@@ -99,6 +99,8 @@ describe("a re-registration the router refuses (the stream is reset)", () => {
     // Another router took gw1's connection over: it established nothing on it.
     await h.addRouter("r2");
     h.via = "r2";
+    // The gateway replays the connection's "open" to the router taking it over (upstream.ts).
+    h.reopen("gw1", juliet.conn);
     expect(resets(await rereg("gw1", juliet.conn, juliet.jid))).toEqual(["reset"]);
     expect(await h.sessions.get("juliet@example.com")).toEqual([]);
   });
