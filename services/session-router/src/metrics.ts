@@ -16,6 +16,8 @@ export interface RouterMetrics {
   sm(event: string): void;
   /** Envelopes and beacons refused because a gateway claimed what it does not hold (docs/security.md). */
   refused(reason: string): void;
+  /** Where a stanza's journey ended on the router: bounced or dropped, by reason (docs/bounds.md). */
+  outcome(outcome: "bounced" | "dropped", reason: string): void;
 }
 
 export function createRouterMetrics(): RouterMetrics {
@@ -28,8 +30,10 @@ export function createRouterMetrics(): RouterMetrics {
   const ampRejected = m.counter("amp_rejected_total", "XEP-0079 messages refused by validation before enqueueing, by category", ["category"]);
   const sm = m.counter("sm_events_total", "XEP-0198 stream management events, by event", ["event"]);
   const refused = m.counter("refused_envelopes_total", "Gateway envelopes and beacons refused: a connection, JID, session or gateway the gateway does not hold, by reason", ["reason"]);
+  const outcomes = m.counter("stanza_outcomes_total", "Stanzas bounced to their sender or dropped by rule on the router, by reason", ["outcome", "reason"]);
   return {
     registry: m.registry,
+    outcome: (outcome, reason) => outcomes.inc({ outcome, reason }),
     sm: (event) => sm.inc({ event }),
     refused: (reason) => refused.inc({ reason }),
     routed(kind, outcome, startedAt) {
