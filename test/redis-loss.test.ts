@@ -18,7 +18,7 @@ const RECHECK_MS = 10_000;
 async function routerMetric(name: string, labels: string): Promise<number> {
   let sum = 0;
   for (const r of cluster.topo.of("router")) {
-    const text = await (await fetch(`http://127.0.0.1:${r.httpPort}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${r.opsPort}/metrics`)).text();
     for (const m of text.matchAll(new RegExp(`^${name}(?:\\{([^}]*)\\})? (\\d+)`, "gm"))) if ((m[1] ?? "").includes(labels)) sum += Number(m[2]);
   }
   return sum;

@@ -111,6 +111,11 @@ export class SmClient {
     }
   }
 
+  /** A client that stops reading its socket (a slow consumer): the server's writes pile up. */
+  stopReading(): void {
+    this.socket.pause();
+  }
+
   /** The connection vanishes without a close (a dead network). */
   drop(): void {
     this.socket.destroy();

@@ -1,6 +1,7 @@
 // Bounce a message to its sender with a stanza error (RFC 6120 §8.3). Errors are never stored
-// offline: if the sending resource is gone, the error is dropped (RFC 6121 §8.5.3.2.1, the
-// sender's own full JID is no longer there to receive it).
+// offline: if the sending resource is gone (or its own queue is full), the error is dropped
+// (RFC 6121 §8.5.3.2.1, the sender's own full JID is no longer there to receive it); each such
+// end is counted as outcome "dropped".
 import { tryParseJid } from "@xmppd/jid";
 import { errorReply } from "@xmppd/stanza";
 import type { StanzaErrorCondition } from "@xmppd/stanza";
@@ -22,15 +23,23 @@ export interface BounceSpec {
 export async function bounce(ctx: WorkContext, spec: BounceSpec): Promise<"bounced" | "bounce-dropped"> {
   const reply = errorReply(spec.stanza, spec.condition, { type: "cancel", from: spec.from });
   const sender = tryParseJid(spec.to);
-  if (!reply || !sender) return "bounce-dropped";
+  if (!reply || !sender) return dropped(ctx, "error-of-error");
   reply.attrs.to = sender.toString();
   const session = await findSession(ctx, sender.bareString(), sender.toString());
   if (!session) {
     ctx.log.debug({ to: spec.to, condition: spec.condition }, "sender gone, error dropped");
-    return "bounce-dropped";
+    return dropped(ctx, "sender-gone");
   }
-  await deliverTo(ctx, session, reply.toString());
+  // An error is never stored (RFC 6121 §8.5.2.2.1): a sender whose own queue is full loses it.
+  if (!(await deliverTo(ctx, session, reply.toString()))) return dropped(ctx, "sender-full");
   await ctx.bus.flush();
   ctx.metrics.offlineBounced.inc({ reason: spec.reason });
+  ctx.metrics.stanzaOutcomes.inc({ outcome: "bounced", reason: spec.reason });
   return "bounced";
+}
+
+/** The message is not delivered, and its error could not be either: counted, never silent. */
+function dropped(ctx: WorkContext, reason: string): "bounce-dropped" {
+  ctx.metrics.stanzaOutcomes.inc({ outcome: "dropped", reason });
+  return "bounce-dropped";
 }

@@ -47,4 +47,29 @@ describe("AMP worker deliveries under XEP-0198", () => {
     await waitFor(() => delivered("gwf", "plain").length === 1, { what: "the delivery" });
     expect(delivered("gwf", "plain")[0]!.sm).toBeUndefined();
   });
+
+  describe("a session whose unacknowledged queue is at its bound (issue 13)", () => {
+    const fill = (sm: string) => h.sm.append(sm, `<message>${"x".repeat(LIMITS.maxBytes - 32)}</message>`, LIMITS);
+    const closes = (gw: string) => h.inbox(gw).filter((e) => e.t === "close");
+
+    it("a chat message is stored offline, not published unnumbered, and the stream is closed with resource-constraint", async () => {
+      await h.bindResumable("alice@localhost/slow", "gwg", "cg", id(3));
+      expect((await fill(id(3))).ok).toBe(true);
+      await h.send(messageWork("alice@localhost/slow", "bob@localhost/phone", "overflow"));
+      await waitFor(() => closes("gwg").length > 0, { what: "the close" });
+      expect(closes("gwg")[0]).toMatchObject({ conn: "cg", condition: "resource-constraint" });
+      await waitFor(async () => (await h.queue.pending()) === 0, { what: "processed" });
+      expect(delivered("gwg", "overflow")).toEqual([]);
+      expect((await h.offline.list("alice@localhost")).map((r) => r.stanza.includes("<body>overflow</body>"))).toEqual([true]);
+    });
+
+    it("a message type that is never stored is bounced to its sender with resource-constraint", async () => {
+      await h.bindResumable("carol@localhost/slow", "gwh", "ch", id(4));
+      await h.bindSession("dave@localhost/desk", "gwi", "ci");
+      expect((await fill(id(4))).ok).toBe(true);
+      await h.send(messageWork("carol@localhost/slow", "dave@localhost/desk", "headline", "headline"));
+      await waitFor(() => h.inbox("gwi").some((e) => e.t === "deliver" && e.xml.includes("resource-constraint")), { what: "the bounce" });
+      expect(delivered("gwh", "headline")).toEqual([]);
+    });
+  });
 });

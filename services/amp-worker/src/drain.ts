@@ -10,7 +10,7 @@ import { blockedSenders, refuseBlocked } from "./blocked.ts";
 import { bounce } from "./bounce.ts";
 import type { WorkContext } from "./context.ts";
 import { withDelay } from "./delay.ts";
-import { deliverTo } from "./delivery.ts";
+import { deliverToAny } from "./delivery.ts";
 import { releaseQueued } from "./queued.ts";
 import { drainExpiring, isDue } from "./amp/flush-expiry.ts";
 import { isStoredEvent } from "./amp/stored-rules.ts";
@@ -59,9 +59,7 @@ export function isFlexible(sessions: readonly SessionRecord[]): boolean {
 async function settleRow(ctx: WorkContext, row: Row, sessions: SessionRecord[]): Promise<boolean> {
   // DP-22: an AMP event stored for its sender goes to any of the sender's eligible resources.
   if (isStoredEvent(row.meta)) {
-    const targets = mostAvailable(sessions);
-    for (const t of targets) await deliverTo(ctx, t, withDelay(row.stanza, parseJid(row.owner).domain, row.storedAt).toString(), offlineOnce(row));
-    return targets.length > 0;
+    return deliverToAny(ctx, mostAvailable(sessions), withDelay(row.stanza, parseJid(row.owner).domain, row.storedAt).toString(), offlineOnce(row));
   }
   const owner = parseJid(row.owner);
   let stanza;
@@ -78,7 +76,8 @@ async function settleRow(ctx: WorkContext, row: Row, sessions: SessionRecord[]):
     case "deliver": {
       // XEP-0203: marked as held by the server since it was stored.
       const text = withDelay(row.stanza, owner.domain, row.storedAt).toString();
-      for (const target of decision.targets) await deliverTo(ctx, target, text, offlineOnce(row));
+      // Not taken (the resource's queue is at its bound): the row stays, and everything after it.
+      if (!(await deliverToAny(ctx, decision.targets, text, offlineOnce(row)))) return false;
       ctx.metrics.offlineDelivered.inc();
       return true;
     }

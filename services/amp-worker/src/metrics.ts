@@ -9,6 +9,8 @@ export interface AmpMetrics {
   offlineDelivered: ReturnType<Metrics["counter"]>;
   /** Labelled by reason: quota, no-account, disabled, routing. */
   offlineBounced: ReturnType<Metrics["counter"]>;
+  /** Where each message's journey ended here: stored, bounced, dropped (docs/bounds.md). */
+  stanzaOutcomes: ReturnType<Metrics["counter"]>;
   workProcessed: ReturnType<Metrics["counter"]>;
   workDuration: ReturnType<Metrics["histogram"]>;
   queuePending: ReturnType<Metrics["gauge"]>;
@@ -28,6 +30,7 @@ export function createAmpMetrics(): { registry: Registry; metrics: AmpMetrics } 
     offlineStored: m.counter("offline_stored_total", "Messages written to offline storage"),
     offlineDelivered: m.counter("offline_delivered_total", "Stored messages flushed to a resource that came online"),
     offlineBounced: m.counter("offline_bounced_total", "Undeliverable messages bounced to the sender", ["reason"]),
+    stanzaOutcomes: m.counter("stanza_outcomes_total", "Messages stored offline, bounced to their sender or dropped by rule, by reason", ["outcome", "reason"]),
     workProcessed: m.counter("work_processed_total", "Work-queue messages processed, by kind and outcome", ["kind", "outcome"]),
     workDuration: m.histogram("work_duration_seconds", "Time to process one work-queue message", ["kind"]),
     queuePending: m.gauge("queue_pending", "Work-queue messages stored and not yet acknowledged"),

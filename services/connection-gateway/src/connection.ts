@@ -120,6 +120,9 @@ export class Connection {
 
   /** A stanza routed to this client: written now, or held while the client is inactive (XEP-0352). */
   deliver(xml: string): void {
+    // Without XEP-0198, written is all the server can know of delivered (RFC 6120 promises no
+    // more; docs/bounds.md). With it, sm.ts counts the client's acks instead.
+    if (!this.sm) this.ctx.metrics.stanzaOutcomes.inc({ outcome: "delivered", reason: "written" });
     this.csi.deliver(xml);
   }
 
@@ -210,6 +213,7 @@ export class Connection {
     const jid = this.jid ?? this.user;
     // XEP-0198 §5: a stream lost (not closed by the client) leaves a resumable session waiting.
     const resumable = this.sm?.staysAfter(reason) === true;
+    this.sm?.ended(resumable);
     this.ctx.upstream.send(this.id, { t: "closed", reason, ...(jid ? { jid } : {}), ...(resumable ? { resumable } : {}) });
     this.ctx.upstream.finish(this.id);
   }

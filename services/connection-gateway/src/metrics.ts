@@ -16,6 +16,8 @@ export interface GatewayMetrics {
   unknownConnection: Counter;
   smResumptions: Counter;
   repeatedDeliveries: Counter;
+  /** Stanzas delivered (written, or acknowledged under XEP-0198) or dropped, by reason (docs/bounds.md). */
+  stanzaOutcomes: Counter;
 }
 
 export function createGatewayMetrics(): GatewayMetrics {
@@ -31,6 +33,7 @@ export function createGatewayMetrics(): GatewayMetrics {
     unacked: base.gauge("bus_unacked_envelopes", "Envelopes sent to routers and not yet acknowledged"),
     unknownConnection: base.counter("inbound_unknown_connection_total", "Bus messages for connections no longer here", ["t"]),
     smResumptions: base.counter("sm_resumptions_total", "XEP-0198 resumption attempts, by result (success, failed)", ["result"]),
+    stanzaOutcomes: base.counter("stanza_outcomes_total", "Stanzas delivered to clients (written; under XEP-0198 acknowledged) or dropped with their stream, by reason", ["outcome", "reason"]),
     repeatedDeliveries: base.counter("repeated_deliveries_total", "Deliveries dropped because the connection already wrote their idempotency key (an AMP event sent again)"),
   };
 }

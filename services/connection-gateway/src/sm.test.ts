@@ -177,15 +177,15 @@ describe("XEP-0198 at the gateway", () => {
     expect(e.router.received.filter((m) => m.t === "closed")).toHaveLength(1);
   });
 
-  it("closes with resource-constraint past the unacked limit, and the session is not kept", async () => {
+  it("closes with resource-constraint past the unacked limit; the session waits for resumption (docs/bounds.md)", async () => {
     const e = await setup({ limits: { outboundStanzas: 4 } });
     await enable(e);
     for (let n = 1; n <= 5; n++) deliver(e, `m${n}`, n);
     await e.c.waitFor(/<resource-constraint xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/>/);
     await until(() => e.router.received.some((m) => m.t === "closed"));
     const closed = e.router.received.find((m) => m.t === "closed")!;
-    expect(closed).toMatchObject({ reason: "resource-constraint" });
-    expect(closed).not.toHaveProperty("resumable");
+    // A slow reader is not at fault: it may resume and get what it never acknowledged.
+    expect(closed).toMatchObject({ reason: "resource-constraint", resumable: true });
   });
 
   it("refuses an ack of more than was sent with undefined-condition", async () => {

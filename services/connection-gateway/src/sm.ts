@@ -28,8 +28,10 @@ const REPLAY_ANSWER_MS = 30_000;
  * Stream ends after which the client may resume (not a clean close, not an error of its own).
  * `reset`: a router that took the connection over could not verify it (router failover between
  * a bind or resumption and its acknowledgement): the client reconnects and resumes.
+ * `resource-constraint`: its outbound queue reached the bound (a slow reader, docs/bounds.md);
+ * what it never acknowledged waits for a resumption, then is stored offline or bounced.
  */
-const RESUMABLE_ENDS = new Set(["disconnected", "connection-timeout", "system-shutdown", "see-other-host", "see-other-uri", "internal-server-error", "reset"]);
+const RESUMABLE_ENDS = new Set(["disconnected", "connection-timeout", "system-shutdown", "see-other-host", "see-other-uri", "internal-server-error", "reset", "resource-constraint"]);
 
 export class StreamManagement {
   /** The private tier's session id; null until <enabled/>/<resumed/>, and always without resumption. */
@@ -109,7 +111,11 @@ export class StreamManagement {
 
   /** The client's <a h/>. False: it acknowledged more than it was sent. */
   clientAck(h: number): boolean {
+    const before = this.outbound.acked;
     if (!this.outbound.ack(unwrapH(h, this.outbound.acked))) return false;
+    // XEP-0198: acknowledged by the client is the one "delivered" the server can know.
+    const n = this.outbound.acked - before;
+    if (n > 0) this.conn.ctx.metrics.stanzaOutcomes.inc({ outcome: "delivered", reason: "acked" }, n);
     if (this.resumable && this.id !== null) this.ackTimer ??= setTimeout(() => this.report(), ACK_REPORT_MS);
     return true;
   }
@@ -117,6 +123,16 @@ export class StreamManagement {
   /** Whether the private tier keeps this session after the stream ended this way. */
   staysAfter(reason: string): boolean {
     return this.resumable && this.id !== null && RESUMABLE_ENDS.has(reason);
+  }
+
+  /**
+   * The stream ended and the session does not stay: without resumption nothing is kept, so what
+   * the client never acknowledged is lost to the server's knowledge (docs/bounds.md). With
+   * resumption the private tier ends the session and stores or bounces it.
+   */
+  ended(stays: boolean): void {
+    const { stanzas } = this.outbound.unacked();
+    if (!this.resumable && !stays && stanzas > 0) this.conn.ctx.metrics.stanzaOutcomes.inc({ outcome: "dropped", reason: "unacked-no-resume" }, stanzas);
   }
 
   /** The stream ends: the last client ack goes upstream before the "closed" envelope. */

@@ -22,6 +22,8 @@ export interface RouterMetrics {
   storeLost(): void;
   /** A re-registration's outcome; `seconds` since this router found the loss, when it did. */
   reregistered(outcome: string, seconds: number | undefined): void;
+  /** Where a stanza's journey ended on the router: bounced or dropped, by reason (docs/bounds.md). */
+  outcome(outcome: "bounced" | "dropped", reason: string): void;
 }
 
 export function createRouterMetrics(): RouterMetrics {
@@ -38,8 +40,10 @@ export function createRouterMetrics(): RouterMetrics {
   const lost = m.counter("session_store_lost_total", "Times this router found the session store's data lost (its epoch marker changed)");
   const rereg = m.counter("reregistrations_total", "Sessions re-registered by their gateways after the session store lost its data, by outcome", ["outcome"]);
   const reregLag = m.histogram("reregister_seconds", "Time from finding the session store's data lost to each session's re-registration", [], [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
+  const outcomes = m.counter("stanza_outcomes_total", "Stanzas bounced to their sender or dropped by rule on the router, by reason", ["outcome", "reason"]);
   return {
     registry: m.registry,
+    outcome: (outcome, reason) => outcomes.inc({ outcome, reason }),
     authThrottle: (event) => throttle.inc({ event }),
     storeLost: () => lost.inc(),
     reregistered(outcome, seconds) {

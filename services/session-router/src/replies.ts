@@ -17,5 +17,6 @@ export async function answerIq(ctx: RouterContext, state: ConnState, el: Element
 
 export function bounce(ctx: RouterContext, state: ConnState, el: Element, condition: StanzaErrorCondition, from?: string): Routed {
   replyTo(ctx, state, errorReply(el, condition, from === undefined ? undefined : { from }));
+  ctx.metrics.outcome("bounced", condition);
   return "error";
 }

@@ -39,10 +39,14 @@ export function createSmRouter(store: SmStore, ctx: () => RouterContext): SmRout
     }
     c.metrics.sm(r.reason === "full" ? "queue_full" : "gone");
     // "gone": the session ended and its record is on its way out; the gateway (if the stream is
-    // still there) decides. "full": ARCHITECTURE "Limits": the unacked queue holds 1000 stanzas /
-    // 2 MiB; past that a message takes the undeliverable path instead of being lost.
-    if (r.reason === "gone") sendToGateway(c, target.gateway, { t: "deliver", conn: target.conn, xml });
-    else await undeliverable(c, `full:${target.sm}:${randomBytes(6).toString("hex")}`, [{ seq: 0, xml }]);
+    // still there) decides.
+    if (r.reason === "gone") return sendToGateway(c, target.gateway, { t: "deliver", conn: target.conn, xml });
+    // "full": ARCHITECTURE "Limits": the unacked queue holds 1000 stanzas / 2 MiB, then
+    // resource-constraint and close. The store holds exactly the bound, so the gateway's own
+    // count never passes it: the stream is closed from here (issue 13), and stays resumable.
+    // Its messages take the undeliverable path (stored offline or bounced) instead of being lost.
+    sendToGateway(c, target.gateway, { t: "close", conn: target.conn, condition: "resource-constraint", text: "too many unacknowledged stanzas" });
+    await undeliverable(c, `full:${target.sm}:${randomBytes(6).toString("hex")}`, [{ seq: 0, xml }]);
   }
 
   return {

@@ -1,7 +1,8 @@
 // What a resumable session never acknowledged when it ends (timeout, replacement, unclean end):
 // XEP-0198 §5 / RFC 6120 §10.5: undeliverable. Messages take the offline path of the durable
 // AMP work queue (stored, or bounced per RFC 6121 by the worker); carbon copies, presence and
-// IQs are not stored (a presence is stale once the session is gone; see docs).
+// IQs are not stored (a presence is stale once the session is gone; see docs); each of those is
+// counted as outcome "dropped" (docs/bounds.md).
 import { encode, type AmpWork } from "@xmppd/bus";
 import { tryParseJid } from "@xmppd/jid";
 import { normalType } from "@xmppd/routing";
@@ -15,7 +16,10 @@ export async function undeliverable(ctx: RouterContext, id: string, items: reado
   for (const item of items) {
     const el = messageOf(item.xml);
     const to = el ? tryParseJid(String(el.attrs.to ?? "")) : null;
-    if (!el || !to || typeof el.attrs.from !== "string") continue;
+    if (!el || !to || typeof el.attrs.from !== "string") {
+      ctx.metrics.outcome("dropped", `unacked-${KIND.exec(item.xml)?.[1] ?? "other"}`);
+      continue;
+    }
     const bare = to.bareString();
     const type = normalType(el.attrs.type as string | undefined);
     // Counted like the router's own offline path: the worker releases each exactly once.
@@ -29,6 +33,9 @@ export async function undeliverable(ctx: RouterContext, id: string, items: reado
   }
   return stored;
 }
+
+/** presence, iq, or message (an error or a carbon copy). */
+const KIND = /^<(message|presence|iq)\b/;
 
 function messageOf(xml: string): Element | null {
   if (!xml.startsWith("<message")) return null;

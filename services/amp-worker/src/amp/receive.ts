@@ -10,7 +10,7 @@ import { parseElement, type Element } from "@xmppd/xml";
 import type { SessionRecord } from "@xmppd/storage";
 import { bounce } from "../bounce.ts";
 import { PoisonWorkError, type Outcome, type WorkContext, type WorkMeta } from "../context.ts";
-import { deliverTo } from "../delivery.ts";
+import { deliverToAny } from "../delivery.ts";
 import { drainToSessions } from "../drain.ts";
 import { releaseQueued } from "../queued.ts";
 import { copyReceived } from "./carbons.ts";
@@ -85,9 +85,14 @@ async function act(ctx: WorkContext, r: Received, disp: ampCore.Disposition, pas
   if (effect === "deliver") {
     const delivered = ampCore.stripAmp(r.stanza);
     const text = delivered.toString();
-    for (const t of disp.targets) await deliverTo(ctx, t, text);
-    await copyReceived(ctx, delivered, r.owner, disp.targets, sessions);
-    await ctx.bus.flush();
+    if (await deliverToAny(ctx, disp.targets, text)) {
+      await copyReceived(ctx, delivered, r.owner, disp.targets, sessions);
+      await ctx.bus.flush();
+    } else {
+      // Every target's queue is at its bound (docs/bounds.md): the sender hears of it, as for a
+      // message the rules decided to bounce.
+      await bounce(ctx, { stanza: delivered, condition: "resource-constraint", from: r.owner, to: r.work.from, reason: "full" });
+    }
   } else if (effect === "bounce") {
     // DP-18: service-unavailable from the recipient's bare JID.
     await bounce(ctx, { stanza: ampCore.stripAmp(r.stanza), condition: "service-unavailable", from: r.owner, to: r.work.from, reason: "amp-none" });
@@ -108,7 +113,7 @@ async function store(ctx: WorkContext, r: Received, pass: ampCore.PassResult): P
     expiresAt: next === null ? null : new Date(next),
     meta: storedAmp(r.request.rules, fired),
   }, ctx.config.offline.quota);
-  if (result === "stored") ctx.metrics.offlineStored.inc();
+  if (result === "stored") (ctx.metrics.offlineStored.inc(), ctx.metrics.stanzaOutcomes.inc({ outcome: "stored", reason: "amp" }));
   return result;
 }
 

@@ -14,7 +14,7 @@ import type { Element } from "@xmppd/xml";
 import { bounce } from "../bounce.ts";
 import { PoisonWorkError } from "../context.ts";
 import type { Outcome, WorkContext, WorkMeta } from "../context.ts";
-import { deliverTo } from "../delivery.ts";
+import { deliverToAny } from "../delivery.ts";
 import { drainToSessions, isFlexible } from "../drain.ts";
 import { releaseQueued } from "../queued.ts";
 import { receiveAmp } from "../amp/receive.ts";
@@ -35,10 +35,15 @@ export async function handleMessage(work: MessageWork, ctx: WorkContext, meta?: 
   const p = parse(work);
   if (p.type === "chat" || p.type === "normal") return handleQueued(work, p, ctx, meta?.deliveryCount ?? 1);
   const decision = decide("message", p.type, p.to, await ctx.sessions.get(p.owner));
-  if (decision.action === "deliver") return deliverNow(work, decision.targets, ctx);
+  if (decision.action === "deliver") {
+    if (await deliverNow(work, decision.targets, ctx)) return "delivered";
+    // The resource's queue is at its bound and this type is never stored (XEP-0160 §3).
+    return bounce(ctx, { stanza: p.stanza, condition: "resource-constraint", from: p.owner, to: work.from, reason: "full" });
+  }
   if (decision.action === "error") return bounce(ctx, { stanza: p.stanza, condition: decision.condition, from: p.owner, to: work.from, reason: "routing" });
   // RFC 6121 §8.5.2.2.1: headline and error messages to an unavailable account are silently
-  // ignored (and never stored: XEP-0160 §3).
+  // ignored (and never stored: XEP-0160 §3). Silent to the sender, counted here.
+  ctx.metrics.stanzaOutcomes.inc({ outcome: "dropped", reason: p.type || "routing" });
   return "dropped";
 }
 
@@ -52,7 +57,8 @@ async function handleQueued(work: MessageWork, p: Parsed, ctx: WorkContext, deli
   }
   // XEP-0013 §2.2: with a resource retrieving flexibly, stored messages wait for its requests and
   // in-session messages are delivered as usual, so this one does not line up behind them.
-  if (decision.action === "deliver" && isFlexible(sessions)) return released(ctx, p.owner, await deliverNow(work, decision.targets, ctx));
+  // A full queue (deliverNow false) makes it a message to store like any other.
+  if (decision.action === "deliver" && isFlexible(sessions) && (await deliverNow(work, decision.targets, ctx))) return released(ctx, p.owner, "delivered");
   let result = await store(work, p, ctx);
   if (result === "quota" && decision.action === "deliver") {
     // Full, but the account is online: the stored ones go first, which makes room for this one.
@@ -69,8 +75,9 @@ async function handleQueued(work: MessageWork, p: Parsed, ctx: WorkContext, deli
   }
   if (result === "stored") return (await drainIfDeliverable(ctx, p)) > 0 ? "delivered" : "stored";
   // Not kept (no account, storage disabled, or full). Nothing of it is stored to wait behind.
-  if (decision.action === "deliver") return released(ctx, p.owner, await deliverNow(work, decision.targets, ctx));
-  // RFC 6121 §8.5.2.2.1: "or return a <service-unavailable/> stanza error".
+  if (decision.action === "deliver" && (await deliverNow(work, decision.targets, ctx))) return released(ctx, p.owner, "delivered");
+  // RFC 6121 §8.5.2.2.1: "or return a <service-unavailable/> stanza error"; XEP-0160 §4 for a
+  // full storage. Also when the account is online but its resource's queue is at its bound too.
   const outcome = await bounce(ctx, { stanza: p.stanza, condition: "service-unavailable", from: p.owner, to: work.from, reason: result });
   return released(ctx, p.owner, outcome);
 }
@@ -86,10 +93,11 @@ async function released(ctx: WorkContext, owner: string, outcome: Outcome): Prom
   return outcome;
 }
 
-async function deliverNow(work: MessageWork, targets: SessionRecord[], ctx: WorkContext): Promise<Outcome> {
-  for (const target of targets) await deliverTo(ctx, target, work.xml);
+/** False: no target took it (their XEP-0198 queues are at their bound). */
+async function deliverNow(work: MessageWork, targets: SessionRecord[], ctx: WorkContext): Promise<boolean> {
+  const taken = await deliverToAny(ctx, targets, work.xml);
   await ctx.bus.flush();
-  return "delivered";
+  return taken;
 }
 
 async function store(work: MessageWork, p: Parsed, ctx: WorkContext): Promise<StoreResult> {
@@ -101,7 +109,7 @@ async function store(work: MessageWork, p: Parsed, ctx: WorkContext): Promise<St
     { key: work.key, owner: p.owner, sender: work.from, stanza: work.xml, orderKey: work.order, expiresAt: null, meta: null },
     offline.quota,
   );
-  if (result === "stored") ctx.metrics.offlineStored.inc();
+  if (result === "stored") (ctx.metrics.offlineStored.inc(), ctx.metrics.stanzaOutcomes.inc({ outcome: "stored", reason: "offline" }));
   return result;
 }
 
