@@ -2,6 +2,7 @@
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import { ContractContext, waitFor, bytes, num, type BusFactory } from "./contract-helpers.ts";
 import { workQueueContract } from "./contract-work-queue.ts";
+import { workQueueBoundsContract } from "./contract-work-queue-bounds.ts";
 import { PayloadTooLargeError } from "./errors.ts";
 
 export type { BusFixture, BusFactory } from "./contract-helpers.ts";
@@ -101,5 +102,6 @@ export function runBusContract(label: string, factory: BusFactory): void {
     });
 
     workQueueContract(() => ctx);
+    workQueueBoundsContract(() => ctx);
   });
 }

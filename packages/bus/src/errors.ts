@@ -12,6 +12,23 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
+/**
+ * A work queue at its bound (WorkQueueSpec.maxMessages / maxBytes; JetStream max_msgs / max_bytes
+ * with discard "new"): the message was not stored. Not transient: the backlog drains at the
+ * workers' pace, so whoever publishes answers now (a bounce) instead of waiting with its
+ * connection held (docs/bounds.md).
+ */
+export class WorkQueueFullError extends Error {
+  override readonly name = "WorkQueueFullError";
+  constructor(
+    readonly subject: string,
+    readonly bound: "messages" | "bytes",
+    options?: ErrorOptions,
+  ) {
+    super(`work queue full (maximum ${bound}) on ${subject}`, options);
+  }
+}
+
 /** A subject no work queue stream covers, or a publish on a closed bus. */
 export class BusError extends Error {
   override readonly name = "BusError";

@@ -2,7 +2,7 @@ export type * from "./types.ts";
 export type * from "./envelopes.ts";
 export { encode, decode } from "./envelopes.ts";
 export { gatewayId, gatewayName, subjects, type AmpWorkKind, type Subjects } from "./subjects.ts";
-export { PayloadTooLargeError, BusError, type HandlerErrorReporter } from "./errors.ts";
+export { PayloadTooLargeError, BusError, WorkQueueFullError, type HandlerErrorReporter } from "./errors.ts";
 export { createMemoryBus, type MemoryBusOptions } from "./memory-bus.ts";
 export { createNatsBus, natsConnectOptions, type NatsBus, type NatsBusOptions } from "./nats-bus.ts";
 export { busPermissions, identityLabel, type BusIdentity, type BusPermissions, type BusRole } from "./permissions.ts";

@@ -22,6 +22,11 @@ interface Slot {
   stopped: boolean;
 }
 
+/** What one stored message counts against maxBytes in process. */
+export function entrySize(subject: string, data: Uint8Array): number {
+  return subject.length + data.length;
+}
+
 export class MemoryDispatcher {
   ackWaitMs = DEFAULT_ACK_WAIT_MS;
   private readonly stored = new Map<number, Entry>();
@@ -33,13 +38,20 @@ export class MemoryDispatcher {
   /** Partitions with an entry in flight (delivered or nak'ed, not yet acked). */
   private readonly busy = new Set<number>();
   private scheduled = false;
+  /** Subject and payload bytes of the stored entries (the in-process queue's maxBytes measure). */
+  private storedBytes = 0;
 
   size(): number {
     return this.stored.size;
   }
 
+  bytes(): number {
+    return this.storedBytes;
+  }
+
   add(entry: Entry): void {
     this.stored.set(entry.seq, entry);
+    this.storedBytes += entrySize(entry.subject, entry.data);
     this.fresh.push(entry);
     this.schedule();
   }
@@ -153,6 +165,7 @@ export class MemoryDispatcher {
         if (!current()) return;
         clearTimeout(entry.timer);
         this.stored.delete(entry.seq);
+        this.storedBytes -= entrySize(entry.subject, entry.data);
         if (entry.partition !== undefined) this.busy.delete(entry.partition);
         this.schedule();
       },

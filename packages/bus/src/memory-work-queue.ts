@@ -3,9 +3,10 @@
 // de-duplicates within the window. "Durable" here means "until the process exits".
 import type { ConsumeOptions, Consumer, WorkQueue, WorkQueueSpec } from "./types.ts";
 import type { WorkMessage } from "./types.ts";
-import { BusError, PayloadTooLargeError } from "./errors.ts";
+import { BusError, PayloadTooLargeError, WorkQueueFullError } from "./errors.ts";
 import { DUPLICATE_WINDOW_MS, HANDLER_ERROR_NAK_MS, checkAckWait, checkConcurrency } from "./work-defaults.ts";
-import { MemoryDispatcher, type Entry } from "./memory-dispatcher.ts";
+import { MemoryDispatcher, entrySize, type Entry } from "./memory-dispatcher.ts";
+import { fromLimit, safeLimit, toLimit } from "./work-bounds.ts";
 import { compilePattern, matches, type SubjectPattern } from "./subject-match.ts";
 
 /** The work queues of one in-process bus, keyed by stream name like JetStream. */
@@ -34,7 +35,7 @@ class MemoryWorkQueue implements WorkQueue {
   private seq = 0;
 
   constructor(
-    private readonly spec: WorkQueueSpec,
+    private spec: WorkQueueSpec,
     private readonly maxPayload: number,
   ) {
     this.partitions = (spec.partitions ?? []).map((p) => compilePattern(p.filter));
@@ -45,6 +46,12 @@ class MemoryWorkQueue implements WorkQueue {
     if (spec.subjectPrefix !== this.spec.subjectPrefix || spec.durable !== this.spec.durable || filters(spec) !== filters(this.spec)) {
       throw new BusError(`work queue stream ${spec.stream} already exists with another subject prefix, durable or partitions`);
     }
+    // A JetStream stream update, with the NATS adapter's rule for lowering a bound.
+    this.spec = {
+      ...this.spec,
+      maxMessages: fromLimit(safeLimit(toLimit(this.spec.maxMessages), toLimit(spec.maxMessages), this.dispatcher.size())),
+      maxBytes: fromLimit(safeLimit(toLimit(this.spec.maxBytes), toLimit(spec.maxBytes), this.dispatcher.bytes())),
+    };
     return this;
   }
 
@@ -56,7 +63,11 @@ class MemoryWorkQueue implements WorkQueue {
     if (data.length > this.maxPayload) {
       return Promise.reject(new PayloadTooLargeError(subject, data.length, this.maxPayload));
     }
+    // As JetStream: a duplicate is answered before the bounds, and a refused message leaves no msgId.
     if (opts?.msgId !== undefined && this.isDuplicate(opts.msgId)) return Promise.resolve();
+    const full = this.fullBound(subject, data);
+    if (full) return Promise.reject(new WorkQueueFullError(subject, full));
+    if (opts?.msgId !== undefined) this.seen.set(opts.msgId, Date.now() + DUPLICATE_WINDOW_MS);
     const partition = this.partitions.findIndex((p) => matches(p, subject));
     const entry: Entry = { seq: ++this.seq, subject, data, partition: partition < 0 ? undefined : partition, deliveries: 0, token: 0, timer: undefined };
     this.dispatcher.add(entry);
@@ -70,9 +81,15 @@ class MemoryWorkQueue implements WorkQueue {
       if (expires > now) break;
       this.seen.delete(id);
     }
-    if (this.seen.has(msgId)) return true;
-    this.seen.set(msgId, now + DUPLICATE_WINDOW_MS);
-    return false;
+    return this.seen.has(msgId);
+  }
+
+  /** Discard "new": at the bound the publish is refused and what is stored stays. */
+  private fullBound(subject: string, data: Uint8Array): "messages" | "bytes" | undefined {
+    const { maxMessages, maxBytes } = this.spec;
+    if (maxMessages !== undefined && this.dispatcher.size() + 1 > maxMessages) return "messages";
+    if (maxBytes !== undefined && this.dispatcher.bytes() + entrySize(subject, data) > maxBytes) return "bytes";
+    return undefined;
   }
 
   consume(handler: (msg: WorkMessage) => Promise<void>, opts?: ConsumeOptions): Promise<Consumer> {

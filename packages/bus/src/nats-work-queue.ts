@@ -1,12 +1,13 @@
 // The durable work queue on JetStream: a WorkQueue-retention stream over `${subjectPrefix}.>`
 // and one durable pull consumer shared by every worker, or one per ordered partition. Creation
 // is idempotent so any number of processes may open the queue at the same time.
-import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, nanos } from "nats";
+import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, nanos } from "nats";
 import type { JetStreamClient, JetStreamManager, NatsConnection, NatsError } from "nats";
 import type { ConsumeOptions, Consumer, WorkMessage, WorkQueue, WorkQueueSpec } from "./types.ts";
-import { BusError, PayloadTooLargeError, type HandlerErrorReporter } from "./errors.ts";
+import { BusError, PayloadTooLargeError, WorkQueueFullError, type HandlerErrorReporter } from "./errors.ts";
 import { DEFAULT_ACK_WAIT_MS, DUPLICATE_WINDOW_MS, MAX_ACK_PENDING, checkAckWait, checkConcurrency } from "./work-defaults.ts";
 import { PartitionLoop, PullLoop } from "./nats-pull-loop.ts";
+import { safeLimit } from "./work-bounds.ts";
 
 interface Host {
   maxPayload(): number;
@@ -32,6 +33,15 @@ function said(err: unknown, pattern: RegExp): boolean {
   return pattern.test(String((err as Error)?.message ?? err));
 }
 
+/** nats-server 2.9+ answers a publish refused at max_msgs / max_bytes (discard new) this way. */
+function fullBound(err: unknown): "messages" | "bytes" | undefined {
+  const api = (err as NatsError)?.api_error;
+  if (api?.err_code !== 10077) return undefined;
+  if (/maximum messages exceeded/i.test(api.description)) return "messages";
+  if (/maximum bytes exceeded/i.test(api.description)) return "bytes";
+  return undefined;
+}
+
 async function ensureStream(jsm: JetStreamManager, spec: WorkQueueSpec): Promise<void> {
   const cfg = {
     name: spec.stream,
@@ -39,13 +49,23 @@ async function ensureStream(jsm: JetStreamManager, spec: WorkQueueSpec): Promise
     retention: RetentionPolicy.Workqueue,
     storage: StorageType.File,
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    // -1: unbounded. At the bound "new" refuses the publish; "old" (the default) would delete
+    // the oldest stored work, which was already accepted (docs/bounds.md).
+    max_msgs: spec.maxMessages ?? -1,
+    max_bytes: spec.maxBytes ?? -1,
+    discard: DiscardPolicy.New,
   };
   try {
     await jsm.streams.add(cfg);
   } catch (err) {
     // 10058: the name is taken with another configuration (older settings): update it.
     if (apiCode(err) !== 10058 && !said(err, /already in use/i)) throw err;
-    await jsm.streams.update(spec.stream, cfg);
+    const info = await jsm.streams.info(spec.stream);
+    await jsm.streams.update(spec.stream, {
+      ...cfg,
+      max_msgs: safeLimit(info.config.max_msgs, cfg.max_msgs, info.state.messages),
+      max_bytes: safeLimit(info.config.max_bytes, cfg.max_bytes, info.state.bytes),
+    });
   }
 }
 
@@ -104,6 +124,10 @@ class NatsWorkQueue implements WorkQueue {
     try {
       await this.js.publish(subject, data, opts?.msgId === undefined ? undefined : { msgID: opts.msgId });
     } catch (err) {
+      // Before the 503 test: a full stream answers code 503 too (err_code 10077, "stream store
+      // failed", with the limit in the description), so this one must not be read as "no stream".
+      const full = fullBound(err);
+      if (full) throw new WorkQueueFullError(subject, full, { cause: err });
       if (said(err, /503|no responders/i)) {
         throw new BusError(`no work queue stream covers subject ${subject}`, { cause: err });
       }

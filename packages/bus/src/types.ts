@@ -83,6 +83,18 @@ export interface WorkQueueSpec {
    * subject matches. Without partitions, messages are handled concurrently in any order.
    */
   partitions?: readonly WorkPartition[];
+  /**
+   * Bound of the stored (unacknowledged) messages: a publish beyond it fails with
+   * WorkQueueFullError and nothing stored is discarded (JetStream max_msgs, discard "new").
+   * Absent: unbounded.
+   */
+  maxMessages?: number;
+  /**
+   * The same in bytes (JetStream max_bytes, which also counts subject, headers and ~20 bytes of
+   * framing per message; the in-process queue counts subject and payload). JetStream reserves it
+   * from the server's storage when the stream is created.
+   */
+  maxBytes?: number;
 }
 
 export interface WorkPartition {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isTransient } from "./transient.ts";
+import { WorkQueueFullError } from "@xmppd/bus";
 
 describe("isTransient", () => {
   it("knows a dependency that is away", () => {
@@ -20,5 +21,12 @@ describe("isTransient", () => {
     expect(isTransient(new TypeError("x is undefined"))).toBe(false);
     expect(isTransient(null)).toBe(false);
     expect(isTransient("ECONNREFUSED")).toBe(false);
+  });
+
+  it("does not retry a full work queue, though NATS said 503", () => {
+    // What nats.js throws at max_msgs with discard "new": code "503", err_code 10077.
+    const nats = Object.assign(new Error("503"), { code: "503", api_error: { code: 503, err_code: 10077, description: "maximum messages exceeded" } });
+    expect(isTransient(nats)).toBe(true);
+    expect(isTransient(new WorkQueueFullError("xmpp.v1.amp.p0.message", "messages", { cause: nats }))).toBe(false);
   });
 });

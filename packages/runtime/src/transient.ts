@@ -32,7 +32,11 @@ const MESSAGES = [
 
 export function isTransient(err: unknown, depth = 0): boolean {
   if (typeof err !== "object" || err === null || depth > 4) return false;
-  const e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  const e = err as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  // A full work queue (@xmppd/bus) wraps NATS's answer, code "503" like a server away; but the
+  // backlog drains at the workers' pace, and a router retrying would hold the connection all
+  // that while: the publisher answers instead (docs/bounds.md).
+  if (e.name === "WorkQueueFullError") return false;
   const code = typeof e.code === "string" ? e.code : typeof e.code === "number" ? String(e.code) : "";
   if (SOCKET_CODES.has(code) || NATS_CODES.has(code) || PG_CODE.test(code)) return true;
   const message = typeof e.message === "string" ? e.message : "";
