@@ -10,9 +10,15 @@ export interface AmpQueue {
   subject(kind: AmpWorkKind, owner: string): string;
 }
 
-export function ampQueue(s: Subjects, partitions: number): AmpQueue {
+/** The stream's bound (config amp.queue): every opener passes it, since the last open sets it. */
+export interface AmpQueueBounds {
+  maxMessages?: number;
+  maxBytes?: number;
+}
+
+export function ampQueue(s: Subjects, partitions: number, bounds: AmpQueueBounds = {}): AmpQueue {
   return {
-    spec: { stream: s.ampStream(), subjectPrefix: s.ampSubjectPrefix(), durable: s.ampDurable(), partitions: s.ampPartitions(partitions) },
+    spec: { stream: s.ampStream(), subjectPrefix: s.ampSubjectPrefix(), durable: s.ampDurable(), partitions: s.ampPartitions(partitions), ...bounds },
     subject: (kind, owner) => s.ampWork(kind, partitionOf(owner, partitions)),
   };
 }

@@ -8,4 +8,4 @@ export { createNatsBus, natsConnectOptions, type NatsBus, type NatsBusOptions } 
 export { busPermissions, identityLabel, type BusIdentity, type BusPermissions, type BusRole } from "./permissions.ts";
 export { nkeyVariable, renderNatsServerConfig, type NatsServerConfigOptions, type NatsUser } from "./nats-server-config.ts";
 export { partitionOf } from "./partition.ts";
-export { ampQueue, type AmpQueue } from "./amp-queue.ts";
+export { ampQueue, type AmpQueue, type AmpQueueBounds } from "./amp-queue.ts";

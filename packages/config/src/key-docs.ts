@@ -61,6 +61,8 @@ export const KEY_DOCS: Readonly<Record<string, string>> = {
   "amp.security": "XEP-0079 security level: strict (roster-authorised senders), performance (drop rules only) or none.",
   "amp.domainSecurity": "Per-domain override of amp.security, keyed by a served domain.",
   "amp.partitions": "Ordered partitions of the AMP work queue (per-account order across workers); same on every router and worker.",
+  "amp.queue.maxMessages": "Bound of the AMP work stream in messages (JetStream max_msgs, discard new): past it a message is bounced with resource-constraint.",
+  "amp.queue.maxBytes": "Bound of the AMP work stream in bytes (JetStream max_bytes, discard new; reserved from the NATS server's JetStream storage).",
   "amp.ackWaitMs": "Work taken by a worker that died is redelivered to another after this long.",
   "amp.expiryIntervalMs": "How often each AMP worker fires due expire-at rules (at most 1000).",
   "offline.enabled": "Store messages for users who are offline.",

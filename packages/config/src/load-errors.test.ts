@@ -34,6 +34,14 @@ describe("loadConfig errors", () => {
     ]);
   });
 
+  it("names a bad AMP work-stream bound", () => {
+    expect(problems({ file: yamlFile("amp-queue.yaml", "amp:\n  queue:\n    maxMessages: 0\n    maxBytes: 1.5\n"), env: {} })).toEqual([
+      expect.stringMatching(/^amp\.queue\.maxMessages: .*got 0/),
+      expect.stringMatching(/^amp\.queue\.maxBytes: .*integer/),
+    ]);
+    expect(loadConfig({ env: {} }).amp.queue).toEqual({ maxMessages: 1_000_000, maxBytes: 1024 ** 3 });
+  });
+
   it("names a WebSocket see-other-uri that is not a ws:// or wss:// URL", () => {
     const [line] = problems({ env: { XMPPD__gateway__websocket__seeOtherUri: "https://other.example/xmpp-websocket" } });
     expect(line).toMatch(/^gateway\.websocket\.seeOtherUri: .*a ws:\/\/ or wss:\/\/ URL.*\[from env XMPPD__gateway__websocket__seeOtherUri\]$/);

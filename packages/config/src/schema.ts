@@ -186,6 +186,18 @@ export const configSchema = z
          * message at a time across all workers (invariant 2). Same value on every router and worker.
          */
         partitions: positive.max(1024).default(32),
+        /**
+         * Bound of the work stream (JetStream max_msgs / max_bytes, discard "new"): past it a
+         * router bounces the message with resource-constraint (docs/bounds.md). JetStream reserves
+         * maxBytes of its storage when it creates the stream.
+         */
+        queue: z
+          .object({
+            maxMessages: positive.default(1_000_000),
+            maxBytes: positive.default(1024 * 1024 * 1024),
+          })
+          .strict()
+          .prefault({}),
         /** Work a worker took and did not finish (it died) goes to another worker after this long. */
         ackWaitMs: ms.min(1000).default(30_000),
         /** How often each worker looks for expire-at rules that are due (DP-21: fired within ~1 s). */

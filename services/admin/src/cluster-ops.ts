@@ -46,7 +46,7 @@ const KICK_TIMEOUT_MS = 5000;
 
 export function openClusterOps(config: Config): ClusterOps {
   const names = subjects(config.cluster);
-  const workQueue = ampQueue(names, config.amp.partitions).spec;
+  const workQueue = ampQueue(names, config.amp.partitions, config.amp.queue).spec;
   let nats: Promise<NatsConnection> | undefined;
   let sessions: SessionStore | undefined;
   const sql = new Map<string, SqlClient>();

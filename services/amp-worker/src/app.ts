@@ -49,7 +49,7 @@ export async function createAmpWorker(deps: AmpWorkerDeps, handlers: HandlerTabl
   const { registry, metrics } = createAmpMetrics();
   const domains = new Set(deps.config.domains.map((d) => parseJid(d).domain));
   const ctx: WorkContext = { ...deps, subjects: s, metrics, domains, orderKey: createOrderKeys() };
-  const queue = await deps.bus.workQueue(ampQueue(s, deps.config.amp.partitions).spec);
+  const queue = await deps.bus.workQueue(ampQueue(s, deps.config.amp.partitions, deps.config.amp.queue).spec);
   let consumer: Consumer | null = null;
   let poller: NodeJS.Timeout | null = null;
   let timers: Timers | null = null;

@@ -58,7 +58,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const deps = { config, bus, sessions, sm, users, roster: createRosterStore(sql), blocks: createBlockStore(sql), amp: ampStore, offline: opts.wrapOffline?.(offline) ?? offline, log };
   const worker = await createAmpWorker(deps, opts.handlers);
   await worker.start();
-  const amp = ampQueue(s, config.amp.partitions);
+  const amp = ampQueue(s, config.amp.partitions, config.amp.queue);
   const queue = await bus.workQueue(amp.spec);
   let closed = false;
   const inboxes = new Map<string, ToGateway[]>();

@@ -92,7 +92,7 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
   modules.load(register);
   // Offered in disco only where it works: with the stores behind it.
   if (deps.accounts) for (const m of [blocking, vcard, privateStorage, lastActivity]) modules.load(m);
-  const amp = ampQueue(s, config.amp.partitions);
+  const amp = ampQueue(s, config.amp.partitions, config.amp.queue);
   const work = await bus.workQueue(amp.spec);
   const metrics = createRouterMetrics();
   const ctx: RouterContext = {

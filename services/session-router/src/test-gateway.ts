@@ -97,7 +97,7 @@ export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users"
       notify();
     });
   }
-  const queue = await bus.workQueue(ampQueue(s, config.amp.partitions).spec);
+  const queue = await bus.workQueue(ampQueue(s, config.amp.partitions, config.amp.queue).spec);
   const consumer = await queue.consume(async (m: WorkMessage) => {
     work.push(decode<AmpWork>(m.data));
     m.ack();
