@@ -2,7 +2,7 @@
 // the roster (RFC 6121 §4.2, §4.4, §4.5), bring in the contacts' presence on initial presence
 // (§4.3), and, when the session becomes able to receive bare-JID messages, ask the AMP worker to
 // flush stored ones.
-import { encode, type AmpWork } from "@xmppd/bus";
+import { WorkQueueFullError, encode, type AmpWork } from "@xmppd/bus";
 import type { Jid } from "@xmppd/jid";
 import { errorReply } from "@xmppd/stanza";
 import type { Element } from "@xmppd/xml";
@@ -70,5 +70,12 @@ export function parsePriority(el: Element): number | null {
 
 async function requestFlush(ctx: RouterContext, state: ConnState, sender: Jid, seq: number): Promise<void> {
   const work: AmpWork = { t: "flush", jid: sender.toString(), gw: state.gw, conn: state.conn };
-  await ctx.work.publish(ctx.ampQueue.subject("flush", sender.bareString()), encode(work), { msgId: `flush:${state.gw}:${state.conn}:${seq}` });
+  try {
+    await ctx.work.publish(ctx.ampQueue.subject("flush", sender.bareString()), encode(work), { msgId: `flush:${state.gw}:${state.conn}:${seq}` });
+  } catch (err) {
+    // The presence itself went out; its stored messages stay stored (nothing is lost) and are
+    // flushed at an initial presence of the account once the queue has room (docs/bounds.md).
+    if (!(err instanceof WorkQueueFullError)) throw err;
+    ctx.log.warn({ jid: work.jid }, "AMP work queue full; stored messages not flushed now");
+  }
 }

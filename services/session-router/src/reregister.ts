@@ -5,7 +5,7 @@
 // availability, priority and last presence, carbons, the XEP-0198 session id). Of the gateway it
 // believes only the XEP-0198 counts and unacknowledged deliveries of that session, as it already
 // believes the counts a gateway keeps for its own clients: a lie harms no one but that client.
-import { encode, type AmpWork, type SmHeld, type ToRouter } from "@xmppd/bus";
+import { WorkQueueFullError, encode, type AmpWork, type SmHeld, type ToRouter } from "@xmppd/bus";
 import type { SessionRecord } from "@xmppd/storage";
 import type { ConnState } from "./connections.ts";
 import type { RouterContext } from "./context.ts";
@@ -60,7 +60,11 @@ async function reregister(ctx: RouterContext, st: ConnState, env: Rereg): Promis
   // Messages that went offline while the session was missing are due to it now.
   if (written === "restored" && st.available && st.priority >= 0) {
     const work: AmpWork = { t: "flush", jid, gw: st.gw, conn: st.conn };
-    await ctx.work.publish(ctx.ampQueue.subject("flush", own.bareString()), encode(work), { msgId: `flush:rereg:${st.gw}:${st.conn}:${env.epoch}` });
+    // A full queue leaves them stored, for the next initial presence: the session is back anyway.
+    await ctx.work.publish(ctx.ampQueue.subject("flush", own.bareString()), encode(work), { msgId: `flush:rereg:${st.gw}:${st.conn}:${env.epoch}` }).catch((err: unknown) => {
+      if (!(err instanceof WorkQueueFullError)) throw err;
+      ctx.log.warn({ jid }, "AMP work queue full; stored messages not flushed at re-registration");
+    });
   }
   return written;
 }

@@ -10,7 +10,7 @@ import { refuseBlocked, verdictFor } from "./blocking.ts";
 import { deliverLocal, enqueueMessage } from "./local-delivery.ts";
 import { mayCarryAmp, screenAmp } from "./amp-intake.ts";
 import { copyQueuedAmp } from "./carbons.ts";
-import { answerIq, bounce, type Routed, type StanzaKind } from "./replies.ts";
+import { answerIq, bounce, bounceFailed, type Routed, type StanzaKind } from "./replies.ts";
 import { handleOwnPresence } from "./own-presence.ts";
 import { routePresence } from "./presence-route.ts";
 import { fromElement, fromParsed, type RoutedStanza } from "./routed-stanza.ts";
@@ -51,10 +51,9 @@ export async function handleStanza(ctx: RouterContext, state: ConnState, env: St
   } catch (err) {
     // A dependency away for now: retried in place, unacknowledged (router.ts, connections.ts).
     if (isTransient(err)) throw err;
-    // Storage or queue trouble: the stanza is neither delivered nor stored, so it goes back to
-    // its sender as an error (invariant 1: delivered, stored or bounced) and the seq is done.
-    ctx.log.error({ err, conn: state.conn }, "routing failed; bouncing the stanza");
-    outcome = bounce(ctx, state, el, "internal-server-error");
+    // Storage or queue trouble (a full AMP work queue too): the stanza is neither delivered nor
+    // stored, so it goes back to its sender as an error (invariant 1) and the seq is done.
+    outcome = bounceFailed(ctx, state, el, err);
   }
   ctx.metrics.routed(kind, outcome, startedAt);
 }
@@ -69,8 +68,7 @@ async function fastMessage(ctx: RouterContext, state: ConnState, stanza: RoutedS
     outcome = await deliverLocal(ctx, state, stanza, "message", to, seq);
   } catch (err) {
     if (isTransient(err)) throw err;
-    ctx.log.error({ err, conn: state.conn }, "routing failed; bouncing the stanza");
-    outcome = bounce(ctx, state, stanza.element(), "internal-server-error");
+    outcome = bounceFailed(ctx, state, stanza.element(), err);
   }
   ctx.metrics.routed("message", outcome, startedAt);
 }

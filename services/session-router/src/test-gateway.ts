@@ -69,7 +69,8 @@ export async function createTestUsers(): Promise<TestDb> {
   return { users, rosters: createRosterStore(sql), sql };
 }
 
-export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users" | "rosters"> & { sql?: SqlClient }, opts: { offlineEnabled?: boolean; config?: Record<string, unknown> } = {}): Promise<Harness> {
+/** holdWork: the work-queue consumer records work and never acks it, so it stays stored (a stalled worker). */
+export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users" | "rosters"> & { sql?: SqlClient }, opts: { offlineEnabled?: boolean; config?: Record<string, unknown>; holdWork?: boolean } = {}): Promise<Harness> {
   const cluster = `rt${randomSuffix(8)}`;
   const config = configSchema.parse({
     domains: ["example.com"],
@@ -100,7 +101,7 @@ export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users"
   const queue = await bus.workQueue(ampQueue(s, config.amp.partitions, config.amp.queue).spec);
   const consumer = await queue.consume(async (m: WorkMessage) => {
     work.push(decode<AmpWork>(m.data));
-    m.ack();
+    if (!opts.holdWork) m.ack();
     notify();
   });
   const beating = new Set(["gw1", "gw2"]);
