@@ -17,6 +17,8 @@ export interface BounceSpec {
   to: string;
   /** Why, for the metric: quota, no-account, disabled, or the routing decision. */
   reason: string;
+  /** Idempotency key of the error (deliverTo `once`), so a redelivered work item bounces once. */
+  once?: string;
 }
 
 export async function bounce(ctx: WorkContext, spec: BounceSpec): Promise<"bounced" | "bounce-dropped"> {
@@ -29,7 +31,7 @@ export async function bounce(ctx: WorkContext, spec: BounceSpec): Promise<"bounc
     ctx.log.debug({ to: spec.to, condition: spec.condition }, "sender gone, error dropped");
     return "bounce-dropped";
   }
-  await deliverTo(ctx, session, reply.toString());
+  await deliverTo(ctx, session, reply.toString(), spec.once);
   await ctx.bus.flush();
   ctx.metrics.offlineBounced.inc({ reason: spec.reason });
   return "bounced";

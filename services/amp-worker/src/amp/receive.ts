@@ -10,7 +10,7 @@ import { parseElement, type Element } from "@xmppd/xml";
 import type { SessionRecord } from "@xmppd/storage";
 import { bounce } from "../bounce.ts";
 import { PoisonWorkError, type Outcome, type WorkContext, type WorkMeta } from "../context.ts";
-import { deliverTo } from "../delivery.ts";
+import { deliverTo, liveOnce } from "../delivery.ts";
 import { drainToSessions } from "../drain.ts";
 import { releaseQueued } from "../queued.ts";
 import { copyReceived } from "./carbons.ts";
@@ -85,12 +85,12 @@ async function act(ctx: WorkContext, r: Received, disp: ampCore.Disposition, pas
   if (effect === "deliver") {
     const delivered = ampCore.stripAmp(r.stanza);
     const text = delivered.toString();
-    for (const t of disp.targets) await deliverTo(ctx, t, text);
-    await copyReceived(ctx, delivered, r.owner, disp.targets, sessions);
+    for (const t of disp.targets) await deliverTo(ctx, t, text, liveOnce(r.work));
+    await copyReceived(ctx, delivered, r.owner, disp.targets, sessions, liveOnce(r.work, "carbon"));
     await ctx.bus.flush();
   } else if (effect === "bounce") {
     // DP-18: service-unavailable from the recipient's bare JID.
-    await bounce(ctx, { stanza: ampCore.stripAmp(r.stanza), condition: "service-unavailable", from: r.owner, to: r.work.from, reason: "amp-none" });
+    await bounce(ctx, { stanza: ampCore.stripAmp(r.stanza), condition: "service-unavailable", from: r.owner, to: r.work.from, reason: "amp-none", once: liveOnce(r.work, "bounce") });
   }
   if (event && rule?.action === "notify") await emitEvents(ctx, [event]);
   return rule ? `${rule.action}-${effect}` : effect;

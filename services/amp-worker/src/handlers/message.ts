@@ -14,7 +14,7 @@ import type { Element } from "@xmppd/xml";
 import { bounce } from "../bounce.ts";
 import { PoisonWorkError } from "../context.ts";
 import type { Outcome, WorkContext, WorkMeta } from "../context.ts";
-import { deliverTo } from "../delivery.ts";
+import { deliverTo, liveOnce } from "../delivery.ts";
 import { drainToSessions, isFlexible } from "../drain.ts";
 import { releaseQueued } from "../queued.ts";
 import { receiveAmp } from "../amp/receive.ts";
@@ -36,7 +36,7 @@ export async function handleMessage(work: MessageWork, ctx: WorkContext, meta?: 
   if (p.type === "chat" || p.type === "normal") return handleQueued(work, p, ctx, meta?.deliveryCount ?? 1);
   const decision = decide("message", p.type, p.to, await ctx.sessions.get(p.owner));
   if (decision.action === "deliver") return deliverNow(work, decision.targets, ctx);
-  if (decision.action === "error") return bounce(ctx, { stanza: p.stanza, condition: decision.condition, from: p.owner, to: work.from, reason: "routing" });
+  if (decision.action === "error") return bounce(ctx, { stanza: p.stanza, condition: decision.condition, from: p.owner, to: work.from, reason: "routing", once: liveOnce(work, "bounce") });
   // RFC 6121 §8.5.2.2.1: headline and error messages to an unavailable account are silently
   // ignored (and never stored: XEP-0160 §3).
   return "dropped";
@@ -47,7 +47,7 @@ async function handleQueued(work: MessageWork, p: Parsed, ctx: WorkContext, deli
   const decision = decide("message", p.type, p.to, sessions);
   if (decision.action === "error") {
     // RFC 6121 §8.5.3.2.1: a normal message for a full JID whose resource has gone.
-    const outcome = await bounce(ctx, { stanza: p.stanza, condition: decision.condition, from: p.owner, to: work.from, reason: "routing" });
+    const outcome = await bounce(ctx, { stanza: p.stanza, condition: decision.condition, from: p.owner, to: work.from, reason: "routing", once: liveOnce(work, "bounce") });
     return released(ctx, p.owner, outcome);
   }
   // XEP-0013 §2.2: with a resource retrieving flexibly, stored messages wait for its requests and
@@ -71,7 +71,7 @@ async function handleQueued(work: MessageWork, p: Parsed, ctx: WorkContext, deli
   // Not kept (no account, storage disabled, or full). Nothing of it is stored to wait behind.
   if (decision.action === "deliver") return released(ctx, p.owner, await deliverNow(work, decision.targets, ctx));
   // RFC 6121 §8.5.2.2.1: "or return a <service-unavailable/> stanza error".
-  const outcome = await bounce(ctx, { stanza: p.stanza, condition: "service-unavailable", from: p.owner, to: work.from, reason: result });
+  const outcome = await bounce(ctx, { stanza: p.stanza, condition: "service-unavailable", from: p.owner, to: work.from, reason: result, once: liveOnce(work, "bounce") });
   return released(ctx, p.owner, outcome);
 }
 
@@ -87,7 +87,7 @@ async function released(ctx: WorkContext, owner: string, outcome: Outcome): Prom
 }
 
 async function deliverNow(work: MessageWork, targets: SessionRecord[], ctx: WorkContext): Promise<Outcome> {
-  for (const target of targets) await deliverTo(ctx, target, work.xml);
+  for (const target of targets) await deliverTo(ctx, target, work.xml, liveOnce(work));
   await ctx.bus.flush();
   return "delivered";
 }
