@@ -112,11 +112,15 @@ function sendBatch(load: Load, tag: string): void {
 /** Everything alice sent is acknowledged to her, delivered or stored, and no AMP work is left. */
 async function settle(load: Load): Promise<void> {
   await waitFor(async () => (await load.alice.requestAck()) === load.count, { timeoutMs: 30_000, intervalMs: 200, what: "alice's messages all acknowledged" });
-  const arrived = async (to: "bob" | "carol") => {
-    const got = new Set([...(to === "bob" ? load.bob.bodies() : []), ...(await storedBodies(`${to}@localhost`))]);
-    return load.sent[to].every((b) => got.has(b));
+  const missing = async () => {
+    const got = new Set([...load.bob.bodies(), ...(await storedBodies("bob@localhost")), ...(await storedBodies("carol@localhost"))]);
+    return [...load.sent.bob, ...load.sent.carol].filter((b) => !got.has(b));
   };
-  await waitFor(async () => (await arrived("bob")) && (await arrived("carol")), { timeoutMs: 30_000, intervalMs: 200, what: "every message delivered or stored" });
+  try {
+    await waitFor(async () => (await missing()).length === 0, { timeoutMs: 30_000, intervalMs: 200, what: "every message delivered or stored" });
+  } catch (err) {
+    throw new Error(`acknowledged to alice but neither delivered nor stored: ${(await missing()).join(", ")}`, { cause: err });
+  }
   await waitFor(async () => (await ampWorkOutstanding()) === 0, { timeoutMs: 30_000, intervalMs: 200, what: "the AMP work queue drained" });
 }
 
@@ -155,5 +159,13 @@ async function survives(tag: string, dep: { kill(): Promise<void>; start(): Prom
 describe("a dependency restarts under load", () => {
   it("Postgres: the router and the AMP worker wait for it; every message is delivered or stored once", { timeout: 120_000 }, async () => {
     await survives("pg", postgres, [...topo.of("router"), ...topo.of("amp")]);
+  });
+
+  it("Redis: it comes back empty; the live sessions are registered again; every message is delivered or stored once", { timeout: 120_000 }, async () => {
+    await survives("redis", redis, [...topo.of("router"), ...topo.of("amp")]);
+  });
+
+  it("NATS: every process waits for it and resumes its work; every message is delivered or stored once", { timeout: 120_000 }, async () => {
+    await survives("nats", topo.nats, topo.procs);
   });
 });
