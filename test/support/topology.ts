@@ -7,7 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { ensureServices, startSecureNats, tempDatabase, uniqueId, type SecureNats, type ServiceUrls } from "@xmppd/testkit";
+import { ensureServices, startSecureNats, tempDatabase, uniqueId, type SecureNats } from "@xmppd/testkit";
 import { createPgClient, createUserStore, migrate } from "@xmppd/storage";
 import { hashPassword } from "@xmppd/sasl";
 import { clusterEnv, createProcessSet, type Kind, type Proc } from "../../scripts/cluster/processes.ts";
@@ -25,6 +25,13 @@ export interface TopologyOptions {
   inspect?: boolean;
   /** Extra node flags for every process, e.g. ["--cpu-prof"]. */
   nodeArgs?: string[];
+  /**
+   * A Redis of the test's own (startPrivateRedis) instead of the shared one, for tests that
+   * restart it; the ACL users are saved to its aclfile so that they survive the restart.
+   */
+  redisUrl?: string;
+  /** A Postgres superuser URL of the test's own (startPrivatePostgres): the run's database is made there. */
+  postgresAdminUrl?: string;
 }
 
 export interface Topology {
@@ -48,14 +55,15 @@ export interface Topology {
 export async function startTopology(opts: TopologyOptions = {}): Promise<Topology> {
   const svc = await ensureServices();
   const cluster = uniqueId("t");
-  const db = await tempDatabase();
+  const db = await tempDatabase(opts.postgresAdminUrl);
+  const redisUrl = opts.redisUrl ?? svc.redisUrl;
   const dir = mkdtempSync(join(tmpdir(), `xmppd-${cluster}-`));
   const domain = "localhost";
   // Its own NATS server, secured as in production (docs/security.md): gateways gw1, gw2, ...
   const nats = await startSecureNats({ cluster, gateways: Array.from({ length: opts.gateways ?? 1 }, (_, i) => `gw${i + 1}`) });
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
-    ...clusterEnv({ natsUrl: nats.url, redisUrl: svc.redisUrl, databaseUrl: db.url, cluster, dir, domain, tlsRequired: opts.tlsRequired ?? false }),
+    ...clusterEnv({ natsUrl: nats.url, redisUrl, databaseUrl: db.url, cluster, dir, domain, tlsRequired: opts.tlsRequired ?? false }),
     XMPPD__heartbeat__intervalMs: "250",
     XMPPD__heartbeat__deadAfterMs: "1500",
     ...opts.env,
@@ -68,7 +76,8 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   const ampOwner = ampDatabaseUrl ? createPgClient({ url: ampDatabaseUrl }) : sql;
   await migrate(ampOwner, "amp");
   if (ampOwner !== sql) await ampOwner.close();
-  const accounts = await createServiceAccounts({ databaseUrl: db.url, ampDatabaseUrl, redisUrl: svc.redisUrl, keyPrefix: `${cluster}:`, suffix: cluster });
+  const accounts = await createServiceAccounts({ databaseUrl: db.url, ampDatabaseUrl, redisUrl, keyPrefix: `${cluster}:`, suffix: cluster });
+  if (opts.redisUrl) await saveRedisAcl(redisUrl);
   const users = createUserStore(sql);
   const busEnv = (kind: Kind, gateway: string | undefined) => nats.processEnv(kind === "amp" ? "amp-worker" : "router", gateway);
   const set = createProcessSet({ cluster, dir, env, kindEnv: accounts.kindEnv, busEnv, inspect: opts.inspect, nodeArgs: opts.nodeArgs });
@@ -112,7 +121,7 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
       await accounts.drop();
       await db.drop();
       await nats.stop();
-      await dropClusterState(svc, cluster);
+      await dropClusterState(redisUrl, cluster);
       // Every process's bus identity must have been enough for all it did (permissions.ts).
       const refused = set.procs.filter((p) => set.logs(p, Infinity).includes("PERMISSIONS_VIOLATION")).map((p) => p.name);
       if (refused.length > 0) throw new Error(`NATS refused operations of ${refused.join(", ")}: their permissions (packages/bus/src/permissions.ts) are too narrow`);
@@ -124,8 +133,8 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
  * The cluster's Redis keys outlive its processes: removed here, so that runs do not pile up
  * state on the shared server. (Its NATS server and JetStream store go with nats.stop().)
  */
-async function dropClusterState(svc: ServiceUrls, cluster: string): Promise<void> {
-  const redis = new Redis(svc.redisUrl);
+async function dropClusterState(redisUrl: string, cluster: string): Promise<void> {
+  const redis = new Redis(redisUrl);
   try {
     let cursor = "0";
     do {
@@ -133,6 +142,16 @@ async function dropClusterState(svc: ServiceUrls, cluster: string): Promise<void
       if (keys.length > 0) await redis.unlink(...keys);
       cursor = next;
     } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A restarted Redis keeps its configuration, ACL users included, but no data. */
+async function saveRedisAcl(redisUrl: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    await redis.call("ACL", "SAVE");
   } finally {
     redis.disconnect();
   }

@@ -53,6 +53,21 @@ describe("private Redis", () => {
     expect(await isReachable(redis.port)).toBe(false);
     await redis.stop();
   });
+
+  it("keeps its saved ACL users across a kill, as a configured server's aclfile does", async () => {
+    const redis = await startPrivateRedis();
+    started.push(redis);
+    const admin = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    await admin.connect();
+    await admin.call("ACL", "SETUSER", "svc", "on", ">pw", "~*", "+@all");
+    await admin.call("ACL", "SAVE");
+    admin.disconnect();
+    await redis.restart();
+    const as = new URL(redis.url);
+    as.username = "svc";
+    as.password = "pw";
+    expect(await redisGet(as.toString(), "k", "v")).toBe("v");
+  });
 });
 
 describe("private Postgres", () => {

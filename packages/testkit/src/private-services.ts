@@ -2,7 +2,7 @@
 // chaos): each on a loopback port of its own, so killing one disturbs no other test, and
 // started again on the same port so clients configured with its URL find it there.
 import { chownSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFile } from "node:child_process";
@@ -33,14 +33,20 @@ export interface PrivateService {
   log(): string;
 }
 
-/** An empty redis-server that keeps nothing on disk: after kill() and start() it is empty again, as a Redis without persistence is after a restart. */
+/**
+ * An empty redis-server that keeps no data on disk: after kill() and start() it is empty again, as
+ * a Redis without persistence is after a restart. Its ACL users live in an aclfile, as a deployed
+ * server's configuration does: users set and then saved (`ACL SAVE`) are there again after a restart.
+ */
 export async function startPrivateRedis(): Promise<PrivateService> {
   const dir = await mkdtemp(join(tmpdir(), "xmppd-redis-"));
   const port = await freePort();
   const logFile = join(dir, "redis.log");
+  const aclFile = join(dir, "users.acl");
+  await writeFile(aclFile, "");
   const proc = await startManagedProcess({
     command: binary("redis-server"),
-    args: ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no"],
+    args: ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no", "--aclfile", aclFile],
     logFile,
     ready: () => isReachable(port),
     describe: () => tail(logFile),

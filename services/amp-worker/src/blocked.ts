@@ -6,6 +6,7 @@ import { blockingCore } from "@xmppd/modules";
 import { parseElement } from "@xmppd/xml";
 import { BLOCKLIST_CACHE_TTL_MS, type OfflineMessage } from "@xmppd/storage";
 import { bounce } from "./bounce.ts";
+import { liveOnce } from "./delivery.ts";
 import type { WorkContext } from "./context.ts";
 import { isStoredEvent } from "./amp/stored-rules.ts";
 import { releaseQueued } from "./queued.ts";
@@ -34,7 +35,7 @@ export async function refuseBlocked(ctx: WorkContext, row: OfflineMessage): Prom
   } catch {
     return; // It can be neither delivered nor answered; the row goes.
   }
-  await bounce(ctx, { stanza, condition: "service-unavailable", from: row.owner, to: row.sender, reason: "blocked" });
+  await bounce(ctx, { stanza, condition: "service-unavailable", from: row.owner, to: row.sender, reason: "blocked", once: liveOnce(row, "bounce") });
 }
 
 /** For XEP-0013 requests: answers and deletes the listed rows from blocked senders; returns the others. */

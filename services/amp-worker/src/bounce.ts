@@ -18,6 +18,8 @@ export interface BounceSpec {
   to: string;
   /** Why, for the metric: quota, no-account, disabled, or the routing decision. */
   reason: string;
+  /** Idempotency key of the error (deliverTo `once`), so a redelivered work item bounces once. */
+  once?: string;
 }
 
 export async function bounce(ctx: WorkContext, spec: BounceSpec): Promise<"bounced" | "bounce-dropped"> {
@@ -31,7 +33,7 @@ export async function bounce(ctx: WorkContext, spec: BounceSpec): Promise<"bounc
     return dropped(ctx, "sender-gone");
   }
   // An error is never stored (RFC 6121 §8.5.2.2.1): a sender whose own queue is full loses it.
-  if (!(await deliverTo(ctx, session, reply.toString()))) return dropped(ctx, "sender-full");
+  if (!(await deliverTo(ctx, session, reply.toString(), spec.once))) return dropped(ctx, "sender-full");
   await ctx.bus.flush();
   ctx.metrics.offlineBounced.inc({ reason: spec.reason });
   ctx.metrics.stanzaOutcomes.inc({ outcome: "bounced", reason: spec.reason });

@@ -46,6 +46,18 @@ export async function deliverToAny(ctx: WorkContext, targets: readonly Target[],
   return taken;
 }
 
+/**
+ * The once key of a live delivery of message work: the key the router gave the stanza at intake.
+ * The worker acknowledges the work only after delivering it, and that acknowledgement is lost
+ * when NATS restarts in between, so the redelivered work sends the stanza again; under its
+ * intake key (stable across redeliveries and republishes) the connection or SmStore drops the
+ * repeat. `part` tells apart the stanzas one work item sends to one connection (a bounce). A
+ * stored row keeps the key, so its bounce from storage is the same bounce.
+ */
+export function liveOnce(work: { key: string }, part?: "bounce" | "carbon"): string {
+  return part === undefined ? `amp:${work.key}` : `amp:${work.key}:${part}`;
+}
+
 function publish(ctx: WorkContext, gateway: string, envelope: ToGateway): void {
   ctx.bus.publish(ctx.subjects.gatewayInbox(gateway), encode(envelope));
 }

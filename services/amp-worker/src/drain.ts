@@ -10,7 +10,7 @@ import { blockedSenders, refuseBlocked } from "./blocked.ts";
 import { bounce } from "./bounce.ts";
 import type { WorkContext } from "./context.ts";
 import { withDelay } from "./delay.ts";
-import { deliverToAny } from "./delivery.ts";
+import { deliverToAny, liveOnce } from "./delivery.ts";
 import { releaseQueued } from "./queued.ts";
 import { drainExpiring, isDue } from "./amp/flush-expiry.ts";
 import { isStoredEvent } from "./amp/stored-rules.ts";
@@ -85,7 +85,7 @@ async function settleRow(ctx: WorkContext, row: Row, sessions: SessionRecord[]):
       return false;
     case "error":
       // RFC 6121 §8.5.3.2.1: a normal message for a full JID whose resource has gone.
-      await bounce(ctx, { stanza, condition: decision.condition, from: row.owner, to: row.sender, reason: "routing" });
+      await bounce(ctx, { stanza, condition: decision.condition, from: row.owner, to: row.sender, reason: "routing", once: liveOnce(row, "bounce") });
       return true;
     default:
       return true;

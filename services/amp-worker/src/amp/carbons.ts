@@ -8,11 +8,11 @@ import type { Element } from "@xmppd/xml";
 import type { WorkContext } from "../context.ts";
 import { deliverTo } from "../delivery.ts";
 
-export async function copyReceived(ctx: WorkContext, delivered: Element, owner: string, targets: readonly SessionRecord[], sessions: readonly SessionRecord[]): Promise<void> {
+export async function copyReceived(ctx: WorkContext, delivered: Element, owner: string, targets: readonly SessionRecord[], sessions: readonly SessionRecord[], once?: string): Promise<void> {
   const got = new Set(targets.map((t) => t.jid));
   const others = sessions.filter((s) => s.carbons && !got.has(s.jid));
   if (others.length === 0 || !isCarbonEligible(delivered)) return;
   const text = delivered.toString();
   const type = delivered.attrs.type as string | undefined;
-  for (const s of others) await deliverTo(ctx, s, carbonCopy("received", text, owner, s.jid, type).toString());
+  for (const s of others) await deliverTo(ctx, s, carbonCopy("received", text, owner, s.jid, type).toString(), once);
 }

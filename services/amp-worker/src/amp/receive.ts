@@ -10,7 +10,7 @@ import { parseElement, type Element } from "@xmppd/xml";
 import type { SessionRecord } from "@xmppd/storage";
 import { bounce } from "../bounce.ts";
 import { PoisonWorkError, type Outcome, type WorkContext, type WorkMeta } from "../context.ts";
-import { deliverToAny } from "../delivery.ts";
+import { deliverToAny, liveOnce } from "../delivery.ts";
 import { drainToSessions } from "../drain.ts";
 import { releaseQueued } from "../queued.ts";
 import { copyReceived } from "./carbons.ts";
@@ -85,17 +85,17 @@ async function act(ctx: WorkContext, r: Received, disp: ampCore.Disposition, pas
   if (effect === "deliver") {
     const delivered = ampCore.stripAmp(r.stanza);
     const text = delivered.toString();
-    if (await deliverToAny(ctx, disp.targets, text)) {
-      await copyReceived(ctx, delivered, r.owner, disp.targets, sessions);
+    if (await deliverToAny(ctx, disp.targets, text, liveOnce(r.work))) {
+      await copyReceived(ctx, delivered, r.owner, disp.targets, sessions, liveOnce(r.work, "carbon"));
       await ctx.bus.flush();
     } else {
       // Every target's queue is at its bound (docs/bounds.md): the sender hears of it, as for a
       // message the rules decided to bounce.
-      await bounce(ctx, { stanza: delivered, condition: "resource-constraint", from: r.owner, to: r.work.from, reason: "full" });
+      await bounce(ctx, { stanza: delivered, condition: "resource-constraint", from: r.owner, to: r.work.from, reason: "full", once: liveOnce(r.work, "bounce") });
     }
   } else if (effect === "bounce") {
     // DP-18: service-unavailable from the recipient's bare JID.
-    await bounce(ctx, { stanza: ampCore.stripAmp(r.stanza), condition: "service-unavailable", from: r.owner, to: r.work.from, reason: "amp-none" });
+    await bounce(ctx, { stanza: ampCore.stripAmp(r.stanza), condition: "service-unavailable", from: r.owner, to: r.work.from, reason: "amp-none", once: liveOnce(r.work, "bounce") });
   }
   if (event && rule?.action === "notify") await emitEvents(ctx, [event]);
   return rule ? `${rule.action}-${effect}` : effect;

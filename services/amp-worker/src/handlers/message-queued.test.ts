@@ -121,7 +121,7 @@ describe("message work for chat and normal messages", () => {
     await h.bindSession(`${BOB}/laptop`, "gw2", "c9");
     const work = await enqueue(BOB, "direct");
     await settled();
-    expect(h.inbox("gw2")).toEqual([{ t: "deliver", conn: "c9", xml: work.xml }]);
+    expect(h.inbox("gw2")).toEqual([{ t: "deliver", conn: "c9", xml: work.xml, once: `amp:${work.key}` }]);
     expect(await queued()).toBe(0);
   });
 

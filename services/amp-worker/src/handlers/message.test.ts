@@ -56,6 +56,7 @@ describe("message work: offline path", () => {
         xml:
           `<message xmlns="jabber:client" to="alice@localhost/phone" from="bob@localhost" type="error" id="${id}">` +
           `<error type="cancel"><service-unavailable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></message>`,
+        once: `amp:${second.key}:bounce`,
       },
     ]);
   });

@@ -14,7 +14,7 @@ import type { Element } from "@xmppd/xml";
 import { bounce } from "../bounce.ts";
 import { PoisonWorkError } from "../context.ts";
 import type { Outcome, WorkContext, WorkMeta } from "../context.ts";
-import { deliverToAny } from "../delivery.ts";
+import { deliverToAny, liveOnce } from "../delivery.ts";
 import { drainToSessions, isFlexible } from "../drain.ts";
 import { releaseQueued } from "../queued.ts";
 import { receiveAmp } from "../amp/receive.ts";
@@ -38,9 +38,9 @@ export async function handleMessage(work: MessageWork, ctx: WorkContext, meta?: 
   if (decision.action === "deliver") {
     if (await deliverNow(work, decision.targets, ctx)) return "delivered";
     // The resource's queue is at its bound and this type is never stored (XEP-0160 §3).
-    return bounce(ctx, { stanza: p.stanza, condition: "resource-constraint", from: p.owner, to: work.from, reason: "full" });
+    return bounce(ctx, { stanza: p.stanza, condition: "resource-constraint", from: p.owner, to: work.from, reason: "full", once: liveOnce(work, "bounce") });
   }
-  if (decision.action === "error") return bounce(ctx, { stanza: p.stanza, condition: decision.condition, from: p.owner, to: work.from, reason: "routing" });
+  if (decision.action === "error") return bounce(ctx, { stanza: p.stanza, condition: decision.condition, from: p.owner, to: work.from, reason: "routing", once: liveOnce(work, "bounce") });
   // RFC 6121 §8.5.2.2.1: headline and error messages to an unavailable account are silently
   // ignored (and never stored: XEP-0160 §3). Silent to the sender, counted here.
   ctx.metrics.stanzaOutcomes.inc({ outcome: "dropped", reason: p.type || "routing" });
@@ -52,7 +52,7 @@ async function handleQueued(work: MessageWork, p: Parsed, ctx: WorkContext, deli
   const decision = decide("message", p.type, p.to, sessions);
   if (decision.action === "error") {
     // RFC 6121 §8.5.3.2.1: a normal message for a full JID whose resource has gone.
-    const outcome = await bounce(ctx, { stanza: p.stanza, condition: decision.condition, from: p.owner, to: work.from, reason: "routing" });
+    const outcome = await bounce(ctx, { stanza: p.stanza, condition: decision.condition, from: p.owner, to: work.from, reason: "routing", once: liveOnce(work, "bounce") });
     return released(ctx, p.owner, outcome);
   }
   // XEP-0013 §2.2: with a resource retrieving flexibly, stored messages wait for its requests and
@@ -78,7 +78,7 @@ async function handleQueued(work: MessageWork, p: Parsed, ctx: WorkContext, deli
   if (decision.action === "deliver" && (await deliverNow(work, decision.targets, ctx))) return released(ctx, p.owner, "delivered");
   // RFC 6121 §8.5.2.2.1: "or return a <service-unavailable/> stanza error"; XEP-0160 §4 for a
   // full storage. Also when the account is online but its resource's queue is at its bound too.
-  const outcome = await bounce(ctx, { stanza: p.stanza, condition: "service-unavailable", from: p.owner, to: work.from, reason: result });
+  const outcome = await bounce(ctx, { stanza: p.stanza, condition: "service-unavailable", from: p.owner, to: work.from, reason: result, once: liveOnce(work, "bounce") });
   return released(ctx, p.owner, outcome);
 }
 
@@ -95,7 +95,7 @@ async function released(ctx: WorkContext, owner: string, outcome: Outcome): Prom
 
 /** False: no target took it (their XEP-0198 queues are at their bound). */
 async function deliverNow(work: MessageWork, targets: SessionRecord[], ctx: WorkContext): Promise<boolean> {
-  const taken = await deliverToAny(ctx, targets, work.xml);
+  const taken = await deliverToAny(ctx, targets, work.xml, liveOnce(work));
   await ctx.bus.flush();
   return taken;
 }
