@@ -26,6 +26,8 @@ export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) =
   const subs: { unsubscribe(): void }[] = [];
   let sweeping = false;
   let draining = false;
+  /** When this router's bus came back after NATS was away; gateways' beacons were lost meanwhile. */
+  let reconnectedAt = -Infinity;
 
   function beat(isDraining: boolean): void {
     draining = isDraining;
@@ -58,10 +60,28 @@ export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) =
     }
   }
 
+  /**
+   * Whether this router has heard every beacon of the last deadAfterMs: its bus answers now and
+   * has not been away since. A lapse seen otherwise is NATS's (a restart stops every beacon), not
+   * the gateway's, and declaring its gateways dead would unregister live sessions.
+   */
+  async function heardEverything(): Promise<boolean> {
+    if (Date.now() - reconnectedAt < deadAfterMs) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), intervalMs)));
+    const answered = ctx.bus.flush().then(() => true, () => false);
+    try {
+      return (await Promise.race([answered, late])) && Date.now() - reconnectedAt >= deadAfterMs;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async function sweep(): Promise<void> {
     if (sweeping) return;
     sweeping = true;
     try {
+      if (!(await heardEverything())) return;
       for (const gw of await ctx.sessions.deadGateways()) {
         // XEP-0198 §5: resumable sessions stay (detached) until their resumption timeout.
         await smGatewayGone(ctx, gw);
@@ -83,6 +103,7 @@ export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) =
     start() {
       subs.push(ctx.bus.subscribe(ctx.subjects.gatewayHeartbeats(), onGatewayBeacon));
       subs.push(ctx.bus.subscribe(ctx.subjects.gatewayGone(), (data) => onGatewayGone(decode<GatewayGone>(data).id)));
+      ctx.bus.onReconnected?.(() => void (reconnectedAt = Date.now()));
       beat(false);
       // Whether the session store lost its data: read every beat, so gateways hear of it within one.
       void ctx.epoch.check();

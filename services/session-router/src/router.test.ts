@@ -338,6 +338,20 @@ describe("gateway liveness", () => {
     await expect.poll(() => h.sessions.get("juliet@example.com"), { timeout: 3000 }).toEqual([]);
     expect((await h.sessions.get("romeo@example.com")).map((s) => s.jid)).toEqual(["romeo@example.com/orchard"]);
   });
+
+  it("declares no gateway dead for beacons lost while NATS itself was away", async () => {
+    await online("juliet", "balcony", 0, "gw1");
+    const { deadAfterMs } = h.config.heartbeat;
+    h.outage.away();
+    // Every beacon's TTL lapses meanwhile (heartbeat.deadAfterMs is 200 ms here).
+    await new Promise((r) => setTimeout(r, deadAfterMs * 3));
+    h.outage.back();
+    await new Promise((r) => setTimeout(r, deadAfterMs * 3));
+    expect((await h.sessions.get("juliet@example.com")).map((s) => s.jid)).toEqual(["juliet@example.com/balcony"]);
+    // A gateway that stays silent once the bus is back is dead all the same.
+    h.beating.delete("gw1");
+    await expect.poll(() => h.sessions.get("juliet@example.com"), { timeout: 3000 }).toEqual([]);
+  });
 });
 
 describe("server IQs", () => {

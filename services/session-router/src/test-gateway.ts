@@ -39,6 +39,11 @@ export interface Harness {
   /** Gateways whose heartbeat the harness publishes (as a live gateway would); remove one to let it die. */
   beating: Set<string>;
   /**
+   * A NATS restart as the routers live it: while `away`, no beacon arrives and a flush gets no
+   * answer; `back()` then announces the reconnect (Bus.onReconnected) and beacons resume.
+   */
+  outage: { away(): void; back(): void };
+  /**
    * The "open" a gateway replays to a router taking its connection over: at the seq acknowledged
    * so far (here: the last one sent), where the new router's sequence starts.
    */
@@ -80,7 +85,8 @@ export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users"
     ...opts.config,
   });
   const stored: string[] = [];
-  const bus = slowWorkQueue(createMemoryBus(), 30, stored);
+  const outage = outageOf(slowWorkQueue(createMemoryBus(), 30, stored));
+  const bus = outage.bus;
   const sessions = createMemorySessionStore();
   const log = createLogger({ service: "session-router", level: "silent" });
   const accounts = sql ? { blocks: createBlockStore(sql), xml: createAccountXmlStore(sql), last: createLastActivityStore(sql) } : undefined;
@@ -106,6 +112,7 @@ export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users"
   });
   const beating = new Set(["gw1", "gw2"]);
   const beat = () => {
+    if (outage.isAway()) return;
     for (const id of beating) bus.publish(s.gatewayHeartbeat(id), encode<GatewayHeartbeat>({ id, ts: Date.now(), connections: 1 }));
   };
   beat();
@@ -114,7 +121,7 @@ export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users"
   const seqs = new Map<string, number>();
 
   const harness: Harness = {
-    config, bus, sessions, sm, router, received, work, stored, beating,
+    config, bus, sessions, sm, router, received, work, stored, beating, outage,
     via: "r1",
     async addRouter(id) {
       const other = await createRouter({ config, bus, sessions, users, rosters, accounts, log, id, sm });
@@ -172,6 +179,27 @@ export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users"
     },
   };
   return harness;
+}
+
+/** The bus with a switch for a NATS outage: flush hangs meanwhile, reconnect handlers run after. */
+function outageOf(bus: Bus): { bus: Bus; isAway(): boolean; away(): void; back(): void } {
+  let away = false;
+  let waiting: (() => void)[] = [];
+  const reconnected: (() => void)[] = [];
+  return {
+    bus: {
+      ...bus,
+      flush: () => (away ? new Promise<void>((resolve) => waiting.push(resolve)) : bus.flush()),
+      onReconnected: (handler) => void reconnected.push(handler),
+    },
+    isAway: () => away,
+    away: () => void (away = true),
+    back() {
+      away = false;
+      for (const resolve of waiting.splice(0)) resolve();
+      for (const handler of reconnected) handler();
+    },
+  };
 }
 
 /** The bus with a work queue whose publish takes `delayMs` to be stored, recording each msgId once stored. */
