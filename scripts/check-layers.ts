@@ -1,4 +1,4 @@
-// Keeps the layering of ARCHITECTURE.md / STYLE.md true: packages never import services, only
+// Keeps the layering true (docs/architecture.md "Layering"): packages never import services, only
 // packages/xml touches @xmpp/xml, protocol packages stay free of drivers, every package with
 // code has tests, and the gateway's import graph stays out of the private tier (dmz-graph.ts).
 // Usage: node --import tsx scripts/check-layers.ts [repo root]

@@ -1,6 +1,6 @@
 // The NetworkPolicies of every k8s overlay, evaluated (test/support/deploy-netpol.ts) for the
 // tier rules: only the gateway is reachable from outside; the gateway reaches NATS and nothing
-// else (ARCHITECTURE.md invariant 5: no path to the data even if it is compromised); only the
+// else (docs/architecture.md invariant 5: no path to the data even if it is compromised); only the
 // router and the AMP workers reach Redis and Postgres.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";

@@ -2,7 +2,7 @@
 // the Kubernetes API schemas (kubernetes-models, KEDA and prometheus-operator models; offline),
 // then cross-checked against the code: probes and ports against the config defaults, the
 // environment against the config loader, the KEDA trigger against the bus's stream names, and
-// the NetworkPolicies against the tier rules of ARCHITECTURE.md (invariant 5).
+// the NetworkPolicies against the tier rules of docs/architecture.md (invariant 5).
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -179,7 +179,7 @@ describe.each(BUILDS)("%s", (dir) => {
     const exposed = (lb.spec.ports as Doc[]).map((p) => [p.port, targetPort(container, p.targetPort)]);
     const expected = GATEWAY_PORTS.filter((p) => !(behindProxy && p === GATEWAY_HTTP_PORT));
     expect(exposed.sort()).toEqual(expected.map((p) => [p, p]).sort());
-    // Per-IP limits need the client's own address (ARCHITECTURE.md "Limits").
+    // Per-IP limits need the client's own address (docs/architecture.md "Limits").
     expect(lb.spec.externalTrafficPolicy).toBe("Local");
   });
 

@@ -1,7 +1,7 @@
 // docker-compose.yml, Prometheus and the Dockerfile, checked statically (no Docker engine here)
 // against the repo and the config schema: entry files exist, every variable is one the loader
 // accepts, ports, probes and scrape targets match the defaults, and no database or Redis
-// credentials reach the DMZ tier (ARCHITECTURE.md invariant 5). Kubernetes: deploy-k8s.test.ts.
+// credentials reach the DMZ tier (docs/architecture.md invariant 5). Kubernetes: deploy-k8s.test.ts.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join, posix } from "node:path";

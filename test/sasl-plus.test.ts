@@ -110,7 +110,7 @@ describe("SCRAM-*-PLUS (RFC 5802, RFC 9266, RFC 5929, XEP-0440)", () => {
     // The right password alone is not enough: the end-point hash of another certificate fails too.
     expect(canonical((await scram(s, "SCRAM-SHA-1-PLUS", { gs2Header: "p=tls-server-end-point,,", cbindData: Buffer.alloc(32, 7) })).answer)).toBe(failure("not-authorized"));
     expect(canonical((await scram(s, "SCRAM-SHA-1-PLUS", { gs2Header: "n,," })).answer)).toBe(failure("malformed-request"));
-    // RFC 6120 §6.4.5 and ARCHITECTURE "Limits": three failures, then a stream error and close.
+    // RFC 6120 §6.4.5 and docs/architecture.md "Limits": three failures, then a stream error and close.
     await s.closed;
     expect(s.all()).toMatch(/<malformed-request\/><\/failure><stream:error xmlns:stream="http:\/\/etherx.jabber.org\/streams"><policy-violation xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/><text xmlns="urn:ietf:params:xml:ns:xmpp-streams">too many authentication failures<\/text><\/stream:error><\/stream:stream>$/);
   });

@@ -1,5 +1,5 @@
 // A slow consumer (issue 13): a client with XEP-0198 resumption stops reading its socket while
-// another sends it more than the outbound bound. ARCHITECTURE "Limits": at the bound its stream
+// another sends it more than the outbound bound. docs/architecture.md "Limits": at the bound its stream
 // ends with resource-constraint; invariant 1: every message acknowledged to its sender ends
 // delivered, stored offline (up to the quota) or bounced to the sender, never silently gone; and
 // each outcome is counted (xmpp_<service>_stanza_outcomes_total). Small limits stand in for the

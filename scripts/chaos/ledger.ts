@@ -1,6 +1,6 @@
 // The accounting of one phase: every message sent, whether the server took responsibility for
 // it (its <a h/> covered it), and what became of it: delivered (once, in order), bounced to its
-// sender, still stored offline at the end, or lost. Invariant 1 of ARCHITECTURE.md is "lost = 0".
+// sender, still stored offline at the end, or lost. Invariant 1 of docs/architecture.md is "lost = 0".
 
 export type MessageKind = "plain" | "amp";
 

@@ -63,7 +63,7 @@ export interface Bus {
   onReconnected?(handler: () => void): void;
   /**
    * Largest payload publish() accepts (NATS `max_payload`); larger ones throw PayloadTooLargeError.
-   * A stanza plus its envelope must fit (ARCHITECTURE: limits).
+   * A stanza plus its envelope must fit (docs/architecture.md "Limits").
    */
   maxPayload?(): number;
   close(): Promise<void>;

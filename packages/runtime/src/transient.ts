@@ -1,6 +1,6 @@
 // Which failures mean "a dependency is away for now" (NATS, Redis or Postgres restarting or
 // unreachable) rather than "this piece of work is wrong". Work that failed transiently is retried
-// and never acknowledged meanwhile (ARCHITECTURE invariant 1); anything else is answered with an
+// and never acknowledged meanwhile (docs/architecture.md invariant 1); anything else is answered with an
 // error. Matched on codes and messages because the drivers share no error class.
 
 /** Node socket errors seen while a server restarts or is unreachable. */

@@ -1,6 +1,6 @@
 // The byte-level framer under StreamParser. It finds where each top-level unit (XML
 // declaration, stream header, stanza, stream close tag) starts and ends in the raw bytes, so
-// limits are enforced on raw bytes before anything is parsed (ARCHITECTURE.md "Limits"): a unit
+// limits are enforced on raw bytes before anything is parsed (docs/architecture.md "Limits"): a unit
 // larger than maxStanzaBytes is rejected at the end of the piece that crosses the limit, and
 // depth/element counts are checked the moment a start tag opens. It only knows enough XML to
 // frame (tags, quoted values, CDATA); the strict parser validates each complete unit.

@@ -1,4 +1,4 @@
-// Parser limits (ARCHITECTURE.md "Limits"): the gateway tightens them before authentication
+// Parser limits (docs/architecture.md "Limits"): the gateway tightens them before authentication
 // and relaxes them after.
 
 export interface XmlLimits {

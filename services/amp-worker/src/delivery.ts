@@ -26,7 +26,7 @@ export async function deliverTo(ctx: WorkContext, target: Target, xml: string, o
     const { outboundStanzas, outboundBytes } = ctx.config.gateway.limits;
     const r = await ctx.sm.append(target.sm, xml, { maxStanzas: outboundStanzas, maxBytes: outboundBytes }, once);
     if (!r.ok) {
-      // ARCHITECTURE "Limits": at the bound the stream ends with resource-constraint (and stays
+      // docs/architecture.md "Limits": at the bound the stream ends with resource-constraint (and stays
       // resumable), whoever reaches it; the router does the same (sm-delivery.ts).
       if (r.reason === "full") publish(ctx, target.gateway, { t: "close", conn: target.conn, condition: "resource-constraint", text: "too many unacknowledged stanzas" });
       return false;

@@ -1,6 +1,6 @@
 // Hand an account's stored messages to its resources of the moment, oldest first (RFC 6121
 // §8.5 on each row's own 'to'), through OfflineStore.drain: rows are deleted only once the bus
-// has taken them (ARCHITECTURE "Durability"), and a row that cannot go anywhere now stops the
+// has taken them (docs/architecture.md "Durability"), and a row that cannot go anywhere now stops the
 // drain, so nothing overtakes it (invariant 2).
 import { parseJid, tryParseJid } from "@xmppd/jid";
 import { decide, mostAvailable } from "@xmppd/routing";

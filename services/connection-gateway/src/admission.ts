@@ -1,5 +1,5 @@
 // Connection admission: per-IP concurrency, per-IP new connections per 10 s, and a cap per
-// gateway (ARCHITECTURE "Limits": per IP at most 20 concurrent and 10 new per 10 s).
+// gateway (docs/architecture.md "Limits": per IP at most 20 concurrent and 10 new per 10 s).
 
 export interface AdmissionLimits {
   connectionsPerIp: number;

@@ -23,7 +23,7 @@ export function authFeatures(conn: Connection): Element[] {
 /**
  * The channel bindings this connection offers: none unless a -PLUS mechanism is configured and
  * TLS ends here (not for WebSocket or BOSH behind a TLS-terminating proxy: its binding would be
- * the proxy's, ARCHITECTURE "Notes").
+ * the proxy's, docs/architecture.md "Channel binding").
  */
 export function offeredBindings(conn: Connection): ChannelBindingData[] {
   const { sasl } = conn.ctx.config;

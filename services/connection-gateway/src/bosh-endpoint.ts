@@ -49,7 +49,7 @@ export function boshEndpoint(ctx: GatewayContext, accept: Accept): BoshEndpoint 
     const hinted = sessions.get(SID_HINT.exec(text)?.[2] ?? "");
     let body: Element;
     try {
-      // The connection's own limits, before or after authentication (ARCHITECTURE "Limits").
+      // The connection's own limits, before or after authentication (docs/architecture.md "Limits").
       body = parseElement(text, hinted ? hinted.bodyLimits(preAuth) : bodyLimits(preAuth));
     } catch (err) {
       if (!(err instanceof XmlError)) throw err;
@@ -90,7 +90,7 @@ export function boshEndpoint(ctx: GatewayContext, accept: Accept): BoshEndpoint 
     handle(req, res) {
       const path = new URL(req.url ?? "/", "http://localhost").pathname;
       if (path !== BOSH_PATH && path !== `${BOSH_PATH}/`) return false;
-      // A reset of a held request must never take the process down (ARCHITECTURE invariant 4).
+      // A reset of a held request must never take the process down (docs/architecture.md invariant 4).
       req.on("error", () => undefined);
       res.on("error", () => undefined);
       if (req.method === "OPTIONS") replyPreflight(res);

@@ -1,5 +1,5 @@
 // Channel-binding data of a TLS connection, computed where TLS ends (the gateway) and passed with
-// the SASL <auth/> to the router, which runs SCRAM-*-PLUS (ARCHITECTURE "Notes").
+// the SASL <auth/> to the router, which runs SCRAM-*-PLUS (docs/architecture.md "Channel binding").
 import { createHash } from "node:crypto";
 import type { TLSSocket } from "node:tls";
 

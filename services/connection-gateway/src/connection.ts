@@ -128,7 +128,7 @@ export class Connection {
 
   /**
    * Relays an envelope to this connection's router, announcing the connection first. A full
-   * router window is backpressure (ARCHITECTURE "Limits": pause reading, don't drop): the socket
+   * router window is backpressure (docs/architecture.md "Limits": pause reading, don't drop): the socket
    * is not read until acks bring the window down to half; stanzas already parsed from the last
    * chunk are still taken, so the window overshoots by at most one read's worth.
    */
@@ -231,14 +231,14 @@ export class Connection {
     const wait = this.byteBucket.take(typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length);
     this.keepalive.touch();
     this.feeding = true;
-    // The stream parser feeds itself in pieces of 64 KiB or less (ARCHITECTURE "Limits").
+    // The stream parser feeds itself in pieces of 64 KiB or less (docs/architecture.md "Limits").
     if (this.accepting()) this.parser.write(chunk);
     this.feeding = false;
     if (this.restartPending) {
       this.restartPending = false;
       this.parser.restart();
     }
-    // Pause, never drop (ARCHITECTURE "Limits").
+    // Pause, never drop (docs/architecture.md "Limits").
     if (wait > 0) this.gate.hold("bytes", wait);
   }
 

@@ -55,7 +55,7 @@ function refuseMalformedFrom(conn: Connection, el: Element): void {
   else conn.send(reply);
 }
 
-/** Stanzas per second per session: pause reading, never drop (ARCHITECTURE "Limits"). */
+/** Stanzas per second per session: pause reading, never drop (docs/architecture.md "Limits"). */
 function throttle(conn: Connection): void {
   const wait = conn.stanzaBucket.take(1);
   if (wait > 0) conn.gate.hold("stanzas", wait);

@@ -1,6 +1,6 @@
 // The composition root of a connection gateway: TLS material, router pool, upstream relay,
 // the listeners (c2s TCP, direct TLS, HTTPS, WebSocket upgrades, BOSH requests) and the bus link. The gateway talks
-// only to the bus (ARCHITECTURE: NATS only).
+// only to the bus (docs/architecture.md "Three tiers": NATS only).
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";

@@ -1,5 +1,5 @@
 // Unauthenticated connections get negotiationStepMs per step and negotiationTotalMs in all
-// until the resource is bound (ARCHITECTURE "Limits": 10 s per step, 60 s in all).
+// until the resource is bound (docs/architecture.md "Limits": 10 s per step, 60 s in all).
 
 export class NegotiationTimer {
   private step: NodeJS.Timeout | null = null;

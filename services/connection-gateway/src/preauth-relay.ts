@@ -1,7 +1,7 @@
 // IQs before authentication: XEP-0077 in-band registration and XEP-0078 legacy authentication.
 // Both run in the private tier, which holds the credentials: the gateway checks that the feature
 // is enabled, the stream secure and the IP within its limits, then relays the IQ like a SASL
-// step and writes back the router's answer (ARCHITECTURE invariant 5).
+// step and writes back the router's answer (docs/architecture.md invariant 5).
 import { tryParseJid } from "@xmppd/jid";
 import type { Element } from "@xmppd/xml";
 import { NS_IQ_AUTH, NS_REGISTER, errorReply } from "@xmppd/stanza";

@@ -1,4 +1,4 @@
-// Which routers are alive, from their heartbeat beacons (ARCHITECTURE "Session affinity"):
+// Which routers are alive, from their heartbeat beacons (docs/architecture.md "Session affinity"):
 // a router is live while its beacon arrives within deadAfterMs. New connections go to the
 // live, non-draining router serving the fewest of this gateway's connections.
 import type { RouterHeartbeat } from "@xmppd/bus";

@@ -1,6 +1,6 @@
 // SASL (RFC 6120 §6) runs in the private tier: the gateway relays every <auth/>, <response/>
 // and <abort/> to the connection's router and writes back its answers. Credentials never
-// reach the DMZ (ARCHITECTURE invariant 5).
+// reach the DMZ (docs/architecture.md invariant 5).
 import { tryParseJid } from "@xmppd/jid";
 import { xml, type Element } from "@xmppd/xml";
 import { NS_SASL } from "@xmppd/stanza";
@@ -15,13 +15,13 @@ export function isSaslStep(el: Element): boolean {
 }
 
 export function relaySasl(conn: Connection, el: Element): void {
-  // Per-IP throttle (ARCHITECTURE "Limits"): new attempts from a noisy IP are refused here
+  // Per-IP throttle (docs/architecture.md "Limits"): new attempts from a noisy IP are refused here
   // with a temporary failure (RFC 6120 §6.5.12) and never reach the router.
   if (el.name === "auth" && conn.ctx.saslThrottle.isThrottled(conn.ip)) {
     conn.send(xml("failure", { xmlns: NS_SASL }, xml("temporary-auth-failure")));
     return countFailure(conn);
   }
-  // SCRAM-*-PLUS: TLS ends here, so the binding data goes with the <auth/> (ARCHITECTURE "Notes").
+  // SCRAM-*-PLUS: TLS ends here, so the binding data goes with the <auth/> (docs/architecture.md "Channel binding").
   const cb = el.name === "auth" ? offeredBindings(conn).map((b) => ({ type: b.type, data: b.data.toString("base64") })) : [];
   conn.relay({ t: "sasl", xml: el.toString(), ...(cb.length > 0 ? { cb } : {}) });
 }

@@ -1,4 +1,4 @@
-// Per-IP SASL failure counter (ARCHITECTURE "Limits": per IP at most 20 failures per 5
+// Per-IP SASL failure counter (docs/architecture.md "Limits": per IP at most 20 failures per 5
 // minutes, then throttled). There is deliberately no per-account lockout: it would let
 // anyone lock out any user. The same sliding window counts registrations per IP (XEP-0077).
 

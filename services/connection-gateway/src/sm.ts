@@ -8,7 +8,7 @@ import { xml } from "@xmppd/xml";
 import type { Connection } from "./connection.ts";
 import { InboundCount, OutboundQueue } from "./sm-counters.ts";
 
-/** Client acks are reported to the router at most this often (ARCHITECTURE: acks between tiers are batched). */
+/** Client acks are reported to the router at most this often (docs/architecture.md "Acknowledgements between tiers"). */
 const ACK_REPORT_MS = 50;
 /** After writing, ask the client for an ack this soon (XEP-0198 §4: the server may request at any time). */
 const REQUEST_MS = 250;
@@ -214,7 +214,7 @@ export class StreamManagement {
   private wrote(): void {
     const { stanzas, bytes } = this.outbound.unacked();
     const { outboundStanzas, outboundBytes } = this.conn.ctx.config.gateway.limits;
-    // ARCHITECTURE "Limits": the unacked queue holds 1000 stanzas / 2 MiB like the outbound queue.
+    // docs/architecture.md "Limits": the unacked queue holds 1000 stanzas / 2 MiB like the outbound queue.
     if (stanzas > outboundStanzas || bytes > outboundBytes) return this.conn.fail("resource-constraint", "too many unacknowledged stanzas");
     this.requestTimer ??= setTimeout(() => {
       this.requestTimer = null;

@@ -2,7 +2,7 @@
 // self-signed certificate for the served domains, generated once and kept in `${dataDir}/tls/`
 // so the next start (and the clients that pinned it) see the same certificate. Reloading (on
 // SIGHUP) swaps the context for new handshakes; established TLS sessions keep theirs. The key is the only
-// secret the DMZ tier holds besides its NATS credentials (ARCHITECTURE invariant 5).
+// secret the DMZ tier holds besides its NATS credentials (docs/architecture.md invariant 5).
 import { constants } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -21,7 +21,7 @@ export interface PemPair {
   key: string;
 }
 
-/** TLS 1.2 or newer, no renegotiation, no compression (ARCHITECTURE "Limits"). */
+/** TLS 1.2 or newer, no renegotiation, no compression (docs/architecture.md "Limits"). */
 export function secureOptionsFor(pem: PemPair): SecureContextOptions {
   return {
     cert: pem.cert,

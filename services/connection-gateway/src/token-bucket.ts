@@ -1,6 +1,6 @@
 // A token bucket that may go into debt: callers take what they consumed (bytes already read,
 // a stanza already parsed) and learn how long to stop reading. Nothing is ever dropped; the
-// limit is enforced by pausing the source (ARCHITECTURE "Limits": pause reading, don't drop).
+// limit is enforced by pausing the source (docs/architecture.md "Limits": pause reading, don't drop).
 
 export class TokenBucket {
   private tokens: number;

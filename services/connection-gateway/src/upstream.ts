@@ -1,5 +1,5 @@
 // Gateway -> router envelopes with per-connection sequence numbers and an unacked window
-// (ARCHITECTURE "Session affinity", docs/acknowledgements.md). Every envelope of a connection
+// (docs/architecture.md "Session affinity", docs/acknowledgements.md). Every envelope of a connection
 // gets seq + 1 and stays buffered until the router's { t: "ack", seq } covers it. The window is
 // sent again, in order and with its original seq numbers:
 // - to another live router when the connection's router dies or drains (while none is live, it waits);

@@ -1,6 +1,6 @@
 // XMPP over WebSocket (RFC 7395) on the gateway's HTTP and HTTPS ports: the upgrade handler for
 // /xmpp-websocket. The `xmpp` subprotocol is required (§3.1); messages are capped at about
-// twice the stanza limit (ARCHITECTURE "Limits"), the framing then applies the exact limits.
+// twice the stanza limit (docs/architecture.md "Limits"), the framing then applies the exact limits.
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
@@ -24,7 +24,7 @@ export function websocketEndpoint(ctx: GatewayContext, accept: Accept): WebSocke
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: 2 * limits.stanzaBytes,
-    // No compression on XMPP streams (ARCHITECTURE "Limits"; compression leaks secrets, cf. CRIME).
+    // No compression on XMPP streams (docs/architecture.md "Limits"; compression leaks secrets, cf. CRIME).
     perMessageDeflate: false,
     handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
@@ -32,7 +32,7 @@ export function websocketEndpoint(ctx: GatewayContext, accept: Accept): WebSocke
   return {
     upgrade(req, socket, head) {
       // The HTTP server stops watching a socket it hands over for an upgrade; a reset must not
-      // become an unhandled error that takes the process down (ARCHITECTURE invariant 4).
+      // become an unhandled error that takes the process down (docs/architecture.md invariant 4).
       socket.on("error", () => socket.destroy());
       const refusal = refusalFor(req, closed);
       if (refusal !== null) return void socket.end(refusal);

@@ -1,4 +1,4 @@
-// Cluster-wide authentication limits (ARCHITECTURE "Limits"), counted in Redis by every router
+// Cluster-wide authentication limits (docs/architecture.md "Limits"), counted in Redis by every router
 // (AuthThrottleStore, packages/storage/src/auth-throttle), so failures spread over gateways and
 // routers add up:
 // - an address with auth.ban.maxFailures failures in the window is banned for banSeconds, like

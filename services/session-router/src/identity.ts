@@ -1,4 +1,4 @@
-// Invariant 3 in the private tier (ARCHITECTURE.md): a router acts on a gateway's connection only
+// Invariant 3 in the private tier (docs/architecture.md): a router acts on a gateway's connection only
 // as the identity it established itself, never as the JID an envelope names. The gateway is
 // known from the subject (router.ts); what it says about its connection is checked here against
 // ConnState.identity, recorded at SASL success, bind (also XEP-0078) and XEP-0198 resumption, or

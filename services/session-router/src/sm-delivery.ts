@@ -41,7 +41,7 @@ export function createSmRouter(store: SmStore, ctx: () => RouterContext): SmRout
     // "gone": the session ended and its record is on its way out; the gateway (if the stream is
     // still there) decides.
     if (r.reason === "gone") return sendToGateway(c, target.gateway, { t: "deliver", conn: target.conn, xml });
-    // "full": ARCHITECTURE "Limits": the unacked queue holds 1000 stanzas / 2 MiB, then
+    // "full": docs/architecture.md "Limits": the unacked queue holds 1000 stanzas / 2 MiB, then
     // resource-constraint and close. The store holds exactly the bound, so the gateway's own
     // count never passes it: the stream is closed from here (issue 13), and stays resumable.
     // Its messages take the undeliverable path (stored offline or bounced) instead of being lost.

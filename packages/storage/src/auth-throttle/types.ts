@@ -1,4 +1,4 @@
-// Cluster-wide authentication throttle (ARCHITECTURE "Limits"): failures are counted per
+// Cluster-wide authentication throttle (docs/architecture.md "Limits"): failures are counted per
 // address, per account and per address+account pair across every router, so a guesser gains
 // nothing by spreading attempts over gateways and routers. Windows are fixed: they start at the
 // first failure and end windowSeconds later. A limit of 0 turns its part off.

@@ -4,7 +4,7 @@
 // sees them mod 2^32.
 
 export interface SmLimits {
-  /** At most this many unacknowledged stanzas, and bytes (ARCHITECTURE "Limits"). */
+  /** At most this many unacknowledged stanzas, and bytes (docs/architecture.md "Limits"). */
   maxStanzas: number;
   maxBytes: number;
 }

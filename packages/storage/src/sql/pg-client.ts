@@ -20,7 +20,7 @@ async function run<R>(db: Queryable, sql: string, params?: unknown[]) {
 
 export function createPgClient(opts: PgClientOptions): SqlClient {
   // Offline messages are acknowledged upstream only after COMMIT, so the commit must be durable
-  // regardless of the server default (ARCHITECTURE: synchronous_commit=on).
+  // regardless of the server default (docs/architecture.md "Durability").
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.max, options: "-c synchronous_commit=on" });
   // An idle client that loses its connection is dropped by the pool; without a listener the
   // 'error' event would crash the process. The next query opens a fresh connection.

@@ -1,6 +1,6 @@
 // Flush stored messages to a resource that just became available (RFC 6121 §8.5.2.2.1 and
 // XEP-0160): oldest first, each with XEP-0203 <delay/>, through OfflineStore.drain, so rows are
-// deleted only after the bus has taken them (ARCHITECTURE "Durability") and a concurrent drain
+// deleted only after the bus has taken them (docs/architecture.md "Durability") and a concurrent drain
 // for the same account never delivers a row twice.
 import type { AmpWork } from "@xmppd/bus";
 import { tryParseJid } from "@xmppd/jid";
