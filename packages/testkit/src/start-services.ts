@@ -8,9 +8,15 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-/** Debian puts daemons in /usr/sbin, which is not on a non-root PATH. */
+/**
+ * Debian puts daemons in /usr/sbin, which is not on a non-root PATH, and Postgres' server programs
+ * (initdb, pg_ctl, postgres) in /usr/lib/postgresql/<version>/bin, on no PATH at all.
+ */
 export function binary(name: string): string {
-  const candidates = [`/usr/sbin/${name}`, `/usr/bin/${name}`, `/usr/local/bin/${name}`];
+  const postgres = existsSync("/usr/lib/postgresql")
+    ? readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a)).map((v) => `/usr/lib/postgresql/${v}/bin/${name}`)
+    : [];
+  const candidates = [`/usr/sbin/${name}`, `/usr/bin/${name}`, `/usr/local/bin/${name}`, ...postgres];
   return candidates.find((path) => existsSync(path)) ?? name;
 }
 
