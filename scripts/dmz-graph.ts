@@ -1,4 +1,4 @@
-// The DMZ boundary (STYLE.md "The DMZ holds by construction"): follow everything the gateway
+// The DMZ boundary (docs/architecture.md "Layering"): follow everything the gateway
 // loads, transitively (relative files, and @xmppd/* workspaces through their package.json
 // "exports"), and fail on any path to storage, the SASL verifier or a database driver, printing
 // the chain. npm packages are recorded, not entered: the drivers are named here by package.

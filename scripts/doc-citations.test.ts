@@ -1,6 +1,7 @@
 // What the code and the docs cite must be in this repository: no citation of a design document
-// outside it (../shared, ARCHITECTURE.md), and every `docs/architecture.md "Section"` or
-// `docs/architecture.md invariant N` names a heading or an invariant that docs/architecture.md has.
+// outside it (../shared or shared/, ARCHITECTURE.md, AMP.md, STYLE.md); every `docs/architecture.md
+// "Section"` or `docs/architecture.md invariant N` names a heading or an invariant that
+// docs/architecture.md has; every XEP-0079 decision DP-NN has its heading in docs/amp-decisions.md.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
@@ -38,6 +39,9 @@ const headings = new Set([...arch.matchAll(/^#{1,6}[ \t]+(.+?)[ \t]*$/gm)].map((
 const invariantsSection = /^## Invariants\n([\s\S]*?)(?=^## )/m.exec(arch)?.[1] ?? "";
 const invariants = new Set([...invariantsSection.matchAll(/^(\d+)\. /gm)].map((m) => Number(m[1])));
 
+const decisionsDoc = readFileSync(join(ROOT, "docs/amp-decisions.md"), "utf8");
+const decisions = new Set([...decisionsDoc.matchAll(/^#{2,4}[ \t]+DP-(\d{2})\b/gm)].map((m) => m[1]!));
+
 const lineOf = (text: string, index: number): number => text.slice(0, index).split("\n").length;
 
 it("reads the files it checks", () => {
@@ -45,14 +49,28 @@ it("reads the files it checks", () => {
   expect(files.some((f) => f.path === "README.md")).toBe(true);
   expect(headings).toContain("Limits");
   expect([...invariants]).toEqual([1, 2, 3, 4, 5]);
+  expect([...decisions]).toEqual(Array.from({ length: 24 }, (_, i) => String(i + 1).padStart(2, "0")));
 });
 
 it("cites no design document outside the repository", () => {
   const found: string[] = [];
   for (const { path, text } of files) {
-    for (const m of text.matchAll(/\.\.\/shared\b|\bARCHITECTURE\b/g)) found.push(`${path}:${lineOf(text, m.index)}: ${m[0]}`);
+    for (const m of text.matchAll(/\bshared\/|\bARCHITECTURE\b|\bAMP\.md\b|\bSTYLE\.md\b/g)) found.push(`${path}:${lineOf(text, m.index)}: ${m[0]}`);
   }
-  expect(found, "cite docs/architecture.md (or another page in docs/) instead").toEqual([]);
+  expect(found, "cite docs/architecture.md, docs/amp-decisions.md, docs/metrics.md (or another page in docs/) instead").toEqual([]);
+});
+
+it("cites only XEP-0079 decisions that docs/amp-decisions.md has a heading for", () => {
+  const missing: string[] = [];
+  let cited = 0;
+  for (const { path, text } of files) {
+    for (const m of text.matchAll(/\bDP-(\d+)\b/g)) {
+      cited++;
+      if (!decisions.has(m[1]!)) missing.push(`${path}:${lineOf(text, m.index)}: DP-${m[1]}`);
+    }
+  }
+  expect(cited).toBeGreaterThan(50);
+  expect(missing, `headings: DP-${[...decisions].join(", DP-")}`).toEqual([]);
 });
 
 it('names only headings of docs/architecture.md in `docs/architecture.md "Section"`', () => {

@@ -1,6 +1,6 @@
 // Offline messages end to end (2 gateways, 2 routers, 1 AMP worker; real NATS, Redis, Postgres,
 // @xmpp/client): XEP-0013 flexible retrieval, and the per-user quota (docs/architecture.md "Limits",
-// AMP.md DP-18) with offline.quota set to 3 for this topology.
+// docs/amp-decisions.md DP-18) with offline.quota set to 3 for this topology.
 import { afterAll, describe, expect, it } from "vitest";
 import { createPgClient, type SqlClient } from "@xmppd/storage";
 import type { Element } from "@xmppd/xml";

@@ -1,5 +1,5 @@
-// A registry per service with names `xmpp_<service>_<what>_<unit>` (STYLE.md, Prometheus
-// naming conventions). Registering a name twice returns the first metric, so modules that
+// A registry per service with names `xmpp_<service>_<what>_<unit>` (docs/metrics.md "Naming",
+// after Prometheus' naming conventions). Registering a name twice returns the first metric, so modules that
 // share a counter need not coordinate; registering it as another type is a programming error.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { metricServiceName } from "./service-name.ts";

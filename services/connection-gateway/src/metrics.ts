@@ -1,4 +1,4 @@
-// The gateway's metrics, all named xmpp_gateway_... (STYLE.md "Naming").
+// The gateway's metrics, all named xmpp_gateway_... (docs/metrics.md "Naming").
 import { createMetrics, type Metrics } from "@xmppd/observability";
 
 type Counter = ReturnType<Metrics["counter"]>;
