@@ -23,7 +23,8 @@ export interface BounceSpec {
 }
 
 export async function bounce(ctx: WorkContext, spec: BounceSpec): Promise<"bounced" | "bounce-dropped"> {
-  const reply = errorReply(spec.stanza, spec.condition, { type: "cancel", from: spec.from });
+  // The type RFC 6120 §8.3.3 gives the condition: resource-constraint is "wait", the rest "cancel".
+  const reply = errorReply(spec.stanza, spec.condition, { from: spec.from });
   const sender = tryParseJid(spec.to);
   if (!reply || !sender) return dropped(ctx, "error-of-error");
   reply.attrs.to = sender.toString();

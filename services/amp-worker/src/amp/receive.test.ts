@@ -49,6 +49,22 @@ describe("AMP worker: E1 at receipt", () => {
     expect(xmls(h.inbox("gwa"))).toEqual([event("n1", "notify", "bob@localhost", rule("deliver", "notify", "direct"))]);
   });
 
+  it("sends no 'delivered' notify for a message no resource took (its XEP-0198 queue at the bound): the sender gets the bounce", async () => {
+    await setup();
+    await h.bindResumable("bob@localhost/desk", "gwb", "cb", "sm-bob-full");
+    const limits = { maxStanzas: h.config.gateway.limits.outboundStanzas, maxBytes: h.config.gateway.limits.outboundBytes };
+    expect((await h.sm.append("sm-bob-full", `<message>${"x".repeat(limits.maxBytes - 32)}</message>`, limits)).ok).toBe(true);
+    h.inbox("gwa");
+    h.inbox("gwb");
+    await h.send(ampWork("bob@localhost", rule("deliver", "notify", "direct"), { id: "f1" }));
+    await settled();
+    await waitFor(() => h.inbox("gwa").length > 0, { what: "the bounce" });
+    const toAlice = xmls(h.inbox("gwa"));
+    expect(toAlice).toHaveLength(1);
+    expect(toAlice[0]).toContain('<error type="wait"><resource-constraint');
+    expect(toAlice[0]).not.toContain('status="notify"');
+  });
+
   it("alerts deliver=stored for an offline recipient and stores nothing (alert behaves as drop)", async () => {
     await setup();
     await h.send(ampWork("bob@localhost", rule("deliver", "alert", "stored"), { id: "s1" }));

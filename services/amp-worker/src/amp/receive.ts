@@ -82,6 +82,8 @@ async function act(ctx: WorkContext, r: Received, disp: ampCore.Disposition, pas
   const { effect } = pass.outcome;
   // Terminal actions act at once; a notify waits for the default behaviour's hand-off (DP-07).
   if (event && rule?.action !== "notify") await emitEvents(ctx, [event]);
+  // A notify reports the hand-off; a message no target took was bounced instead (DP-07).
+  let handedOff = true;
   if (effect === "deliver") {
     const delivered = ampCore.stripAmp(r.stanza);
     const text = delivered.toString();
@@ -91,13 +93,14 @@ async function act(ctx: WorkContext, r: Received, disp: ampCore.Disposition, pas
     } else {
       // Every target's queue is at its bound (docs/bounds.md): the sender hears of it, as for a
       // message the rules decided to bounce.
+      handedOff = false;
       await bounce(ctx, { stanza: delivered, condition: "resource-constraint", from: r.owner, to: r.work.from, reason: "full", once: liveOnce(r.work, "bounce") });
     }
   } else if (effect === "bounce") {
     // DP-18: service-unavailable from the recipient's bare JID.
     await bounce(ctx, { stanza: ampCore.stripAmp(r.stanza), condition: "service-unavailable", from: r.owner, to: r.work.from, reason: "amp-none", once: liveOnce(r.work, "bounce") });
   }
-  if (event && rule?.action === "notify") await emitEvents(ctx, [event]);
+  if (event && rule?.action === "notify" && handedOff) await emitEvents(ctx, [event]);
   return rule ? `${rule.action}-${effect}` : effect;
 }
 
