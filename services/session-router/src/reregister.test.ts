@@ -74,6 +74,48 @@ describe("a re-registration the router accepts", () => {
     const three = await h.next((e) => e.t === "deliver" && e.conn === juliet.conn && e.sm !== undefined && e.xml.includes("three"), since);
     expect(three.t === "deliver" && three.sm).toBe(3);
   });
+
+  it("restores the XEP-0198 session before the record that names it appears", async () => {
+    h = await startHarness(db);
+    const juliet = await harnessClient(h, "juliet", "balcony");
+    const since = h.received.length;
+    h.send("gw1", { t: "sm", conn: juliet.conn, jid: juliet.jid, op: "enable" });
+    const enabled = await h.next((e) => e.t === "sm" && e.conn === juliet.conn, since);
+    const id = enabled.t === "sm" && enabled.op === "enabled" ? enabled.id : "";
+    await lose(juliet);
+    await h.sm.remove(id);
+    // Whoever reads the record the moment it is written (an AMP worker delivering to juliet) must
+    // find its XEP-0198 session: "gone" there made the worker bounce the message, and the bounce
+    // was dropped when the sender was not re-registered yet either (chaos redis-restart: lost).
+    const restore = h.sessions.restore.bind(h.sessions);
+    let seen: "gone" | number | undefined;
+    h.sessions.restore = async (rec) => {
+      const written = await restore(rec);
+      const r = await h.sm.append(id, chat(juliet.jid, "from-a-worker"), { maxStanzas: 10, maxBytes: 10_000 });
+      seen = r.ok ? r.seq : "gone";
+      return written;
+    };
+    const held = { id, handled: 1, acked: 0, items: [{ seq: 1, xml: chat(juliet.jid, "one") }] };
+    expect(await rereg("gw1", juliet.conn, juliet.jid, held)).toEqual([]);
+    expect(seen).toBe(2);
+    expect((await h.sm.unacked(id, 0)).map((i) => i.seq)).toEqual([1, 2]);
+  });
+
+  it("keeps no XEP-0198 session for a connection whose resource another stream took meanwhile", async () => {
+    h = await startHarness(db);
+    const juliet = await harnessClient(h, "juliet", "balcony");
+    const since = h.received.length;
+    h.send("gw1", { t: "sm", conn: juliet.conn, jid: juliet.jid, op: "enable" });
+    const enabled = await h.next((e) => e.t === "sm" && e.conn === juliet.conn, since);
+    const id = enabled.t === "sm" && enabled.op === "enabled" ? enabled.id : "";
+    await lose(juliet);
+    await h.sm.remove(id);
+    await harnessClient(h, "juliet", "balcony", "gw2");
+    const sent = await rereg("gw1", juliet.conn, juliet.jid, { id, handled: 0, acked: 0, items: [{ seq: 1, xml: chat(juliet.jid, "one") }] });
+    expect(sent.flatMap((e) => (e.t === "close" ? [e.condition] : []))).toEqual(["reset"]);
+    // As before the loss: the replaced stream's resumption finds nothing.
+    expect(await h.sm.resume(id, "juliet@example.com", 0, { gateway: "gw1", conn: "c-other" })).toEqual({ ok: false, reason: "unknown" });
+  });
 });
 
 describe("a re-registration the router refuses (the stream is reset)", () => {

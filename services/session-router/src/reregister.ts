@@ -46,16 +46,20 @@ async function reregister(ctx: RouterContext, st: ConnState, env: Rereg): Promis
     ...(st.available && st.presence !== undefined ? { presence: st.presence } : {}),
     ...(st.sm !== undefined ? { sm: st.sm } : {}),
   };
+  // The XEP-0198 session first, then the record that names it: whoever reads the record (a
+  // router routing to it, an AMP worker delivering to it) appends to the session at once, and an
+  // append to a session not restored yet is "gone", which the AMP worker takes for a message it
+  // cannot deliver: it bounced it, and dropped the bounce when the sender's own session was not
+  // re-registered yet either (chaos redis-restart lost messages that way).
+  const smRestored = st.sm !== undefined && (await restoreSm(ctx, st.sm, jid, st, held));
   const written = await ctx.sessions.restore(rec);
-  // Another stream bound the resource since (RFC 6120 §7.7.2.2): this one was replaced.
-  if (written === "taken") return forgetIdentity(st), "unbound-connection";
-  if (written === "restored" && st.carbons) await ctx.sessions.annotate(jid, st.conn, { carbons: true });
-  if (st.sm !== undefined) {
-    // Without its state the gateway had not started numbering yet (the "enabled" crossed this
-    // envelope): the session starts from nothing, as a fresh enable does.
-    const state = held ?? { handled: 0, acked: 0, items: [] };
-    await ctx.sm.store.restore({ id: st.sm, jid, gateway: st.gw, conn: st.conn, handled: state.handled, acked: state.acked, items: state.items });
+  // Another stream bound the resource since (RFC 6120 §7.7.2.2): this one was replaced, and
+  // keeps no XEP-0198 session (its resumption fails, as it did before the loss).
+  if (written === "taken") {
+    if (smRestored) await ctx.sm.store.remove(st.sm!);
+    return forgetIdentity(st), "unbound-connection";
   }
+  if (written === "restored" && st.carbons) await ctx.sessions.annotate(jid, st.conn, { carbons: true });
   st.checkedAt = Date.now();
   // Messages that went offline while the session was missing are due to it now.
   if (written === "restored" && st.available && st.priority >= 0) {
@@ -67,6 +71,17 @@ async function reregister(ctx: RouterContext, st: ConnState, env: Rereg): Promis
     });
   }
   return written;
+}
+
+/**
+ * Restores the connection's XEP-0198 session from the gateway's state; false when a session of
+ * that id is there already (not lost, or an earlier re-registration wrote it).
+ */
+async function restoreSm(ctx: RouterContext, id: string, jid: string, st: ConnState, held: SmHeld | undefined): Promise<boolean> {
+  // Without its state the gateway had not started numbering yet (the "enabled" crossed this
+  // envelope): the session starts from nothing, as a fresh enable does.
+  const state = held ?? { handled: 0, acked: 0, items: [] };
+  return ctx.sm.store.restore({ id, jid, gateway: st.gw, conn: st.conn, handled: state.handled, acked: state.acked, items: state.items });
 }
 
 /** The gateway's unacknowledged deliveries: numbered without a gap, one stanza each, within the queue's limits. */
