@@ -11,6 +11,8 @@ describe("isTransient", () => {
     expect(isTransient(Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" }))).toBe(true);
     expect(isTransient(Object.assign(new Error("timeout"), { code: "TIMEOUT" }))).toBe(true);
     expect(isTransient(new Error("wrapped", { cause: Object.assign(new Error("x"), { code: "08006" }) }))).toBe(true);
+    expect(isTransient(new Error("Command aborted due to connection close"))).toBe(true);
+    expect(isTransient(new Error("WRONGPASS invalid username-password pair or user is disabled."))).toBe(true);
     expect(isTransient(new AggregateError([Object.assign(new Error("x"), { code: "ECONNREFUSED" })]))).toBe(true);
   });
 

@@ -28,6 +28,12 @@ const MESSAGES = [
   /loading redis is loading/i,
   /^LOADING /,
   /^READONLY /,
+  // ioredis: commands queued when the connection dropped.
+  /command aborted due to connection close/i,
+  // Redis back from a restart before its ACL users are (they come from an aclfile or `admin
+  // redis-acl`); a lasting wrong password shows as Redis down on /readyz meanwhile.
+  /^WRONGPASS /,
+  /^NOAUTH /,
 ];
 
 export function isTransient(err: unknown, depth = 0): boolean {

@@ -4,9 +4,15 @@
 // The envelope that caused it is acknowledged to its gateway only after these appends and the
 // batched handled counts are stored (flush(), called by the ack batcher).
 import { randomBytes } from "node:crypto";
+import { isTransient } from "@xmppd/runtime";
 import type { SessionRecord, SmStore } from "@xmppd/storage";
 import { sendToGateway, type RouterContext } from "./context.ts";
 import { undeliverable } from "./sm-undeliverable.ts";
+
+/** Retries of an append while the store is away: 100 ms doubling to 2 s, for at most 30 s. */
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 2000;
+const RETRY_BUDGET_MS = 30_000;
 
 export type SmTarget = Pick<SessionRecord, "gateway" | "conn"> & { sm: string };
 
@@ -24,9 +30,31 @@ export function createSmRouter(store: SmStore, ctx: () => RouterContext): SmRout
   const pending = new Set<Promise<void>>();
   let counts = new Map<string, number>();
 
-  function track(work: Promise<void>): void {
-    const p = work.catch((err: unknown) => ctx().log.warn({ err }, "XEP-0198 delivery failed")).finally(() => pending.delete(p));
+  /**
+   * The envelope behind a delivery is acknowledged once it is tracked to its end (flush), so a
+   * failed append must not just be logged: it is retried while the store is away for a moment
+   * (Redis restarting), and what still fails takes the undeliverable path (stored or bounced).
+   */
+  function track(target: SmTarget, xml: string): void {
+    const p = deliverRetrying(target, xml)
+      .catch(async (err: unknown) => {
+        ctx().log.warn({ err, sm: target.sm }, "XEP-0198 delivery failed; storing or bouncing the stanza");
+        await undeliverable(ctx(), `failed:${target.sm}:${randomBytes(6).toString("hex")}`, [{ seq: 0, xml }]);
+      })
+      .catch((err: unknown) => ctx().log.error({ err, sm: target.sm }, "XEP-0198 delivery failed and could not be stored or bounced"))
+      .finally(() => pending.delete(p));
     pending.add(p);
+  }
+
+  async function deliverRetrying(target: SmTarget, xml: string): Promise<void> {
+    for (let waitMs = RETRY_FIRST_MS, spent = 0; ; spent += waitMs, waitMs = Math.min(waitMs * 2, RETRY_MAX_MS)) {
+      try {
+        return await deliver(target, xml);
+      } catch (err) {
+        if (!isTransient(err) || spent >= RETRY_BUDGET_MS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
   }
 
   async function deliver(target: SmTarget, xml: string): Promise<void> {
@@ -51,7 +79,7 @@ export function createSmRouter(store: SmStore, ctx: () => RouterContext): SmRout
 
   return {
     store,
-    deliver: (target, xml) => track(deliver(target, xml)),
+    deliver: (target, xml) => track(target, xml),
     handled(id, h) {
       if (h > (counts.get(id) ?? 0)) counts.set(id, h);
     },

@@ -28,6 +28,29 @@ async function enable(c: HarnessClient): Promise<string> {
 const numbered = (conn: string) => h.received.filter((e): e is Extract<typeof e, { t: "deliver" }> => e.t === "deliver" && e.conn === conn && e.sm !== undefined);
 
 describe("XEP-0198 in the router", () => {
+  it("keeps a delivery whose append failed while the store was away: retried, and the sender's envelope acknowledged only after", async () => {
+    let failures = 0;
+    h = await startHarness(db, {
+      config: { gateway: { streamManagement: { resumeTimeoutSeconds: 1 } } },
+      // Redis away for the first two appends of that message (ioredis's words for it).
+      wrapSm: (sm) => new Proxy(sm, {
+        get: (target, key) => key !== "append" ? Reflect.get(target, key) : (...args: Parameters<typeof sm.append>) =>
+          args[1].includes(">while-away<") && failures++ < 2 ? Promise.reject(new Error("Connection is closed.")) : target.append(...args),
+      }),
+    });
+    const juliet = await harnessClient(h, "juliet", "balcony");
+    const romeo = await harnessClient(h, "romeo", "orchard", "gw2");
+    await enable(juliet);
+    const start = h.received.length;
+    const seq = h.send("gw2", { t: "stanza", conn: romeo.conn, jid: romeo.jid, xml: chat(juliet.jid, "while-away") });
+    const ack = h.next((e) => e.t === "ack" && e.conn === romeo.conn && e.seq >= seq, start);
+    await h.next((e) => e.t === "deliver" && e.conn === juliet.conn && e.sm === 1, start);
+    await ack;
+    expect(failures).toBe(3);
+    const order = h.received.slice(start).map((e) => (e.t === "deliver" && e.conn === juliet.conn ? "delivered" : e.t === "ack" && e.conn === romeo.conn ? "acked" : null)).filter(Boolean);
+    expect(order[0]).toBe("delivered");
+  });
+
   it("numbers deliveries, detaches a lost stream, and resumes it on another gateway with the rest", async () => {
     h = await startHarness(db, { config: { gateway: { streamManagement: { resumeTimeoutSeconds: 1 } } } });
     const juliet = await harnessClient(h, "juliet", "balcony");

@@ -75,7 +75,7 @@ export async function createTestUsers(): Promise<TestDb> {
 }
 
 /** holdWork: the work-queue consumer records work and never acks it, so it stays stored (a stalled worker). */
-export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users" | "rosters"> & { sql?: SqlClient }, opts: { offlineEnabled?: boolean; config?: Record<string, unknown>; holdWork?: boolean } = {}): Promise<Harness> {
+export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users" | "rosters"> & { sql?: SqlClient }, opts: { offlineEnabled?: boolean; config?: Record<string, unknown>; holdWork?: boolean; wrapSm?: (sm: SmStore) => SmStore } = {}): Promise<Harness> {
   const cluster = `rt${randomSuffix(8)}`;
   const config = configSchema.parse({
     domains: ["example.com"],
@@ -90,7 +90,7 @@ export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users"
   const sessions = createMemorySessionStore();
   const log = createLogger({ service: "session-router", level: "silent" });
   const accounts = sql ? { blocks: createBlockStore(sql), xml: createAccountXmlStore(sql), last: createLastActivityStore(sql) } : undefined;
-  const sm = createMemorySmStore();
+  const sm = opts.wrapSm ? opts.wrapSm(createMemorySmStore()) : createMemorySmStore();
   const router = await createRouter({ config, bus, sessions, users, rosters, accounts, log, id: "r1", sm });
   const others: Router[] = [];
   const s = subjects(cluster);
