@@ -49,7 +49,11 @@ describe("a gateway's credentials in a hostile process", () => {
     // Envelopes as itself for a connection the router never authenticated, naming alice's JID.
     const before = await refusedByRouter("unbound-connection");
     const self = "gw2-0123456789ab";
-    const forged: ToRouter = { t: "stanza", gw: self, conn: "forged-1", seq: 1, jid: alice.jid, xml: chat(bob.jid, alice.jid, "forged-1") };
+    // A router takes nothing of a connection before its "open" (docs/acknowledgements.md), so the
+    // forger announces one; without it the stanza would only get a resend request.
+    const open: ToRouter = { t: "open", gw: self, conn: "forged-1", seq: 1, domain: "localhost", ip: "127.0.0.1", secure: true };
+    const forged: ToRouter = { t: "stanza", gw: self, conn: "forged-1", seq: 2, jid: alice.jid, xml: chat(bob.jid, alice.jid, "forged-1") };
+    nc.publish(s.toRouter(routerId, self), encode(open));
     nc.publish(s.toRouter(routerId, self), encode(forged));
     // Claiming gw1 in the envelope, or publishing under gw1's name: refused by the router, or by NATS.
     nc.publish(s.toRouter(routerId, self), encode({ ...forged, gw: "gw1-0123456789ab", conn: "forged-2", xml: chat(bob.jid, alice.jid, "forged-2") }));
