@@ -139,6 +139,7 @@ export class Connection {
     }
     if (this.ctx.upstream.send(this.id, body) || this.gate.isHeld("router")) return;
     this.gate.holdUntilReleased("router");
+    this.ctx.metrics.routerWindowPauses.inc();
     this.ctx.upstream.onRoom(this.id, () => this.gate.release("router"));
   }
 

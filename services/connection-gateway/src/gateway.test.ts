@@ -278,6 +278,28 @@ describe("router failover", () => {
     expect(stanzas(r2)[2]!.seq).toBe(sent[1]!.seq + 1);
   });
 
+  it("stops reading a client whose router window is full, without closing it, and reads on once acks come", async () => {
+    const e = await setup({ limits: { outboundStanzas: 5 } });
+    let hold = true;
+    const r1 = router(e, "r1", { ack: (m) => !(hold && m.t === "stanza" && m.xml.startsWith("<message")) });
+    const c = await client(e);
+    await login(c);
+    const messages = () => stanzas(r1).filter((m) => m.xml.startsWith("<message"));
+    const msg = (i: number) => `<message to='bob@localhost' id='m${i}'><body>${i}</body></message>`;
+    c.send(Array.from({ length: 8 }, (_, i) => msg(i)).join(""));
+    // One read holds all eight: taken past the window (5), then the socket is paused.
+    await until(() => messages().length === 8);
+    const pauses = async () => (await e.gateway.registry.getSingleMetricAsString("xmpp_gateway_router_window_pauses_total")).trim().split("\n").pop();
+    expect(await pauses()).toBe("xmpp_gateway_router_window_pauses_total 1");
+    c.send(msg(8) + msg(9));
+    hold = false;
+    const last = messages().at(-1)!;
+    e.bus.publish(e.subs.gatewayInbox(last.gw), encode({ t: "ack", conn: last.conn, seq: last.seq }));
+    await until(() => messages().length === 10);
+    expect(messages().map((m) => /id=["']m(\d+)["']/.exec(m.xml)?.[1])).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+    expect(c.text()).not.toMatch(/stream:error/);
+  });
+
   it("buffers while no router is live and is not ready until one appears", async () => {
     const e = await setup();
     expect(e.gateway.isReady()).toBe(false);

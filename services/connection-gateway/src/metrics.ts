@@ -18,6 +18,8 @@ export interface GatewayMetrics {
   repeatedDeliveries: Counter;
   /** Stanzas delivered (written, or acknowledged under XEP-0198) or dropped, by reason (docs/bounds.md). */
   stanzaOutcomes: Counter;
+  /** Reads paused because the connection's router window was full (backpressure). */
+  routerWindowPauses: Counter;
 }
 
 export function createGatewayMetrics(): GatewayMetrics {
@@ -34,6 +36,7 @@ export function createGatewayMetrics(): GatewayMetrics {
     unknownConnection: base.counter("inbound_unknown_connection_total", "Bus messages for connections no longer here", ["t"]),
     smResumptions: base.counter("sm_resumptions_total", "XEP-0198 resumption attempts, by result (success, failed)", ["result"]),
     stanzaOutcomes: base.counter("stanza_outcomes_total", "Stanzas delivered to clients (written; under XEP-0198 acknowledged) or dropped with their stream, by reason", ["outcome", "reason"]),
+    routerWindowPauses: base.counter("router_window_pauses_total", "Times a client socket stopped being read because its connection's unacknowledged envelopes filled the router window (backpressure; reading resumes at half)"),
     repeatedDeliveries: base.counter("repeated_deliveries_total", "Deliveries dropped because the connection already wrote their idempotency key (an AMP event sent again)"),
   };
 }
