@@ -7,7 +7,7 @@ import { parseJid } from "@xmppd/jid";
 import { mostAvailable } from "@xmppd/routing";
 import type { AmpEvent, RecordedEvent } from "@xmppd/storage";
 import type { WorkContext } from "../context.ts";
-import { deliverTo } from "../delivery.ts";
+import { deliverToAny } from "../delivery.ts";
 
 /** How long the recorder of an event has to send it before the relay may. */
 export const EVENT_CLAIM_MS = 5_000;
@@ -35,10 +35,9 @@ async function deliverEvent(ctx: WorkContext, e: AmpEvent): Promise<void> {
   const sessions = await ctx.sessions.get(owner);
   const exact = sessions.find((s) => s.jid === e.recipient);
   const targets = exact ? [exact] : mostAvailable(sessions);
-  if (targets.length > 0) {
-    for (const t of targets) await deliverTo(ctx, t, e.stanza, `amp-event:${e.key}`);
-    return;
-  }
+  // Taken by no resource (their XEP-0198 queues at the bound, or the session just ended): stored
+  // like an event for an offline sender, never marked sent and lost.
+  if (targets.length > 0 && (await deliverToAny(ctx, targets, e.stanza, `amp-event:${e.key}`))) return;
   await storeForSender(ctx, e, owner, to.domain, to.local);
 }
 

@@ -65,6 +65,20 @@ describe("AMP worker: E1 at receipt", () => {
     expect(toAlice[0]).not.toContain('status="notify"');
   });
 
+  it("stores a notify for the sender whose own XEP-0198 queue is at its bound, rather than losing it", async () => {
+    await setup();
+    await h.bindSession("bob@localhost/desk", "gwb", "cb");
+    await h.bindResumable(ALICE, "gwa", "ca", "sm-alice-full");
+    const limits = { maxStanzas: h.config.gateway.limits.outboundStanzas, maxBytes: h.config.gateway.limits.outboundBytes };
+    expect((await h.sm.append("sm-alice-full", `<message>${"x".repeat(limits.maxBytes - 32)}</message>`, limits)).ok).toBe(true);
+    h.inbox("gwb");
+    await h.send(ampWork("bob@localhost", rule("deliver", "notify", "direct"), { id: "q1" }));
+    await settled();
+    await waitFor(async () => (await h.offline.count("alice@localhost")) === 1, { what: "the notify stored for alice" });
+    expect((await h.offline.list("alice@localhost"))[0]!.stanza).toContain('status="notify"');
+    expect(xmls(h.inbox("gwb"))).toHaveLength(1);
+  });
+
   it("alerts deliver=stored for an offline recipient and stores nothing (alert behaves as drop)", async () => {
     await setup();
     await h.send(ampWork("bob@localhost", rule("deliver", "alert", "stored"), { id: "s1" }));
