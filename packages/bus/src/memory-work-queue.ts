@@ -106,6 +106,23 @@ class MemoryWorkQueue implements WorkQueue {
     return Promise.resolve(consumer);
   }
 
+  /** In process a partition hands over one message at a time (the dispatcher keeps its order). */
+  consumeBatches(handler: (batch: WorkMessage[]) => Promise<void>, opts?: ConsumeOptions): Promise<Consumer> {
+    return this.consume(async (msg) => {
+      let settled = false;
+      const held: WorkMessage = {
+        subject: msg.subject,
+        data: msg.data,
+        deliveryCount: msg.deliveryCount,
+        ack: () => ((settled = true), msg.ack()),
+        nak: (delayMs) => ((settled = true), msg.nak(delayMs)),
+        working: () => msg.working(),
+      };
+      await handler([held]);
+      if (!settled) msg.nak(HANDLER_ERROR_NAK_MS);
+    }, opts);
+  }
+
   pending(): Promise<number> {
     return Promise.resolve(this.dispatcher.size());
   }

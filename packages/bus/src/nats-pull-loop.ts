@@ -104,55 +104,6 @@ export class PullLoop implements Consumer {
   }
 }
 
-/** Messages one consume() pull asks for; the server still sends one at a time (max_ack_pending 1). */
-const PARTITION_PULL = 100;
-
-/**
- * An ordered partition's loop. The server lets one message of the partition be unacknowledged at
- * a time (max_ack_pending 1), so one long-lived pull (consume()) cannot hoard, and each message
- * no longer costs a fetch of its own (a pull request and an inbox subscription each), which was
- * most of an AMP worker's CPU per message. stop() unsubscribes while the pull is still open; the
- * server drops a pull request whose reply subject nobody listens to (checked with nats-server
- * 2.9.10), so the partition's next message goes to another worker, not to a dead inbox.
- */
-export class PartitionLoop implements Consumer {
-  private messages: ConsumerMessages | undefined;
-  private stopped = false;
-  private readonly loop: Promise<void>;
-
-  constructor(
-    private readonly consumer: JsConsumer,
-    private readonly handler: (msg: WorkMessage) => Promise<void>,
-    private readonly report: HandlerErrorReporter,
-  ) {
-    this.loop = this.run();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.messages?.stop();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        const messages = await this.consumer.consume({ max_messages: PARTITION_PULL, expires: FETCH_EXPIRES_MS });
-        this.messages = messages;
-        if (this.stopped) messages.stop();
-        for await (const m of messages) {
-          if (this.stopped) m.nak();
-          else await handleOne(this.handler, new NatsWorkMessage(m));
-        }
-      } catch (err) {
-        if (this.stopped) break;
-        this.report(err, "work queue consume");
-        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
-      }
-    }
-  }
-}
-
 async function handleOne(handler: (msg: WorkMessage) => Promise<void>, msg: NatsWorkMessage): Promise<void> {
   try {
     await handler(msg);

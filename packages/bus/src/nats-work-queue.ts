@@ -3,10 +3,12 @@
 // is idempotent so any number of processes may open the queue at the same time.
 import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, nanos } from "nats";
 import type { JetStreamClient, JetStreamManager, NatsConnection, NatsError } from "nats";
-import type { ConsumeOptions, Consumer, WorkMessage, WorkQueue, WorkQueueSpec } from "./types.ts";
+import type { BatchConsumeOptions, ConsumeOptions, Consumer, WorkMessage, WorkQueue, WorkQueueSpec } from "./types.ts";
 import { BusError, PayloadTooLargeError, WorkQueueFullError, type HandlerErrorReporter } from "./errors.ts";
 import { DEFAULT_ACK_WAIT_MS, DUPLICATE_WINDOW_MS, MAX_ACK_PENDING, checkAckWait, checkConcurrency } from "./work-defaults.ts";
-import { PartitionLoop, PullLoop } from "./nats-pull-loop.ts";
+import { PullLoop } from "./nats-pull-loop.ts";
+import { PartitionBatchLoop, claimNames, oneByOne, type BatchHandler } from "./nats-batch-loop.ts";
+import { CLAIM_TICK_MS, CLAIM_TTL_MS, PartitionClaims } from "./partition-claims.ts";
 import { safeLimit } from "./work-bounds.ts";
 
 interface Host {
@@ -22,7 +24,7 @@ export async function openNatsWorkQueue(
 ): Promise<WorkQueue> {
   await ensureStream(jsm, spec);
   await ensureConsumers(jsm, spec);
-  return new NatsWorkQueue(nc.jetstream(), jsm, spec, host, report);
+  return new NatsWorkQueue(nc, jsm, spec, host, report);
 }
 
 function apiCode(err: unknown): number | undefined {
@@ -72,8 +74,8 @@ async function ensureStream(jsm: JetStreamManager, spec: WorkQueueSpec): Promise
 /** The durable consumers of a queue: one shared one, or one per ordered partition. */
 function consumersOf(spec: WorkQueueSpec): { durable: string; filter?: string; maxAckPending: number }[] {
   if (!spec.partitions?.length) return [{ durable: spec.durable, maxAckPending: MAX_ACK_PENDING }];
-  // One message in flight per partition across all workers: the partition's order is kept.
-  return spec.partitions.map((p) => ({ durable: p.durable, filter: p.filter, maxAckPending: 1 }));
+  // A partition is pulled by the one process that claims it, in batches of up to this many.
+  return spec.partitions.map((p) => ({ durable: p.durable, filter: p.filter, maxAckPending: PARTITION_BATCH }));
 }
 
 async function ensureConsumers(jsm: JetStreamManager, spec: WorkQueueSpec): Promise<void> {
@@ -81,8 +83,13 @@ async function ensureConsumers(jsm: JetStreamManager, spec: WorkQueueSpec): Prom
 }
 
 async function ensureConsumer(jsm: JetStreamManager, stream: string, c: ReturnType<typeof consumersOf>[number]): Promise<void> {
-  // An existing consumer is kept as is: its ack_wait belongs to whoever consumes (consume()).
-  if (await consumerExists(jsm, stream, c.durable)) return;
+  // An existing consumer keeps its ack_wait, which belongs to whoever consumes (consume()); a
+  // partition's from before batches (max_ack_pending 1) is raised.
+  const existing = await consumerInfo(jsm, stream, c.durable);
+  if (existing) {
+    if (existing.config.max_ack_pending !== c.maxAckPending) await jsm.consumers.update(stream, c.durable, { max_ack_pending: c.maxAckPending });
+    return;
+  }
   try {
     await jsm.consumers.add(stream, {
       durable_name: c.durable,
@@ -99,24 +106,30 @@ async function ensureConsumer(jsm: JetStreamManager, stream: string, c: ReturnTy
   }
 }
 
-async function consumerExists(jsm: JetStreamManager, stream: string, durable: string): Promise<boolean> {
+async function consumerInfo(jsm: JetStreamManager, stream: string, durable: string) {
   try {
-    await jsm.consumers.info(stream, durable);
-    return true;
+    return await jsm.consumers.info(stream, durable);
   } catch (err) {
-    if (apiCode(err) === 10014 || said(err, /consumer not found/i)) return false;
+    if (apiCode(err) === 10014 || said(err, /consumer not found/i)) return undefined;
     throw err;
   }
 }
 
+/** Messages of a partition its holder may have unacknowledged at once (its consumer's max_ack_pending). */
+export const PARTITION_BATCH = 256;
+
 class NatsWorkQueue implements WorkQueue {
+  private readonly js: JetStreamClient;
+
   constructor(
-    private readonly js: JetStreamClient,
+    private readonly nc: NatsConnection,
     private readonly jsm: JetStreamManager,
     private readonly spec: WorkQueueSpec,
     private readonly host: Host,
     private readonly report: HandlerErrorReporter,
-  ) {}
+  ) {
+    this.js = nc.jetstream();
+  }
 
   async publish(subject: string, data: Uint8Array, opts?: { msgId?: string }): Promise<void> {
     const limit = this.host.maxPayload();
@@ -136,16 +149,49 @@ class NatsWorkQueue implements WorkQueue {
   }
 
   async consume(handler: (msg: WorkMessage) => Promise<void>, opts?: ConsumeOptions): Promise<Consumer> {
+    if (this.spec.partitions?.length) return this.consumePartitions(oneByOne(handler), opts);
     const concurrency = checkConcurrency(opts?.concurrency);
     const ackWait = checkAckWait(opts?.ackWaitMs);
-    const partitioned = !!this.spec.partitions?.length;
-    const loops = await Promise.all(consumersOf(this.spec).map(async (c) => {
-      await this.setAckWait(c.durable, ackWait);
-      const consumer = await this.js.consumers.get(this.spec.stream, c.durable);
-      // A partition has one message in flight at a time (max_ack_pending 1).
-      return partitioned ? new PartitionLoop(consumer, handler, this.report) : new PullLoop(consumer, concurrency, handler, this.report);
-    }));
-    return { stop: async () => void (await Promise.all(loops.map((l) => l.stop()))) };
+    await this.setAckWait(this.spec.durable, ackWait);
+    const loop = new PullLoop(await this.js.consumers.get(this.spec.stream, this.spec.durable), concurrency, handler, this.report);
+    return { stop: () => loop.stop() };
+  }
+
+  async consumeBatches(handler: BatchHandler, opts?: BatchConsumeOptions): Promise<Consumer> {
+    if (this.spec.partitions?.length) return this.consumePartitions(handler, opts);
+    // Unordered work: batches of one, handled concurrently.
+    return this.consume((m) => handler([m]), opts);
+  }
+
+  private async consumePartitions(handler: BatchHandler, opts?: BatchConsumeOptions): Promise<Consumer> {
+    const ackWaitMs = checkAckWait(opts?.ackWaitMs);
+    const partitions = consumersOf(this.spec);
+    const maxBatch = Math.min(opts?.maxBatch ?? PARTITION_BATCH, PARTITION_BATCH);
+    await Promise.all(partitions.map((c) => this.setAckWait(c.durable, ackWaitMs)));
+    const names = claimNames(this.spec);
+    const kv = await this.js.views.kv(names.bucket, { ttl: CLAIM_TTL_MS, history: 1 });
+    const claims = new PartitionClaims(this.nc, kv, { count: partitions.length, membersSubject: names.members, ttlMs: CLAIM_TTL_MS, tickMs: CLAIM_TICK_MS }, this.report);
+    const loops = new Map<number, PartitionBatchLoop>();
+    const hooks = {
+      take: (p: number, clean: boolean) => {
+        const { durable } = partitions[p]!;
+        const pending = async () => (await this.jsm.consumers.info(this.spec.stream, durable)).num_ack_pending;
+        const start = this.js.consumers.get(this.spec.stream, durable).then((consumer) => {
+          loops.set(p, new PartitionBatchLoop(consumer, handler, { maxBatch, ackWaitMs, pending, settle: !clean }, this.report));
+        });
+        starting.set(p, start);
+      },
+      drop: async (p: number) => {
+        await starting.get(p)?.catch(() => {});
+        starting.delete(p);
+        const loop = loops.get(p);
+        loops.delete(p);
+        await loop?.stop();
+      },
+    };
+    const starting = new Map<number, Promise<void>>();
+    claims.start(hooks);
+    return { stop: () => claims.stop(hooks) };
   }
 
   /** ack_wait is a property of the shared durable consumer: the latest consume() sets it. */

@@ -7,6 +7,7 @@
 // for replies and no JetStream: it cannot read another gateway's deliveries, a router's
 // envelopes, the AMP work queue or anyone's request replies. The private tier's roles are
 // shared by their processes, which are interchangeable and scale freely.
+import { claimNames } from "./nats-batch-loop.ts";
 import type { Subjects } from "./subjects.ts";
 
 export type BusRole = "gateway" | "router" | "amp-worker" | "admin";
@@ -40,7 +41,15 @@ export function busPermissions(s: Subjects, who: BusIdentity): BusPermissions {
     `$JS.API.CONSUMER.*.${stream}.>`,
     `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.>`,
   ];
-  const consume = [`$JS.API.CONSUMER.MSG.NEXT.${stream}.>`, `$JS.ACK.${stream}.>`];
+  // Workers claim partitions in a KV bucket of their own and announce themselves to each other
+  // (partition-claims.ts).
+  const claims = claimNames({ stream, subjectPrefix: s.ampSubjectPrefix() });
+  const kv = `KV_${claims.bucket}`;
+  const claimApi = [
+    `$JS.API.STREAM.CREATE.${kv}`, `$JS.API.STREAM.UPDATE.${kv}`, `$JS.API.STREAM.INFO.${kv}`,
+    `$JS.API.STREAM.MSG.GET.${kv}`, `$JS.API.DIRECT.GET.${kv}.>`, `$KV.${claims.bucket}.>`, claims.members,
+  ];
+  const consume = [`$JS.API.CONSUMER.MSG.NEXT.${stream}.>`, `$JS.ACK.${stream}.>`, ...claimApi];
   const toGateways = `${p}.gateway.*.*`;
   switch (who.role) {
     case "gateway": {
@@ -56,7 +65,7 @@ export function busPermissions(s: Subjects, who: BusIdentity): BusPermissions {
         subscribe: [`${p}.router.*.*.*`, s.gatewayHeartbeats(), s.gatewayGone(), INBOX],
       };
     case "amp-worker":
-      return { publish: [toGateways, ...jetstream, ...consume], subscribe: [INBOX] };
+      return { publish: [toGateways, ...jetstream, ...consume], subscribe: [INBOX, claims.members] };
     case "admin":
       // The admin CLI closes sessions (kick) and reads the work queue's state (amp-queue, stats).
       return { publish: [toGateways, ...jetstream], subscribe: [INBOX] };

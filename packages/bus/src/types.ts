@@ -31,6 +31,11 @@ export interface ConsumeOptions {
   ackWaitMs?: number;
 }
 
+export interface BatchConsumeOptions extends ConsumeOptions {
+  /** Most messages handed over at once (a partition's batch is also bounded by the queue). */
+  maxBatch?: number;
+}
+
 export interface Consumer {
   /** Stop fetching; waits for in-flight handlers to finish (or for their nak). */
   stop(): Promise<void>;
@@ -42,6 +47,12 @@ export interface WorkQueue {
   publish(subject: string, data: Uint8Array, opts?: { msgId?: string }): Promise<void>;
   /** All consumers of one queue share one durable consumer: any number of workers may consume. */
   consume(handler: (msg: WorkMessage) => Promise<void>, opts?: ConsumeOptions): Promise<Consumer>;
+  /**
+   * Like consume(), handing over whatever of a partition has arrived as one batch, in order
+   * (one partition per batch). The handler acks each message; the first one it leaves
+   * unacknowledged (or nak's) comes back, with every later one of the batch, after its delay.
+   */
+  consumeBatches(handler: (batch: WorkMessage[]) => Promise<void>, opts?: BatchConsumeOptions): Promise<Consumer>;
   /** Messages stored and not yet acknowledged. */
   pending(): Promise<number>;
 }
@@ -77,10 +88,11 @@ export interface WorkQueueSpec {
   /** Durable consumer name shared by all workers (without partitions). */
   durable: string;
   /**
-   * Ordered partitions: each has its own durable consumer over `filter`, and at most one of its
-   * messages is in flight across all workers at a time, so a partition is handled in publish
-   * order however many workers consume. A message belongs to the partition whose filter its
-   * subject matches. Without partitions, messages are handled concurrently in any order.
+   * Ordered partitions: each has its own durable consumer over `filter`, and one consumer at a
+   * time takes its messages, in publish order, however many workers consume (the NATS adapter
+   * claims partitions in a KV bucket and shares them among the workers). A message belongs to
+   * the partition whose filter its subject matches. Without partitions, messages are handled
+   * concurrently in any order.
    */
   partitions?: readonly WorkPartition[];
   /**

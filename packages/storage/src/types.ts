@@ -191,6 +191,12 @@ export type StoreOutcome = "stored" | "duplicate" | "quota";
 export interface OfflineStore {
   /** Store unless the owner already has `quota` messages. */
   store(msg: Omit<OfflineMessage, "storedAt">, quota: number): Promise<StoreOutcome>;
+  /**
+   * store() for each message in order, in one transaction and one statement: outcome i is what
+   * store() would have answered for message i after messages 0..i-1 (a key repeated in the
+   * batch is a duplicate; the quota counts the batch's earlier messages of the same owner).
+   */
+  storeMany(msgs: Omit<OfflineMessage, "storedAt">[], quota: number): Promise<StoreOutcome[]>;
   /** Oldest first. */
   list(owner: string, limit?: number): Promise<(OfflineMessage & { id: string })[]>;
   delete(ids: string[]): Promise<number>;

@@ -9,7 +9,7 @@ import { createOrderKeys } from "@xmppd/routing";
 import type { AmpStore, BlockStore, OfflineStore, RosterStore, SessionStore, SmStore, UserStore } from "@xmppd/storage";
 import { startAmpTimers, type Timers } from "./amp/timers.ts";
 import type { HandlerTable, WorkContext } from "./context.ts";
-import { createDispatcher } from "./consumer.ts";
+import { createBatchDispatcher } from "./batch.ts";
 import { handleFlush } from "./handlers/flush.ts";
 import { handleMessage } from "./handlers/message.ts";
 import { handleOffline } from "./handlers/offline.ts";
@@ -59,8 +59,8 @@ export async function createAmpWorker(deps: AmpWorkerDeps, handlers: HandlerTabl
     isReady: () => consumer !== null,
     async start() {
       if (consumer) return;
-      // One message in flight per partition (an account's work stays in order across workers).
-      consumer = await queue.consume(createDispatcher(handlers, ctx), { ackWaitMs: deps.config.amp.ackWaitMs });
+      // A partition is taken by one worker at a time, in batches (an account's work stays in order).
+      consumer = await queue.consumeBatches(createBatchDispatcher(handlers, ctx), { ackWaitMs: deps.config.amp.ackWaitMs });
       poller = startPendingPoll(queue, ctx);
       timers = startAmpTimers(ctx);
       deps.log.info({ stream: s.ampStream(), partitions: deps.config.amp.partitions }, "amp worker consuming");

@@ -40,12 +40,14 @@ export interface HarnessOptions {
   /** Wrap the stores, e.g. to inject a failure. */
   wrapOffline?: (store: OfflineStore) => OfflineStore;
   handlers?: HandlerTable;
+  /** A bus of the test's own (NATS: partitions claimed and taken in batches); closed with the harness. */
+  bus?: Bus;
 }
 
 export async function createHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const config = loadConfig({ env: { XMPPD__cluster: uniqueId("amp"), XMPPD__log__level: "silent", ...opts.env } });
   const s = subjects(config.cluster);
-  const bus = createMemoryBus();
+  const bus = opts.bus ?? createMemoryBus();
   const sql = createPgliteClient();
   await migrate(sql, "core");
   await migrate(sql, "amp");

@@ -54,6 +54,21 @@ export function runOfflineStoreContract(label: string, factory: () => Promise<Of
       expect(await fx.store.count(owner)).toBe(3);
     });
 
+    it("stores a batch as store() would one by one: order, duplicates, quota per owner", async () => {
+      const [a, b] = [newOwner(), newOwner()];
+      const before = msg(a, { orderKey: "0000" });
+      expect(await fx.store.store(before, 3)).toBe("stored");
+      const batch = [
+        msg(a, { orderKey: "0001", meta: { fired: [1] } }), msg(b, { orderKey: "0002", expiresAt: new Date("2030-01-01T00:00:00Z") }),
+        { ...before, orderKey: "0003" }, msg(a, { orderKey: "0004" }), msg(a, { orderKey: "0005" }),
+      ];
+      batch.push({ ...batch[1]!, orderKey: "0006" });
+      expect(await fx.store.storeMany(batch, 3)).toEqual(["stored", "stored", "duplicate", "stored", "quota", "duplicate"]);
+      expect((await fx.store.list(a)).map((m) => [m.orderKey, m.meta])).toEqual([["0000", null], ["0001", { fired: [1] }], ["0004", null]]);
+      expect(await fx.store.list(b)).toMatchObject([{ orderKey: "0002", expiresAt: new Date("2030-01-01T00:00:00Z") }]);
+      expect(await fx.store.storeMany([], 3)).toEqual([]);
+    });
+
     it("lets exactly one of several concurrent stores take the last slot", async () => {
       const owner = newOwner();
       for (let i = 0; i < 4; i++) await fx.store.store(msg(owner), 5);
