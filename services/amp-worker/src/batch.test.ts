@@ -80,4 +80,30 @@ describe("offline burst in batches (NATS)", { timeout: 60_000 }, () => {
     expect((await h.offline.list("ann@localhost")).map((m) => body(m.stanza))).toEqual([...Array(60).keys()].map((i) => `ann-${i}`));
     expect(spy.batches.length).toBeLessThan(10);
   });
+
+  it("stores XEP-0079 messages whose rules only store them in the batch, with their expiry; one with a rule met still gets its event", async () => {
+    const spy = spying();
+    h = await harness(spy, { XMPPD__amp__security: "none" });
+    await h.addUser("ann");
+    const eve = h.inbox("gw2");
+    await h.bindSession("eve@localhost/x", "gw2", "c2");
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    const amp = (rule: string) => `<amp xmlns='http://jabber.org/protocol/amp'>${rule}</amp>`;
+    await h.worker.stop();
+    for (let i = 0; i < 30; i++) {
+      const rule = i === 20 ? `<rule condition='deliver' action='notify' value='stored'/>` : `<rule condition='expire-at' action='drop' value='${at}'/>`;
+      const w = messageWork("ann@localhost", "eve@localhost/x", `ann-${i}`);
+      await h.send({ ...w, amp: true, xml: w.xml.replace("</message>", `${amp(rule)}</message>`) });
+    }
+    await h.worker.start();
+    await waitFor(async () => (await h!.queue.pending()) === 0, { what: "every work acknowledged", timeoutMs: 30_000 });
+    const rows = await h.offline.list("ann@localhost");
+    expect(rows.map((m) => body(m.stanza))).toEqual([...Array(30).keys()].map((i) => `ann-${i}`));
+    expect(rows[0]!.expiresAt?.toISOString()).toBe(at);
+    expect(rows[0]!.stanza).not.toContain("<amp");
+    expect(rows[20]!.expiresAt).toBeNull();
+    expect(spy.batches.reduce((a, b) => a + b, 0)).toBe(29);
+    expect(spy.batches.length).toBeLessThan(10);
+    await waitFor(() => eve.some((e) => e.t === "deliver" && e.xml.includes('status="notify"')), { what: "the notify for deliver=stored" });
+  });
 });

@@ -1,7 +1,7 @@
-// A partition's batch of work (WorkQueue.consumeBatches), in order. Chat and normal messages for
-// accounts with no available resource (the offline burst) are stored together: the batch's
-// sessions in one Redis round trip, their rows in one transaction of one statement, then
-// acknowledged. Everything else goes through its handler one by one, after the rows before it
+// A partition's batch of work (WorkQueue.consumeBatches), in order. Messages for accounts with no
+// available resource (the offline burst: chat and normal ones, and XEP-0079 ones whose rules
+// just store them) are stored together: the batch's sessions in one Redis round trip, their rows
+// in one transaction of one statement, then acknowledged. Everything else goes through its handler one by one, after the rows before it
 // are committed, so an account's work keeps its order (invariant 2). A message stored so is not
 // drained here: the account has no resource, and the flush its login queues comes after it.
 import type { AmpWork, WorkMessage } from "@xmppd/bus";
@@ -10,13 +10,20 @@ import { tryParseJid, type Jid } from "@xmppd/jid";
 import { decide, normalType } from "@xmppd/routing";
 import type { OfflineMessage, SessionRecord } from "@xmppd/storage";
 import { parseElement } from "@xmppd/xml";
+import { quietlyStored } from "./amp/receive.ts";
 import { createDispatcher, nakDelay } from "./consumer.ts";
 import type { HandlerTable, WorkContext } from "./context.ts";
 
 interface Storable {
   msg: Watched;
   row: Omit<OfflineMessage, "storedAt">;
+  /** stanza_outcomes reason: a plain message or an XEP-0079 one stored by its rules. */
+  reason: "offline" | "amp";
+}
+
+interface Candidate {
   to: Jid;
+  owner: string;
 }
 
 type Watched = WorkMessage & { readonly settled: "ack" | "nak" | undefined };
@@ -35,11 +42,7 @@ export function createBatchDispatcher(handlers: HandlerTable, ctx: WorkContext):
     const started = performance.now();
     let outcomes: string[];
     try {
-      const exists = await accounts(ctx, items);
-      outcomes = new Array<string>(items.length).fill("no-account");
-      const kept = items.flatMap((item, i) => (exists.get(item.row.owner) ? [i] : []));
-      const stored = kept.length === 0 ? [] : await ctx.offline.storeMany(kept.map((i) => items[i]!.row), ctx.config.offline.quota);
-      kept.forEach((i, j) => (outcomes[i] = stored[j]!));
+      outcomes = await ctx.offline.storeMany(items.map((i) => i.row), ctx.config.offline.quota);
     } catch (err) {
       // Nothing of the group is stored: it comes back from its first message, in order.
       const first = items[0]!.msg;
@@ -53,11 +56,11 @@ export function createBatchDispatcher(handlers: HandlerTable, ctx: WorkContext):
       if (outcomes[i] !== "stored") continue;
       item.msg.ack();
       ctx.metrics.offlineStored.inc();
-      ctx.metrics.stanzaOutcomes.inc({ outcome: "stored", reason: "offline" });
+      ctx.metrics.stanzaOutcomes.inc({ outcome: "stored", reason: item.reason });
       ctx.metrics.workProcessed.inc({ kind: "message", outcome: "stored" });
       ctx.metrics.workDuration.observe({ kind: "message" }, seconds);
     }
-    // Duplicates, no account, full storage: their handler answers them as it always does.
+    // Duplicates and full storage: their handler answers them as it always does.
     for (const [i, item] of items.entries()) if (outcomes[i] !== "stored" && !(await single(item.msg))) return false;
     return true;
   }
@@ -65,10 +68,11 @@ export function createBatchDispatcher(handlers: HandlerTable, ctx: WorkContext):
   return async (batch) => {
     const msgs = batch.map(watch);
     const works = msgs.map((m) => decodeQuietly(m.data));
-    const sessions = await sessionsOf(ctx, works);
+    const candidates = await candidatesOf(ctx, msgs, works);
     const group: Storable[] = [];
     for (const [i, msg] of msgs.entries()) {
-      const storable = sessions && storableOf(ctx, msg, works[i], sessions);
+      const c = candidates[i];
+      const storable = c && (await storableOf(ctx, msg, works[i] as MessageWork, c));
       if (storable) {
         group.push(storable);
         continue;
@@ -79,34 +83,48 @@ export function createBatchDispatcher(handlers: HandlerTable, ctx: WorkContext):
   };
 }
 
-/** The batch's message recipients' sessions in one round trip; null (one by one) if Redis fails. */
-async function sessionsOf(ctx: WorkContext, works: (AmpWork | undefined)[]): Promise<Map<string, SessionRecord[]> | null> {
-  const owners = new Set<string>();
-  for (const w of works) if (w?.t === "message" && !w.amp) owners.add(tryParseJid(w.to)?.bareString() ?? "");
-  owners.delete("");
-  if (owners.size === 0) return null;
+type MessageWork = Extract<AmpWork, { t: "message" }>;
+
+/**
+ * First deliveries of messages for existing accounts that have no available resource (plain
+ * chat/normal ones) or none bound at all (XEP-0079 ones): their sessions in one Redis round trip,
+ * the accounts' existence read together. Any failure: none, and all go one by one.
+ */
+async function candidatesOf(ctx: WorkContext, msgs: Watched[], works: (AmpWork | undefined)[]): Promise<(Candidate | undefined)[]> {
+  const out = works.map((w, i): Candidate | undefined => {
+    if (w?.t !== "message" || msgs[i]!.deliveryCount !== 1 || !ctx.config.offline.enabled) return undefined;
+    const to = tryParseJid(w.to);
+    return to?.local ? { to, owner: to.bareString() } : undefined;
+  });
+  const owners = [...new Set(out.flatMap((c) => (c ? [c.owner] : [])))];
+  if (owners.length === 0) return out;
   try {
-    return await ctx.sessions.getMany([...owners]);
+    const sessions = await ctx.sessions.getMany(owners);
+    for (const [i, c] of out.entries()) if (c && !away(works[i] as MessageWork, c, sessions.get(c.owner) ?? [])) out[i] = undefined;
+    const exists = await accounts(ctx, out);
+    return out.map((c) => (c && exists.get(c.owner) ? c : undefined));
   } catch (err) {
-    ctx.log.debug({ err }, "batch session read failed; handling one by one");
-    return null;
+    ctx.log.debug({ err }, "batch reads failed; handling one by one");
+    return out.map(() => undefined);
   }
 }
 
-/** A first delivery of a chat/normal message for an account with no available resource. */
-function storableOf(ctx: WorkContext, msg: Watched, work: AmpWork | undefined, sessions: Map<string, SessionRecord[]>): Storable | undefined {
-  if (work?.t !== "message" || work.amp || msg.deliveryCount !== 1 || !ctx.config.offline.enabled) return undefined;
-  const to = tryParseJid(work.to);
-  if (!to?.local) return undefined;
+function away(work: MessageWork, c: Candidate, sessions: SessionRecord[]): boolean {
+  if (work.amp) return sessions.length === 0;
   const type = stanzaType(work.xml);
-  if (type !== "chat" && type !== "normal") return undefined;
-  const owner = to.bareString();
-  if (decide("message", type, to, sessions.get(owner) ?? []).action !== "offline") return undefined;
-  return { msg, to, row: { key: work.key, owner, sender: work.from, stanza: work.xml, orderKey: work.order, expiresAt: null, meta: null } };
+  return (type === "chat" || type === "normal") && decide("message", type, c.to, sessions).action === "offline";
 }
 
-async function accounts(ctx: WorkContext, items: Storable[]): Promise<Map<string, boolean>> {
-  const owners = new Map(items.map((i) => [i.row.owner, i.to]));
+async function storableOf(ctx: WorkContext, msg: Watched, work: MessageWork, c: Candidate): Promise<Storable | undefined> {
+  if (work.amp) {
+    const row = await quietlyStored(ctx, work);
+    return row && { msg, row, reason: "amp" };
+  }
+  return { msg, reason: "offline", row: { key: work.key, owner: c.owner, sender: work.from, stanza: work.xml, orderKey: work.order, expiresAt: null, meta: null } };
+}
+
+async function accounts(ctx: WorkContext, candidates: (Candidate | undefined)[]): Promise<Map<string, boolean>> {
+  const owners = new Map(candidates.flatMap((c) => (c ? [[c.owner, c.to] as const] : [])));
   const found = await Promise.all([...owners].map(async ([owner, to]) => [owner, await ctx.users.exists(to.domain, to.local!)] as const));
   return new Map(found);
 }

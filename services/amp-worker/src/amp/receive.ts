@@ -7,7 +7,7 @@ import { parseJid, type Jid } from "@xmppd/jid";
 import { ampCore } from "@xmppd/modules";
 import { normalType } from "@xmppd/routing";
 import { parseElement, type Element } from "@xmppd/xml";
-import type { SessionRecord } from "@xmppd/storage";
+import type { OfflineMessage, SessionRecord } from "@xmppd/storage";
 import { bounce } from "../bounce.ts";
 import { PoisonWorkError, type Outcome, type WorkContext, type WorkMeta } from "../context.ts";
 import { deliverToAny, liveOnce } from "../delivery.ts";
@@ -107,17 +107,42 @@ async function act(ctx: WorkContext, r: Received, disp: ampCore.Disposition, pas
 type StoreResult = "stored" | "duplicate" | "quota";
 
 async function store(ctx: WorkContext, r: Received, pass: ampCore.PassResult): Promise<StoreResult> {
+  const result = await ctx.offline.store(rowOf(r, pass), ctx.config.offline.quota);
+  if (result === "stored") (ctx.metrics.offlineStored.inc(), ctx.metrics.stanzaOutcomes.inc({ outcome: "stored", reason: "amp" }));
+  return result;
+}
+
+function rowOf(r: Received, pass: ampCore.PassResult): Omit<OfflineMessage, "storedAt"> {
   const fired = ampCore.markFired([], pass);
   const next = ampCore.nextExpiry(r.rules, fired);
-  const result = await ctx.offline.store({
+  return {
     key: r.work.key, owner: r.owner, sender: r.work.from, orderKey: r.work.order,
     // DP-05: stored without <amp/>; the rules and their fired flags are kept beside it.
     stanza: ampCore.stripAmp(r.stanza).toString(),
     expiresAt: next === null ? null : new Date(next),
     meta: storedAmp(r.request.rules, fired),
-  }, ctx.config.offline.quota);
-  if (result === "stored") (ctx.metrics.offlineStored.inc(), ctx.metrics.stanzaOutcomes.inc({ outcome: "stored", reason: "amp" }));
-  return result;
+  };
+}
+
+/**
+ * E1 for an existing account with no resource bound, when it ends in storing the message and
+ * nothing else (no rule fired, so no event): the row to store, for a batch (batch.ts). Anything
+ * else (a refusal, a rule met, a quota to check again) is left to receiveAmp.
+ */
+export async function quietlyStored(ctx: WorkContext, work: MessageWork): Promise<Omit<OfflineMessage, "storedAt"> | undefined> {
+  let r: Received;
+  try {
+    r = parse(work);
+  } catch {
+    return undefined; // receiveAmp reports it
+  }
+  const level = securityLevel(ctx, r.to.domain);
+  const authorised = level === "strict" && (await senderAuthorised(ctx, work.from, parseJid(work.from).bareString(), r.owner));
+  if (ampCore.securityRefusals(r.rules, level, authorised, true).length > 0) return undefined;
+  const disp = ampCore.disposition({ type: r.type, to: work.to, sessions: [], accountExists: true, storageEnabled: ctx.config.offline.enabled, quotaReached: false });
+  const pass = ampCore.evaluatePass(r.rules, "E1", disp, Date.now(), []);
+  if (pass.outcome.effect !== "store" || pass.fired !== null) return undefined;
+  return rowOf(r, pass);
 }
 
 /** DP-19: a stored notify is sent after the commit; then the recipient may have come online meanwhile. */
