@@ -182,8 +182,9 @@ export const configSchema = z
         /** Per-domain override of amp.security, keyed by a served domain. */
         domainSecurity: z.record(z.string(), securityLevel).default({}),
         /**
-         * Ordered partitions of the work queue: an account's work goes to one partition, handled one
-         * message at a time across all workers (invariant 2). Same value on every router and worker.
+         * Ordered partitions of the work queue: an account's work goes to one partition, which one
+         * worker at a time takes, in order, in batches (invariant 2); the workers share the
+         * partitions, so more workers than partitions idle. Same value on every router and worker.
          */
         partitions: positive.max(1024).default(32),
         /**

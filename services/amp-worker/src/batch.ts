@@ -49,6 +49,7 @@ export function createBatchDispatcher(handlers: HandlerTable, ctx: WorkContext):
       const delayMs = nakDelay(first.deliveryCount);
       ctx.log.warn({ err, messages: items.length, attempt: first.deliveryCount, delayMs }, "offline batch not stored, will be retried");
       first.nak(delayMs);
+      ctx.metrics.workProcessed.inc({ kind: "message", outcome: "retry" }, items.length);
       return false;
     }
     const seconds = (performance.now() - started) / 1000 / items.length;

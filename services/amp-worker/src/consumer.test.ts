@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "@xmppd/testkit";
 import type { OfflineStore } from "@xmppd/storage";
-import { DEFAULT_HANDLERS } from "./app.ts";
 import { nakDelay } from "./consumer.ts";
-import { handleMessage } from "./handlers/message.ts";
 import { createHarness, messageWork } from "./test-harness.ts";
 import type { Harness } from "./test-harness.ts";
 
@@ -21,6 +19,10 @@ function failingFirst(failures: number): (store: OfflineStore) => OfflineStore {
     store: async (msg, quota) => {
       if (left-- > 0) throw new Error("connection terminated");
       return store.store(msg, quota);
+    },
+    storeMany: async (msgs, quota) => {
+      if (left-- > 0) throw new Error("connection terminated");
+      return store.storeMany(msgs, quota);
     },
   });
 }
@@ -56,15 +58,15 @@ describe("work-queue consumer", () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let started = false;
-    const handlers = {
-      ...DEFAULT_HANDLERS,
-      message: async (work: Parameters<typeof handleMessage>[0], ctx: Parameters<typeof handleMessage>[1]) => {
+    const held = (store: OfflineStore): OfflineStore => ({
+      ...store,
+      storeMany: async (msgs, quota) => {
         started = true;
         await gate;
-        return handleMessage(work, ctx);
+        return store.storeMany(msgs, quota);
       },
-    };
-    h = await createHarness({ handlers });
+    });
+    h = await createHarness({ wrapOffline: held });
     await h.addUser("bob");
     await h.send(messageWork("bob@localhost", "alice@localhost/phone", "in flight"));
     await waitFor(() => started, { what: "handler started" });
