@@ -67,6 +67,7 @@ export function renderTable(r: Results, l: Layout): string {
   rows.push({ label: `SCRAM logins/s (${names.map(scramName).join(" / ")})`, get: (x) => x.loginsScram?.perSecond, goal: [">= 2x ejabberd", (o, e) => o >= 2 * e] });
   rows.push({ label: "PLAIN logins/s", get: (x) => x.loginsPlain?.perSecond });
   rows.push({ label: `KiB RSS per idle session, all processes, ${fmt(l.sessions)} sessions`, get: (x) => x.memory?.kibPerSession, goal: ["<= 8", (o) => o <= 8], digits: 1 });
+  rows.push({ label: "  … ours: V8 heap after GC + Redis keys, KiB per session", get: (x) => x.memory?.heapAndRedisKiBPerSession, oursOnly: true, digits: 1 });
 
   const out: string[] = [];
   out.push("| measure | xmppd | ejabberd | Prosody | xmppd/ejabberd | goal | met |");

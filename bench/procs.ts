@@ -64,6 +64,26 @@ export function rssKiB(pids: readonly number[]): number {
   return sum;
 }
 
+/**
+ * Resident memory that is the process's own, in KiB: VmRSS less RssShmem. Postgres backends map
+ * the shared buffers, and every page of it a backend touches counts in its VmRSS although it is
+ * one cache for all; counting it per backend would charge that cache to sessions.
+ */
+export function privateRssKiB(pids: readonly number[]): number {
+  let sum = 0;
+  for (const pid of pids) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      const rss = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
+      const shmem = Number(status.match(/RssShmem:\s+(\d+)/)?.[1] ?? 0);
+      sum += rss - shmem;
+    } catch {
+      // gone
+    }
+  }
+  return sum;
+}
+
 /** Pid of every process whose command name is `comm` (the shared Redis, for example). */
 export function pidsByName(comm: string): number[] {
   const out: number[] = [];

@@ -2,14 +2,15 @@
 //  - accepted: each sender writes as fast as the server reads (socket back-pressure), then pings
 //    the server (XEP-0199) and waits for the answer; "accepted" is when every sender's ping has
 //    been answered, so every message before it was read and handled as far as the ping shows.
-//    Where the server offers XEP-0198, each sender also requests an ack after the ping (<r/>,
-//    <a h=.../>) and its time is reported beside it. For ours, the time until the AMP workers have
+//    Where the server offers XEP-0198, each sender also requests acks after the ping (<r/>,
+//    <a h=.../>) until every message is counted, and that time is reported beside it. For ours, the time until the AMP workers have
 //    stored every message (xmpp_amp_offline_stored_total) is reported as well: a ping answered
 //    by the gateway does not prove the message is stored.
-//  - delivery: then the 1,000 recipients log in (50 at a time) and the clock runs until every
-//    message has been received.
+//  - delivery: then the 1,000 recipients log in (50 at a time, SCRAM with the salted password
+//    cached, as real clients do) and the clock runs until every message has been received.
 import { connect, inBatches, sleep, type Target } from "../target.ts";
 import { cpuSnapshot, cpuUsed, total } from "./cpu.ts";
+import { bestScram } from "./logins.ts";
 
 export interface OfflineResult {
   messages: number;
@@ -30,6 +31,11 @@ const RECIPIENTS = 1000;
 
 export async function offlineBurst(t: Target, messages: number): Promise<OfflineResult> {
   await t.addUsers(SENDERS + RECIPIENTS);
+  // Every recipient logs in once before the burst, untimed, so that the client has their salted
+  // passwords cached; they leave again before anything is sent to them.
+  const mechanism = await bestScram(t);
+  (await inBatches(RECIPIENTS, 50, (i) => connect(t, SENDERS + i, mechanism))).forEach((c) => c.close());
+  await sleep(2000);
   const senders = await inBatches(SENDERS, 20, (i) => connect(t, i));
   const sm = await Promise.all(senders.map((s) => (s.smOffered ? s.enableSm() : Promise.resolve(false))));
   const storedBefore = (await t.counter?.("xmpp_amp_offline_stored_total")) ?? 0;
@@ -47,8 +53,13 @@ export async function offlineBurst(t: Target, messages: number): Promise<Offline
     await s.ping(t.domain);
     lastPing = Math.max(lastPing, performance.now());
     if (sm[k]) {
-      const h = await s.ackCount();
-      if (h < mine.length) throw new Error(`${t.name}: ack h=${h} for ${mine.length} messages`);
+      // Ours counts a stanza as handled once a router has taken it, so an <a/> may report fewer
+      // than were sent: ask again until every message is counted.
+      const until = Date.now() + 120_000;
+      while ((await s.ackCount()) < mine.length) {
+        if (Date.now() > until) throw new Error(`${t.name}: XEP-0198 never acknowledged all ${mine.length} messages`);
+        await sleep(10);
+      }
       lastAck = Math.max(lastAck, performance.now());
     }
   }));
@@ -65,7 +76,7 @@ export async function offlineBurst(t: Target, messages: number): Promise<Offline
   let delivered = 0;
   const deliveryStart = performance.now();
   const receivers = await inBatches(RECIPIENTS, 50, async (i) => {
-    const c = await connect(t, SENDERS + i);
+    const c = await connect(t, SENDERS + i, mechanism);
     c.onMessageBody = () => void delivered++;
     return c;
   });
