@@ -11,6 +11,7 @@ import { startEjabberd } from "./servers/ejabberd.ts";
 import { startProsody } from "./servers/prosody.ts";
 import { bestScram, logins } from "./scenarios/logins.ts";
 import { chat } from "./scenarios/chat.ts";
+import { quiesce } from "./scenarios/cpu.ts";
 import { offlineBurst } from "./scenarios/offline.ts";
 import { idleRss, sessionMemory } from "./scenarios/memory.ts";
 import { renderTable, type Results } from "./compare-table.ts";
@@ -108,6 +109,8 @@ async function main(): Promise<void> {
         const r = await fn(t);
         rs[i]![key] = r;
         log(`  ${JSON.stringify(r)}`);
+        const waited = await quiesce(t);
+        if (waited > 2) log(`  ${t.name} took ${waited} s to become idle again`);
       }
     };
     if (only.has("logins")) {
@@ -121,19 +124,18 @@ async function main(): Promise<void> {
       const rate = num("amp-rate");
       await each(`AMP chat at ${rate}/s`, async (t) => ({
         plain: await chat(t, { ...chatOpts, rate }),
-        amp: await chat(t, { ...chatOpts, rate, extra: AMP_RULE }),
+        amp: await quiesce(t).then(() => chat(t, { ...chatOpts, rate, extra: AMP_RULE })),
       }), "amp", true);
     }
     if (only.has("offline")) {
       for (const n of list("offline").map(Number)) await each(`offline burst of ${n}`, (t) => offlineBurst(t, n), `offline${n}`);
     }
     if (only.has("memory")) await each(`${num("sessions")} idle sessions`, (t) => sessionMemory(t, num("sessions")), "memory");
-    // Last in the round: an overloaded topology keeps a backlog for a while, which would weigh on
-    // whatever ran next. A pause after each lets it drain.
+    // Last in the round: an overloaded topology keeps a backlog for a while (each() waits for it
+    // to drain, up to a minute, before the next step).
     if (only.has("chat")) {
       for (const rate of lossRates) {
         await each(`chat at ${rate}/s`, (t) => chat(t, { ...chatOpts, rate }), `chat${rate}`, true);
-        await new Promise((r) => setTimeout(r, 5000));
       }
     }
   }
