@@ -5,6 +5,7 @@
 // (bench/servers/*.ts) and stopped and deleted at the end, also on Ctrl-C or an error.
 import { parseArgs } from "node:util";
 import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import type { Target } from "./target.ts";
 import { startXmppd } from "./servers/xmppd.ts";
 import { startEjabberd } from "./servers/ejabberd.ts";
@@ -70,7 +71,9 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
 }
 
 const log = (...a: unknown[]) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
-const results: Results = { settings: { ...args, lossRates }, servers: {} };
+// The machine's load average is kept with the figures: on a shared machine it says how much they
+// can be trusted.
+const results: Results = { settings: { ...args, lossRates, loadAverageAtStart: loadavg() }, servers: {} };
 
 async function main(): Promise<void> {
   const starters: Record<string, () => Promise<Target>> = {
@@ -151,6 +154,8 @@ try {
   log("stopping the servers");
   await stopAll();
 }
+results.settings.loadAverageAtEnd = loadavg();
 if (args.out) writeFileSync(args.out, JSON.stringify(results, null, 2));
 console.log(renderTable(results, { rates, lossRates, ampRate: num("amp-rate"), offline: list("offline").map(Number), sessions: num("sessions") }));
+console.log(`\nload average (1, 5, 15 min) at start ${(results.settings.loadAverageAtStart as number[]).map((x) => x.toFixed(1)).join(" ")}, at end ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
 process.exit(failed ? 1 : 0);
