@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-// Unit and contract tests live beside their code (scripts/ too); end-to-end tests that start whole
+// Unit and contract tests live beside their code (scripts/ and bench/ too); end-to-end tests that start whole
 // topologies live in test/ and run one file at a time to stay within two cores.
 export default defineConfig({
   test: {
@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["packages/*/src/**/*.test.ts", "services/*/src/**/*.test.ts", "scripts/**/*.test.ts"],
+          include: ["packages/*/src/**/*.test.ts", "services/*/src/**/*.test.ts", "scripts/**/*.test.ts", "bench/**/*.test.ts"],
           testTimeout: 20_000,
           hookTimeout: 30_000,
         },
