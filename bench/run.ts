@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { readdirSync, readFileSync } from "node:fs";
 import { Redis } from "ioredis";
-import { BenchConn, type ConnOptions } from "./xmpp-conn.ts";
+import { BenchConn, type BenchMechanism, type ConnOptions } from "./xmpp-conn.ts";
 import { heapAfterGc, inspectorUrl } from "./heap.ts";
 
 const { values: args } = parseArgs({
@@ -17,6 +17,9 @@ const { values: args } = parseArgs({
     routers: { type: "string", default: "2" },
     "amp-workers": { type: "string", default: "1" },
     logins: { type: "string", default: "400" },
+    // Logins in flight at once during the login-rate measurement.
+    parallel: { type: "string", default: "50" },
+    mechanism: { type: "string", default: "PLAIN" },
     idle: { type: "string", default: "5000" },
     pairs: { type: "string", default: "50" },
     rate: { type: "string", default: "5000" },
@@ -26,6 +29,9 @@ const { values: args } = parseArgs({
 });
 
 const num = (k: keyof typeof args) => Number(args[k]);
+const MECHANISMS: readonly BenchMechanism[] = ["PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-256"];
+const mechanism = args.mechanism as BenchMechanism;
+if (!MECHANISMS.includes(mechanism)) throw new Error(`--mechanism: one of ${MECHANISMS.join(", ")}`);
 
 interface Target {
   ports: number[];
@@ -68,6 +74,10 @@ async function ourTopology(): Promise<Target> {
       // The topology's own NATS server; Redis is the machine's.
       out["nats-server"] = cpuOf(topo.nats.pid);
       for (const [name, pid] of Object.entries(serverPids())) if (name === "redis-server") out[name] = cpuOf(pid);
+      // Every Postgres process of the machine (other users of it count too) and this load generator.
+      out["postgres"] = postgresPids().reduce((sum, pid) => sum + cpuOf(pid), 0);
+      const own = process.cpuUsage();
+      out["client"] = (own.user + own.system) / 1e6;
       return out;
     },
     async counter(name) {
@@ -137,12 +147,22 @@ function serverPids(): Record<string, number> {
   return out;
 }
 
+function postgresPids(): number[] {
+  return readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      return readFileSync(`/proc/${d}/comm`, "utf8").trim() === "postgres";
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
 let userSeq = 0;
 function conn(t: Target, i: number): Promise<BenchConn> {
   const o: ConnOptions = {
     host: t.host, port: t.ports[i % t.ports.length]!, domain: t.domain,
     username: `bench${i}`, password: "bench", resource: `r${userSeq++}`,
-    localAddress: `127.0.0.${2 + (i % 200)}`,
+    localAddress: `127.0.0.${2 + (i % 200)}`, mechanism,
   };
   return BenchConn.open(o);
 }
@@ -159,13 +179,17 @@ async function inBatches<T>(n: number, width: number, fn: (i: number) => Promise
   return out;
 }
 
-async function loginRate(t: Target): Promise<number> {
+async function loginRate(t: Target): Promise<{ rate: number; cpuMsPerLogin: Record<string, number> }> {
   const n = num("logins");
+  const cpuBefore = t.cpuSeconds?.() ?? {};
   const start = performance.now();
-  const conns = await inBatches(n, 50, (i) => conn(t, i));
+  const conns = await inBatches(n, num("parallel"), (i) => conn(t, i));
   const secs = (performance.now() - start) / 1000;
+  const cpuAfter = t.cpuSeconds?.() ?? {};
   conns.forEach((c) => c.close());
-  return n / secs;
+  // CPU milliseconds per login by process kind (the load generator's own is "client").
+  const cpuMsPerLogin = Object.fromEntries(Object.keys(cpuAfter).map((k) => [k, Math.round(((cpuAfter[k]! - (cpuBefore[k] ?? 0)) * 1e5) / n) / 100]));
+  return { rate: n / secs, cpuMsPerLogin };
 }
 
 // Memory per idle session summed over every tier: the growth of V8 heap in use after a full GC
@@ -242,7 +266,7 @@ const target = args.host ? external() : await ourTopology();
 try {
   await target.addUsers(Math.max(num("logins"), num("idle"), 2 * num("pairs")));
   const perSession = await idleMemory(target);
-  const logins = await loginRate(target);
+  const { rate: logins, cpuMsPerLogin } = await loginRate(target);
   const storedBefore = (await target.counter?.("xmpp_amp_offline_stored_total")) ?? 0;
   const cpuBefore = target.cpuSeconds?.() ?? {};
   const tp = await throughput(target);
@@ -252,15 +276,15 @@ try {
   const storedDuring = target.counter ? (await target.counter("xmpp_amp_offline_stored_total")) - storedBefore : "n/a";
   const result = {
     target: args.host ? `${args.host}:${args.port}` : `xmppd ${args.gateways} gateways, ${args.routers} routers, ${args["amp-workers"]} AMP workers`,
-    loginsPerSecond: Math.round(logins),
+    mechanism, loginsPerSecond: Math.round(logins),
     idleKiBPerSession: perSession === null ? "n/a (external)" : Math.round(perSession.heapAndRedis * 10) / 10,
     idleRssKiBPerSession: perSession === null ? "n/a (external)" : Math.round(perSession.rss * 10) / 10,
     messages: tp.sent, received: tp.received, lost: tp.lost, viaOfflineQueue: storedDuring,
     messagesPerSecond: Math.round(tp.rate), p50ms: Math.round(tp.p50 * 100) / 100, p99ms: Math.round(tp.p99 * 100) / 100,
   };
   console.table(result);
-  if (target.cpuSeconds) console.table({ "CPU ms per 1,000 messages": cpuPer1000 });
-  console.log(JSON.stringify({ ...result, cpuMsPer1000: cpuPer1000 }));
+  if (target.cpuSeconds) console.table({ "CPU ms per login": cpuMsPerLogin, "CPU ms per 1,000 messages": cpuPer1000 });
+  console.log(JSON.stringify({ ...result, cpuMsPerLogin, cpuMsPer1000: cpuPer1000 }));
 } finally {
   await target.stop();
 }

@@ -1,8 +1,12 @@
-// A minimal plain-XMPP client for load generation: raw TCP, SASL PLAIN, resource binding. It
-// speaks to any server (ours, ejabberd, Prosody) configured to allow PLAIN without TLS, and
+// A minimal plain-XMPP client for load generation: raw TCP, SASL PLAIN or SCRAM-SHA-1/-256 (no
+// -PLUS: there is no TLS), resource binding. It speaks to any server (ours, ejabberd, Prosody)
+// configured to allow these without TLS, and
 // reads incoming messages with a cheap scan instead of a full XML parser so that the load
 // generator costs less CPU than the server it measures.
+import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
 import net from "node:net";
+
+export type BenchMechanism = "PLAIN" | "SCRAM-SHA-1" | "SCRAM-SHA-256";
 
 export interface ConnOptions {
   host: string;
@@ -12,7 +16,27 @@ export interface ConnOptions {
   password: string;
   resource: string;
   localAddress?: string;
+  /** SASL mechanism; PLAIN by default. */
+  mechanism?: BenchMechanism;
 }
+
+// SaltedPassword = Hi(password, salt, i) depends on nothing else, so the client keeps it, as real
+// clients do (Conversations stores it per account): the load generator's own PBKDF2 then runs
+// once per distinct (password, salt, iterations), not once per login. A server that answers a
+// login with a new salt or count still costs the client one derivation, as it would cost a real one.
+const saltedCache = new Map<string, Buffer>();
+
+function saltedPassword(algorithm: "sha1" | "sha256", password: string, salt: string, iterations: number): Buffer {
+  const key = `${algorithm}\0${salt}\0${iterations}\0${password}`;
+  let salted = saltedCache.get(key);
+  if (!salted) {
+    salted = pbkdf2Sync(password, Buffer.from(salt, "base64"), iterations, algorithm === "sha1" ? 20 : 32, algorithm);
+    saltedCache.set(key, salted);
+  }
+  return salted;
+}
+
+const hmac = (algorithm: string, key: Buffer, data: string | Buffer) => createHmac(algorithm, key).update(data).digest();
 
 export class BenchConn {
   readonly socket: net.Socket;
@@ -45,16 +69,44 @@ export class BenchConn {
   private async login(o: ConnOptions): Promise<void> {
     this.socket.write(this.header(o.domain));
     await this.expect(/<\/stream:features>/);
-    const auth = Buffer.from(`\0${o.username}\0${o.password}`).toString("base64");
-    this.socket.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${auth}</auth>`);
-    const res = await this.expect(/<(success|failure)[\s>/]/);
-    if (res[1] !== "success") throw new Error(`authentication failed for ${o.username}`);
+    await (o.mechanism && o.mechanism !== "PLAIN" ? this.scram(o, o.mechanism) : this.plain(o));
     this.socket.write(this.header(o.domain));
     await this.expect(/<\/stream:features>/);
     this.socket.write(`<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>${o.resource}</resource></bind></iq>`);
     const bound = await this.expect(/<jid>([^<]+)<\/jid>/);
     this.jid = bound[1]!;
     this.socket.write("<iq type='set' id='sess1'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq><presence/>");
+  }
+
+  private async plain(o: ConnOptions): Promise<void> {
+    const auth = Buffer.from(`\0${o.username}\0${o.password}`).toString("base64");
+    this.socket.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${auth}</auth>`);
+    const res = await this.expect(/<(success|failure)[\s>/]/);
+    if (res[1] !== "success") throw new Error(`authentication failed for ${o.username}`);
+  }
+
+  /** RFC 5802 §5 without channel binding (gs2 header "n,,"); the bench names need no escaping. */
+  private async scram(o: ConnOptions, mechanism: "SCRAM-SHA-1" | "SCRAM-SHA-256"): Promise<void> {
+    const algorithm = mechanism === "SCRAM-SHA-1" ? "sha1" : "sha256";
+    const bare = `n=${o.username},r=${randomBytes(18).toString("base64")}`;
+    this.socket.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='${mechanism}'>${Buffer.from(`n,,${bare}`).toString("base64")}</auth>`);
+    const challenge = await this.expect(/<(challenge|failure)[\s>/][^>]*>([^<]*)/);
+    if (challenge[1] !== "challenge") throw new Error(`authentication failed for ${o.username}`);
+    const serverFirst = Buffer.from(challenge[2]!, "base64").toString();
+    const attrs = new Map(serverFirst.split(",").map((a) => [a[0], a.slice(2)]));
+    const salted = saltedPassword(algorithm, o.password, attrs.get("s")!, Number(attrs.get("i")));
+    const withoutProof = `c=biws,r=${attrs.get("r")}`;
+    const authMessage = `${bare},${serverFirst},${withoutProof}`;
+    const clientKey = hmac(algorithm, salted, "Client Key");
+    const signature = hmac(algorithm, createHash(algorithm).update(clientKey).digest(), authMessage);
+    const proof = Buffer.from(clientKey.map((b, i) => b ^ signature[i]!));
+    this.socket.write(`<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>${Buffer.from(`${withoutProof},p=${proof.toString("base64")}`).toString("base64")}</response>`);
+    const res = await this.expect(/<(success|failure)[\s>/][^>]*?(?:\/>|>([^<]*))/);
+    if (res[1] !== "success") throw new Error(`authentication failed for ${o.username}`);
+    // The server proves it knows the key too (v=ServerSignature).
+    const expected = hmac(algorithm, hmac(algorithm, salted, "Server Key"), authMessage);
+    const v = Buffer.from(Buffer.from(res[2] ?? "", "base64").toString().replace(/^v=/, ""), "base64");
+    if (v.length !== expected.length || !timingSafeEqual(v, expected)) throw new Error(`bad server signature for ${o.username}`);
   }
 
   private expect(re: RegExp): Promise<RegExpMatchArray> {
