@@ -44,8 +44,13 @@ export async function handleOwnPresence(ctx: RouterContext, state: ConnState, el
     ctx.log.warn({ jid, conn: state.conn }, "presence for a session that is gone");
     return "presence";
   }
-  await broadcast(ctx, jid, el);
-  if (!wasAvailable) await initialPresence(ctx, self);
+  if (wasAvailable) await broadcast(ctx, jid, el);
+  else {
+    // Initial presence: one roster read for the broadcast, the probes and the pending requests.
+    const view = await ctx.rosters.presenceView(sender.bareString());
+    await broadcast(ctx, jid, el, view.subscribers);
+    await initialPresence(ctx, self, view);
+  }
   // Initial presence (RFC 6121 §4.2), or a raise from a negative priority: the resource now
   // receives bare-JID messages (§8.5.2.1.1), so stored ones are due. Not while a resource of the
   // account retrieves them flexibly (XEP-0013 §2.2): it asks for them itself.
