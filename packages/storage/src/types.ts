@@ -196,6 +196,12 @@ export interface OfflineStore {
   delete(ids: string[]): Promise<number>;
   count(owner: string): Promise<number>;
   /**
+   * True when the owner has any stored row, read under the owner's lock like drain (after every
+   * store or drain holding it has committed). A flush that finds none has nothing to expire or
+   * deliver: the common login costs this instead of an expiry pass and a drain.
+   */
+  hasStored(owner: string): Promise<boolean>;
+  /**
    * Hands the owner's messages to `deliver`, oldest first, a page at a time, and deletes the ids it
    * returns, all in one transaction holding the owner's lock: drains and stores for one owner run
    * one after another, so no row is delivered twice and none is stored mid-drain. Stops after the
