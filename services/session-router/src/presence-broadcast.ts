@@ -1,7 +1,7 @@
 // The account's own presence going out (RFC 6121 §4.2 initial, §4.4 subsequent, §4.5
 // unavailable) and what initial presence brings in (§4.3 probes, §3.1.3 pending requests).
 import { NS_CLIENT } from "@xmppd/stanza";
-import type { RosterPresenceView, SessionRecord } from "@xmppd/storage";
+import type { RecipientState, RosterPresenceView, SessionRecord } from "@xmppd/storage";
 import { parseElement, xml, type Element } from "@xmppd/xml";
 import { blockingCore } from "@xmppd/modules";
 import { blocklistOf } from "./blocking.ts";
@@ -12,11 +12,13 @@ import { bareOf, isLocal, presencesOf, toAvailable, toJid, toSession } from "./p
  * §4.2.2 / §4.4.2 / §4.5.2: to every contact with subscription from|both, and to every available
  * resource of the account itself (the sender included, when it is available).
  */
-export async function broadcast(ctx: RouterContext, fromFull: string, el: Element, known?: string[]): Promise<void> {
+export async function broadcast(
+  ctx: RouterContext, fromFull: string, el: Element, known?: string[], found?: ReadonlyMap<string, RecipientState>,
+): Promise<void> {
   const bare = bareOf(fromFull);
   el.attrs.from = fromFull;
   const subscribers = known ?? (await ctx.rosters.subscribersOf(bare));
-  await toAvailable(ctx, [...subscribers, bare], el);
+  await toAvailable(ctx, [...subscribers, bare], el, found ? { found } : {});
 }
 
 /**
@@ -26,10 +28,15 @@ export async function broadcast(ctx: RouterContext, fromFull: string, el: Elemen
  * while the account was offline. `view`: the roster as read for this presence (one read serves
  * the broadcast and this).
  */
-export async function initialPresence(ctx: RouterContext, self: SessionRecord, view: RosterPresenceView): Promise<void> {
+export async function initialPresence(
+  ctx: RouterContext, self: SessionRecord, view: RosterPresenceView, prefetched?: ReadonlyMap<string, RecipientState>,
+): Promise<void> {
   const bare = bareOf(self.jid);
   const contacts = view.subscriptions.filter((c) => isLocal(ctx, c));
-  const found = await ctx.sessions.lookup([...contacts, bare]);
+  const wanted = [...contacts, bare];
+  const found = prefetched && wanted.every((b) => prefetched.has(b))
+    ? new Map(wanted.map((b) => [b, prefetched.get(b)!]))
+    : await ctx.sessions.lookup(wanted);
   const mine = await blocklistOf(ctx, bare, found.get(bare)?.blocked ?? null);
   for (const [contact, { sessions, blocked }] of found) {
     if (!sessions.some((s) => s.available)) continue;
