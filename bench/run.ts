@@ -8,6 +8,7 @@ import { rssKiB } from "./procs.ts";
 import { connect, inBatches, type Target } from "./target.ts";
 import { chat } from "./scenarios/chat.ts";
 import { logins } from "./scenarios/logins.ts";
+import type { Mechanism } from "./xmpp-conn.ts";
 
 if (process.argv.includes("--compare")) {
   await import("./compare.ts");
@@ -25,6 +26,9 @@ async function single(): Promise<void> {
       routers: { type: "string", default: "2" },
       "amp-workers": { type: "string", default: "1" },
       logins: { type: "string", default: "400" },
+      // Logins in flight at once, and their SASL mechanism.
+      parallel: { type: "string", default: "50" },
+      mechanism: { type: "string", default: "PLAIN" },
       idle: { type: "string", default: "5000" },
       pairs: { type: "string", default: "50" },
       rate: { type: "string", default: "5000" },
@@ -67,7 +71,9 @@ async function single(): Promise<void> {
     await target.addUsers(Math.max(num("logins"), num("idle"), 2 * num("pairs")));
     const perSession = await idleMemory(target);
     // Untimed first pass, then the timed one (logins.ts).
-    const login = await logins(target, "PLAIN", num("logins"));
+    const mechanism = args.mechanism as Mechanism;
+    if (!["PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-256"].includes(mechanism)) throw new Error("--mechanism: PLAIN, SCRAM-SHA-1 or SCRAM-SHA-256");
+    const login = await logins(target, mechanism, num("logins"), num("parallel"));
     const storedBefore = (await target.counter?.("xmpp_amp_offline_stored_total")) ?? 0;
     const tp = await chat(target, { rate: num("rate"), seconds: num("seconds"), warmup: num("warmup"), pairs: num("pairs") });
     const storedDuring = target.counter ? (await target.counter("xmpp_amp_offline_stored_total")) - storedBefore : "n/a";
@@ -80,7 +86,7 @@ async function single(): Promise<void> {
       messagesPerSecond: tp.messagesPerSecond, p50ms: tp.p50ms, p99ms: tp.p99ms,
     };
     console.table(result);
-    if (args.host === undefined) console.table({ "CPU ms per 1,000 messages": tp.cpuMsPer1000ByProcess });
+    if (args.host === undefined) console.table({ "CPU ms per 1,000 messages": tp.cpuMsPer1000ByProcess, "CPU ms per login": login.cpuMsPerLogin });
     console.log(JSON.stringify({ ...result, cpuMsPer1000: tp.cpuMsPer1000ByProcess }));
   } finally {
     await target.stop();

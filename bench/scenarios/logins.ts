@@ -3,12 +3,15 @@
 // client's SCRAM salted-password cache, so the timed pass measures the server's side of SASL.
 import { connect, inBatches, type Target } from "../target.ts";
 import type { Mechanism } from "../xmpp-conn.ts";
+import { cpuSnapshot, cpuUsed } from "./cpu.ts";
 
 export interface LoginResult {
   mechanism: Mechanism;
   perSecond: number;
   /** What the server offered on plain TCP. */
   offered: string[];
+  /** CPU milliseconds per login of each kind of process, over the timed pass. */
+  cpuMsPerLogin: Record<string, number>;
 }
 
 export async function logins(t: Target, mechanism: Mechanism, n: number, width = 50): Promise<LoginResult> {
@@ -20,11 +23,14 @@ export async function logins(t: Target, mechanism: Mechanism, n: number, width =
   };
   const offered = await pass();
   await new Promise((r) => setTimeout(r, 1000));
+  const cpuBefore = await cpuSnapshot(t);
   const start = performance.now();
   await pass();
   const secs = (performance.now() - start) / 1000;
+  const cpu = cpuUsed(cpuBefore, await cpuSnapshot(t));
   await new Promise((r) => setTimeout(r, 1000));
-  return { mechanism, perSecond: Math.round(n / secs), offered };
+  const cpuMsPerLogin = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Math.round((v * 1e4) / n) / 10]));
+  return { mechanism, perSecond: Math.round(n / secs), offered, cpuMsPerLogin };
 }
 
 /** SCRAM-SHA-256 where the server offers it, else SCRAM-SHA-1 (Prosody 0.12). */

@@ -280,7 +280,10 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    /** PBKDF2 iterations for new SCRAM credentials. */
+    /**
+     * PBKDF2 iterations for new SCRAM credentials; stored ones keep their own count. PLAIN runs one
+     * PBKDF2 per login at the credential's stored count, SCRAM none (docs/authentication.md).
+     */
     scramIterations: z.number().int().min(4096).default(4096),
   })
   .strict();

@@ -23,6 +23,8 @@ export function parseJid(text: string): Jid {
 
 /** parseJid that answers null instead of throwing JidError. */
 export function tryParseJid(text: string): Jid | null {
+  // The empty string (a missing attribute read as "") is the common invalid input: no exception for it.
+  if (text === "") return null;
   try {
     return parseJid(text);
   } catch (err) {

@@ -53,6 +53,15 @@ describe("PLAIN server", () => {
     expect(await plain(bad)).toEqual({ kind: "failure", condition: "malformed-request" });
   });
 
+  it("derives at each credential's own stored iteration count, whatever new credentials get", async () => {
+    // Stored at 5000 while the server's setting for new credentials (fakeIterations) says 4096:
+    // verification must use the stored 5000, or the derived StoredKey would not match.
+    const stored = hashPassword("r0m30", { iterations: 5000 });
+    const server = createMechanism("PLAIN", async (name) => (name === "romeo" ? stored : null), { fakeIterations: 4096 });
+    expect(await server.step(Buffer.from("\0romeo\0r0m30"))).toEqual({ kind: "success", username: "romeo" });
+    expect(stored["SCRAM-SHA-256"].iterations).toBe(5000);
+  });
+
   it("asks for the message with one empty challenge, then ends", async () => {
     const server = createMechanism("PLAIN", lookup);
     expect(await server.step(Buffer.alloc(0))).toEqual({ kind: "challenge", data: Buffer.alloc(0) });

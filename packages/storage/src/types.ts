@@ -202,6 +202,12 @@ export interface OfflineStore {
   delete(ids: string[]): Promise<number>;
   count(owner: string): Promise<number>;
   /**
+   * True when the owner has any stored row, read under the owner's lock like drain (after every
+   * store or drain holding it has committed). A flush that finds none has nothing to expire or
+   * deliver: the common login costs this instead of an expiry pass and a drain.
+   */
+  hasStored(owner: string): Promise<boolean>;
+  /**
    * Hands the owner's messages to `deliver`, oldest first, a page at a time, and deletes the ids it
    * returns, all in one transaction holding the owner's lock: drains and stores for one owner run
    * one after another, so no row is delivered twice and none is stored mid-drain. Stops after the
@@ -262,12 +268,24 @@ export interface RosterStore {
   subscribersOf(owner: string): Promise<string[]>;
   /** Contacts with subscription to|both: the owner receives theirs (probe targets). Sorted. */
   subscriptionsOf(owner: string): Promise<string[]>;
+  /**
+   * What an initial presence needs, in one read: subscribersOf, subscriptionsOf and the stored
+   * inbound subscription requests (RFC 6121 §3.1.3: pending_in with its stanza), each sorted by contact.
+   */
+  presenceView(owner: string): Promise<RosterPresenceView>;
   /** True when the owner's item for contact has subscription from|both (XEP-0079 strict security). */
   authorises(owner: string, contact: string): Promise<boolean>;
   /** Number of items (tombstones excluded). */
   count(owner: string): Promise<number>;
   /** Deletes the owner's roster and version entirely (account deletion). */
   purge(owner: string): Promise<void>;
+}
+
+export interface RosterPresenceView {
+  subscribers: string[];
+  subscriptions: string[];
+  /** The stored subscribe stanzas of inbound requests awaiting the owner's answer. */
+  pendingIn: string[];
 }
 
 /** The SQL surface both pg and PGlite adapters provide; stores are written once against it. */

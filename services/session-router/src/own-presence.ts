@@ -9,6 +9,7 @@ import type { Element } from "@xmppd/xml";
 import type { ConnState } from "./connections.ts";
 import { replyTo, type RouterContext } from "./context.ts";
 import { broadcast, initialPresence, sessionGone } from "./presence-broadcast.ts";
+import { BATCH, isLocal } from "./presence-delivery.ts";
 import { isPresenceType } from "./presence-route.ts";
 import type { Routed } from "./replies.ts";
 
@@ -44,8 +45,17 @@ export async function handleOwnPresence(ctx: RouterContext, state: ConnState, el
     ctx.log.warn({ jid, conn: state.conn }, "presence for a session that is gone");
     return "presence";
   }
-  await broadcast(ctx, jid, el);
-  if (!wasAvailable) await initialPresence(ctx, self);
+  if (wasAvailable) await broadcast(ctx, jid, el);
+  else {
+    // Initial presence: one roster read for the broadcast, the probes and the pending requests,
+    // and one session lookup for both audiences (when they fit in one batch).
+    const bare = sender.bareString();
+    const view = await ctx.rosters.presenceView(bare);
+    const wanted = [...new Set([...view.subscribers, ...view.subscriptions, bare])].filter((b) => isLocal(ctx, b));
+    const found = wanted.length <= BATCH ? await ctx.sessions.lookup(wanted) : undefined;
+    await broadcast(ctx, jid, el, view.subscribers, found);
+    await initialPresence(ctx, self, view, found);
+  }
   // Initial presence (RFC 6121 §4.2), or a raise from a negative priority: the resource now
   // receives bare-JID messages (§8.5.2.1.1), so stored ones are due. Not while a resource of the
   // account retrieves them flexibly (XEP-0013 §2.2): it asks for them itself.

@@ -1,7 +1,7 @@
 // The account's own presence going out (RFC 6121 §4.2 initial, §4.4 subsequent, §4.5
 // unavailable) and what initial presence brings in (§4.3 probes, §3.1.3 pending requests).
 import { NS_CLIENT } from "@xmppd/stanza";
-import type { SessionRecord } from "@xmppd/storage";
+import type { RecipientState, RosterPresenceView, SessionRecord } from "@xmppd/storage";
 import { parseElement, xml, type Element } from "@xmppd/xml";
 import { blockingCore } from "@xmppd/modules";
 import { blocklistOf } from "./blocking.ts";
@@ -12,23 +12,31 @@ import { bareOf, isLocal, presencesOf, toAvailable, toJid, toSession } from "./p
  * §4.2.2 / §4.4.2 / §4.5.2: to every contact with subscription from|both, and to every available
  * resource of the account itself (the sender included, when it is available).
  */
-export async function broadcast(ctx: RouterContext, fromFull: string, el: Element): Promise<void> {
+export async function broadcast(
+  ctx: RouterContext, fromFull: string, el: Element, known?: string[], found?: ReadonlyMap<string, RecipientState>,
+): Promise<void> {
   const bare = bareOf(fromFull);
   el.attrs.from = fromFull;
-  const subscribers = await ctx.rosters.subscribersOf(bare);
-  await toAvailable(ctx, [...subscribers, bare], el);
+  const subscribers = known ?? (await ctx.rosters.subscribersOf(bare));
+  await toAvailable(ctx, [...subscribers, bare], el, found ? { found } : {});
 }
 
 /**
  * §4.3 and §4.2.2: the newly available resource gets the presence of every contact it is
  * subscribed to (answered from the session store, as the contacts' server would answer a probe)
  * and of the account's other resources; then §3.1.3: the subscription requests that arrived
- * while the account was offline.
+ * while the account was offline. `view`: the roster as read for this presence (one read serves
+ * the broadcast and this).
  */
-export async function initialPresence(ctx: RouterContext, self: SessionRecord): Promise<void> {
+export async function initialPresence(
+  ctx: RouterContext, self: SessionRecord, view: RosterPresenceView, prefetched?: ReadonlyMap<string, RecipientState>,
+): Promise<void> {
   const bare = bareOf(self.jid);
-  const contacts = (await ctx.rosters.subscriptionsOf(bare)).filter((c) => isLocal(ctx, c));
-  const found = await ctx.sessions.lookup([...contacts, bare]);
+  const contacts = view.subscriptions.filter((c) => isLocal(ctx, c));
+  const wanted = [...contacts, bare];
+  const found = prefetched && wanted.every((b) => prefetched.has(b))
+    ? new Map(wanted.map((b) => [b, prefetched.get(b)!]))
+    : await ctx.sessions.lookup(wanted);
   const mine = await blocklistOf(ctx, bare, found.get(bare)?.blocked ?? null);
   for (const [contact, { sessions, blocked }] of found) {
     if (!sessions.some((s) => s.available)) continue;
@@ -39,10 +47,8 @@ export async function initialPresence(ctx: RouterContext, self: SessionRecord): 
       toSession(ctx, self, p);
     }
   }
-  const { items } = await ctx.rosters.get(bare);
-  for (const item of items) {
-    if (!item.pendingIn || !item.pendingInStanza) continue;
-    const request = parseElement(item.pendingInStanza);
+  for (const stanza of view.pendingIn) {
+    const request = parseElement(stanza);
     request.attrs.to = bare;
     toSession(ctx, self, request);
   }

@@ -1,14 +1,14 @@
 // Presence fan-out: one session lookup per batch of accounts, then one publish per available
 // resource (RFC 6121 §8.5.2.1.2: presence goes to every available resource, whatever its priority).
 import { NS_CLIENT } from "@xmppd/stanza";
-import type { SessionRecord } from "@xmppd/storage";
+import type { RecipientState, SessionRecord } from "@xmppd/storage";
 import { parseElement, xml, type Element } from "@xmppd/xml";
 import { blockingCore } from "@xmppd/modules";
 import { blocklistOf } from "./blocking.ts";
 import { deliverTo, type RouterContext } from "./context.ts";
 
 /** Accounts looked up in one store call (roster broadcasts of big rosters go in slices). */
-const BATCH = 256;
+export const BATCH = 256;
 
 export function bareOf(jid: string): string {
   const slash = jid.indexOf("/");
@@ -29,7 +29,10 @@ export function toSession(ctx: RouterContext, rec: Pick<SessionRecord, "gateway"
  * XEP-0191 §5.3: not to an account that blocked the stanza's sender or that the sender blocked
  * (the lists come with the sessions), unless `unfiltered` (the unavailable a block itself sends).
  */
-export async function toAvailable(ctx: RouterContext, bares: readonly string[], el: Element, opts: { unfiltered?: boolean } = {}): Promise<void> {
+export async function toAvailable(
+  ctx: RouterContext, bares: readonly string[], el: Element,
+  opts: { unfiltered?: boolean; found?: ReadonlyMap<string, RecipientState> } = {},
+): Promise<void> {
   const local = [...new Set(bares)].filter((b) => isLocal(ctx, b));
   const from = el.attrs.from as string | undefined;
   const fromBare = from === undefined ? "" : bareOf(from);
@@ -37,7 +40,8 @@ export async function toAvailable(ctx: RouterContext, bares: readonly string[], 
   const senderList = filtered ? await blocklistOf(ctx, fromBare, (await ctx.lookup(fromBare, true)).blocked) : [];
   for (let i = 0; i < local.length; i += BATCH) {
     const slice = local.slice(i, i + BATCH);
-    const found = await ctx.sessions.lookup(slice);
+    // A lookup the caller just made for these accounts (initial presence) is used as it is.
+    const found = opts.found && slice.every((b) => opts.found!.has(b)) ? opts.found : await ctx.sessions.lookup(slice);
     for (const bare of slice) {
       const state = found.get(bare);
       const targets = (state?.sessions ?? []).filter((s) => s.available);

@@ -47,8 +47,10 @@ async function start(ctx: RouterContext, state: ConnState, el: Element, cb: read
   const machine = createMechanism(name, async (username) => {
     const jid = tryParseJid(`${username}@${domain}`);
     if (!jid?.local) return null;
-    if (await isCapped(ctx, state, jid.bareString())) throw new AccountCappedError(jid.bareString());
-    return (await ctx.users.get(domain, jid.local))?.scram ?? null;
+    // Both reads at once (one wait, not two); a capped account's record is read and not used.
+    const [capped, user] = await Promise.all([isCapped(ctx, state, jid.bareString()), ctx.users.get(domain, jid.local)]);
+    if (capped) throw new AccountCappedError(jid.bareString());
+    return user?.scram ?? null;
   }, { fakeSaltKey: ctx.fakeSaltKey, fakeIterations: ctx.config.scramIterations, channelBindings });
   state.sasl = { mechanism: name, machine };
   return step(ctx, state, el.getText());

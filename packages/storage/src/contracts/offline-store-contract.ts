@@ -33,6 +33,10 @@ export function runOfflineStoreContract(label: string, factory: () => Promise<Of
       expect(got?.id).toMatch(/^[0-9]+$/);
       expect(got?.storedAt).toBeInstanceOf(Date);
       expect(await fx.store.count(owner)).toBe(1);
+      expect(await fx.store.hasStored(owner)).toBe(true);
+      expect(await fx.store.hasStored(newOwner())).toBe(false);
+      await fx.store.delete([got!.id]);
+      expect(await fx.store.hasStored(owner)).toBe(false);
     });
 
     it("treats a repeated key as a duplicate, even at the quota", async () => {

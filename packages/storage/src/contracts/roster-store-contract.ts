@@ -99,6 +99,13 @@ export function runRosterStoreContract(label: string, factory: () => Promise<Ros
       await store.upsert(other, rosterItem("x@example.com", { subscription: "both" }));
       expect(await store.subscribersOf(owner)).toEqual(["both@example.com", "from@example.com"]);
       expect(await store.subscriptionsOf(owner)).toEqual(["both@example.com", "to@example.com"]);
+      // pendingIn is set on each, without a stored stanza (rosterItem's default): nothing to re-deliver.
+      expect(await store.presenceView(owner)).toEqual({
+        subscribers: ["both@example.com", "from@example.com"], subscriptions: ["both@example.com", "to@example.com"], pendingIn: [],
+      });
+      await store.upsert(owner, rosterItem("asks@example.com", { pendingIn: true, pendingInStanza: "<presence type='subscribe'/>" }));
+      expect((await store.presenceView(owner)).pendingIn).toEqual(["<presence type='subscribe'/>"]);
+      expect(await store.presenceView(newOwner())).toEqual({ subscribers: [], subscriptions: [], pendingIn: [] });
       const answers = await Promise.all(["none", "to", "from", "both", "gone", "x"].map((c) => store.authorises(owner, `${c}@example.com`)));
       expect(answers).toEqual([false, false, true, true, false, false]);
       expect(await store.authorises(other, "x@example.com")).toBe(true);

@@ -26,6 +26,9 @@ export async function handleFlush(work: FlushWork, ctx: WorkContext): Promise<Ou
   // XEP-0013 §2.2: no flood while a resource of the account retrieves flexibly (the router does
   // not ask then; this covers a resource that started doing so while the flush was queued).
   if (isFlexible(await ctx.sessions.get(owner))) return "flexible";
+  // Most logins find nothing stored: one read under the owner's lock instead of the block list,
+  // an expiry pass and a drain (each its own transaction).
+  if (!(await ctx.offline.hasStored(owner))) return "nothing";
   let stale = false;
   const blocked = await blockedSenders(ctx, owner);
   let refused = 0;
