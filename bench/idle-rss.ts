@@ -1,4 +1,5 @@
-// `npm run bench:idle-rss -- [--runner dist|tsx] [--idle-seconds 10] [--runs 1]`: resident memory of
+// `npm run bench:idle-rss -- [--runner dist|tsx] [--idle-seconds 10] [--runs 1] [--source-maps]
+// [--node-args=...]`: resident memory of
 // an idle cluster, one gateway, two routers and one AMP worker (test/support/topology.ts against the
 // local NATS, Redis and Postgres), read from /proc/<pid>/status VmRSS after it has been idle, with
 // each process's start-up time to ready and its process.memoryUsage() (read through the inspector
@@ -16,6 +17,7 @@ const { values: args } = parseArgs({
     runs: { type: "string", default: "1" },
     "no-breakdown": { type: "boolean", default: false },
     "node-args": { type: "string", default: "" },
+    "source-maps": { type: "boolean", default: false },
   },
 });
 const runner = args.runner === "tsx" ? "tsx" : "dist";
@@ -26,7 +28,7 @@ function status(pid: number, field: string): number {
   return m ? Number(m[1]) : NaN;
 }
 
-/** process.memoryUsage() inside a process, through its inspector. */
+/** process.memoryUsage() inside a process, and the committed size of each V8 heap space, through its inspector. */
 async function memoryUsage(url: string): Promise<Record<string, number>> {
   const ws = new WebSocket(url);
   await new Promise((res, rej) => ws.once("open", res).once("error", rej));
@@ -35,18 +37,21 @@ async function memoryUsage(url: string): Promise<Record<string, number>> {
       const msg = JSON.parse(String(data)) as { id?: number; result?: { result?: { value?: string } } };
       if (msg.id === 1) resolve(JSON.parse(msg.result?.result?.value ?? "{}") as Record<string, number>);
     });
-    ws.send(JSON.stringify({ id: 1, method: "Runtime.evaluate", params: { expression: "JSON.stringify(process.memoryUsage())", returnByValue: true } }));
+    ws.send(JSON.stringify({ id: 1, method: "Runtime.evaluate", params: { expression: EXPRESSION, returnByValue: true, includeCommandLineAPI: true } }));
   });
   ws.close();
   return result;
 }
 
+// require() is the inspector console's (includeCommandLineAPI).
+const EXPRESSION = `JSON.stringify({ ...process.memoryUsage(), ...Object.fromEntries(require("node:v8").getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size])) })`;
 const MiB = (kib: number) => Math.round(kib / 1024);
+const spaces = ["new_space", "old_space", "code_space", "large_object_space"];
 const rows: Record<string, string | number>[] = [];
 for (let run = 0; run < Number(args.runs); run++) {
   const started = performance.now();
   const topo = await startTopology({
-    gateways: 1, routers: 2, ampWorkers: 1, runner, inspect: breakdown,
+    gateways: 1, routers: 2, ampWorkers: 1, runner, inspect: breakdown, sourceMaps: args["source-maps"],
     nodeArgs: args["node-args"] ? args["node-args"].split(/\s+/) : [],
     env: { LOG_LEVEL: "warn", XMPPD__heartbeat__intervalMs: "1000", XMPPD__heartbeat__deadAfterMs: "5000" },
   });
@@ -59,7 +64,7 @@ for (let run = 0; run < Number(args.runs); run++) {
       rows.push({
         run, process: p.name, runner, readyMs: p.readyMs, rssMiB: MiB(status(pid, "VmRSS")),
         anonMiB: MiB(status(pid, "RssAnon")), fileMiB: MiB(status(pid, "RssFile")),
-        ...(breakdown ? { heapUsedMiB: MiB((mu.heapUsed ?? 0) / 1024), heapTotalMiB: MiB((mu.heapTotal ?? 0) / 1024), externalMiB: MiB((mu.external ?? 0) / 1024) } : {}),
+        ...(breakdown ? { heapUsedMiB: MiB((mu.heapUsed ?? 0) / 1024), heapTotalMiB: MiB((mu.heapTotal ?? 0) / 1024), externalMiB: MiB((mu.external ?? 0) / 1024), ...Object.fromEntries(spaces.map((k) => [k, MiB((mu[k] ?? 0) / 1024)])) } : {}),
       });
     }
     const sum = rows.filter((r) => r.run === run).reduce((a, r) => a + Number(r.rssMiB), 0);

@@ -21,5 +21,9 @@ describe("npm run build", () => {
       for (const file of readdirSync(join(ROOT, "packages/storage/src/migrations", set))) expect(router, `${set}/${file}`).toContain(JSON.stringify(file));
     }
     expect(router).not.toMatch(/from "@xmppd\//);
+    // One byte per character in V8's heap (oneByte()).
+    for (const name of Object.keys(BUILD_ENTRIES) as (keyof typeof BUILD_ENTRIES)[]) {
+      expect(readFileSync(join(ROOT, distFile(name)), "utf8"), name).not.toMatch(/[^\u0000-\u00ff]/);
+    }
   }, 60_000);
 });

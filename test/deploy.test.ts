@@ -10,7 +10,7 @@ import {
   ROOT, composeEnv, composeNetworks, composePort, configFrom, configProblems, dockerInstructions, dockerStages,
   entryFile, execForm, existsInRepo, isDockerIgnored, onPath, readText, readYamlDocs, scrapeTargets, type Doc, type Env, type Instruction,
 } from "./support/deploy-checks.ts";
-import { sourceOfDist } from "../scripts/build.ts";
+import { RUNTIME_FLAGS, sourceOfDist } from "../scripts/build.ts";
 import { ENTRY, GATEWAY_PORTS, OPS_PORT, OURS, commandProblems, defaults, isLoopback, opsOf } from "./support/deploy-facts.ts";
 
 const BACKENDS = ["nats", "redis", "postgres"];
@@ -240,6 +240,11 @@ describe("deploy/Dockerfile", () => {
       expect(copiedFromContext(builder), `stage ${stageName} copies ${top}`).toContain(top);
       expect(isDockerIgnored(dockerignore, top), top).toBe(false);
     }
+  });
+
+  it("runs every command with the bundles' node flags (scripts/build.ts RUNTIME_FLAGS)", () => {
+    const options = final.filter((i) => i.op === "ENV" && /^NODE_OPTIONS=/.test(i.args)).at(-1)?.args.replace(/^NODE_OPTIONS=/, "").replace(/^"|"$/g, "") ?? "";
+    expect(options.split(/\s+/).filter(Boolean)).toEqual([...RUNTIME_FLAGS]);
   });
 
   it("EXPOSE lists exactly the public ports: no ops port, which `docker run -P` would publish", () => {

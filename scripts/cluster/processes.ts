@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { freePort, waitFor } from "@xmppd/testkit";
-import { BUILD_ENTRIES, distFile, ensureBuilt } from "../build.ts";
+import { BUILD_ENTRIES, RUNTIME_FLAGS, distFile, ensureBuilt } from "../build.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 /** Each kind's TypeScript entry point (run through tsx). */
@@ -26,9 +26,12 @@ export const DIST_ENTRY: Record<Kind, string> = { gateway: distFile("gateway"), 
 export type Runner = "dist" | "tsx";
 export const defaultRunner = (): Runner => (process.env.XMPPD_RUNNER === "tsx" ? "tsx" : "dist");
 
-/** The node arguments that run a kind's entry point. */
-export function entryArgs(kind: Kind, runner: Runner): string[] {
-  return runner === "tsx" ? ["--import", "tsx", ENTRY[kind]] : ["--enable-source-maps", DIST_ENTRY[kind]];
+/**
+ * The node arguments that run a kind's entry point: a bundle with the image's flags, and with
+ * source maps unless sourceMaps is false (the image does not load them; logs here are read by people).
+ */
+export function entryArgs(kind: Kind, runner: Runner, sourceMaps = true): string[] {
+  return runner === "tsx" ? ["--import", "tsx", ENTRY[kind]] : [...RUNTIME_FLAGS, ...(sourceMaps ? ["--enable-source-maps"] : []), DIST_ENTRY[kind]];
 }
 
 export interface Proc {
@@ -92,6 +95,8 @@ export interface ProcessSetOptions {
   nodeArgs?: string[];
   /** Compiled bundles (default) or TypeScript through tsx; see Runner. */
   runner?: Runner;
+  /** Bundles load their source maps (default true; the image does not: measurements turn it off). */
+  sourceMaps?: boolean;
 }
 
 export interface ProcessSet {
@@ -138,7 +143,7 @@ export function createProcessSet(o: ProcessSetOptions): ProcessSet {
     env[`XMPPD__${kind}__ops__port`] = String(opsPort);
     const logFile = join(o.dir, `${name}.log`);
     const out = createWriteStream(logFile);
-    const args = [...(o.inspect ? ["--inspect=127.0.0.1:0"] : []), ...(o.nodeArgs ?? []), ...entryArgs(kind, runner)];
+    const args = [...(o.inspect ? ["--inspect=127.0.0.1:0"] : []), ...(o.nodeArgs ?? []), ...entryArgs(kind, runner, o.sourceMaps)];
     const spawnedAt = performance.now();
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout!.pipe(out);

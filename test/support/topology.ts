@@ -27,6 +27,8 @@ export interface TopologyOptions {
   nodeArgs?: string[];
   /** Compiled bundles or TypeScript through tsx (scripts/cluster/processes.ts; default dist unless XMPPD_RUNNER=tsx). */
   runner?: Runner;
+  /** Bundles load their source maps (default true); see scripts/cluster/processes.ts. */
+  sourceMaps?: boolean;
   /**
    * A Redis of the test's own (startPrivateRedis) instead of the shared one, for tests that
    * restart it; the ACL users are saved to its aclfile so that they survive the restart.
@@ -82,7 +84,7 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   if (opts.redisUrl) await saveRedisAcl(redisUrl);
   const users = createUserStore(sql);
   const busEnv = (kind: Kind, gateway: string | undefined) => nats.processEnv(kind === "amp" ? "amp-worker" : "router", gateway);
-  const set = createProcessSet({ cluster, dir, env, kindEnv: accounts.kindEnv, busEnv, inspect: opts.inspect, nodeArgs: opts.nodeArgs, runner: opts.runner });
+  const set = createProcessSet({ cluster, dir, env, kindEnv: accounts.kindEnv, busEnv, inspect: opts.inspect, nodeArgs: opts.nodeArgs, runner: opts.runner, sourceMaps: opts.sourceMaps });
 
   try {
     for (let i = 0; i < (opts.routers ?? 1); i++) await set.start("router");
