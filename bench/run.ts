@@ -22,6 +22,9 @@ const { values: args } = parseArgs({
     rate: { type: "string", default: "5000" },
     seconds: { type: "string", default: "10" },
     warmup: { type: "string", default: "2" },
+    // --only memory: just the idle-session memory; --idle-warm: the population it is measured from (default a fifth of --idle).
+    only: { type: "string" },
+    "idle-warm": { type: "string" },
   },
 });
 
@@ -36,6 +39,8 @@ interface Target {
   heapBytes?(): Promise<number>;
   /** Bytes Redis holds for this cluster's keys. */
   redisBytes?(): Promise<number>;
+  /** VmRSS in bytes of each kind of process (gateway, router, amp, summed) and of NATS and Redis. */
+  rssByKind?(): Record<string, number>;
   /** CPU seconds used so far by each kind of process (gateway, router, amp) and by NATS and Redis. */
   cpuSeconds?(): Record<string, number>;
   /** A counter summed over every process's /metrics. */
@@ -47,7 +52,7 @@ interface Target {
 async function ourTopology(): Promise<Target> {
   const { startTopology } = await import("../test/support/topology.ts");
   const topo = await startTopology({
-    gateways: num("gateways"), routers: num("routers"), ampWorkers: num("amp-workers"), inspect: true,
+    gateways: num("gateways"), routers: num("routers"), ampWorkers: num("amp-workers"), inspect: true, sourceMaps: false,
     // BENCH_PROFILE=dir writes a V8 CPU profile of every service process there when it exits.
     nodeArgs: process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
     env: { LOG_LEVEL: "warn", XMPPD__gateway__limits__stanzasPerSecond: "100000", XMPPD__gateway__limits__stanzasBurst: "100000", XMPPD__gateway__limits__bytesPerSecond: "100000000", XMPPD__gateway__limits__bytesBurst: "100000000", XMPPD__gateway__limits__connectionsPerIp: "100000", XMPPD__gateway__limits__newConnectionsPerIpPer10s: "100000", XMPPD__heartbeat__deadAfterMs: "5000" },
@@ -61,6 +66,13 @@ async function ourTopology(): Promise<Target> {
     async heapBytes() {
       const sizes = await Promise.all(topo.procs.map((p) => heapAfterGc(inspectorUrl(p.logFile))));
       return sizes.reduce((a, b) => a + b, 0);
+    },
+    rssByKind() {
+      const out: Record<string, number> = {};
+      for (const p of topo.procs) out[p.kind] = (out[p.kind] ?? 0) + rssKiB([p.child.pid!]) * 1024;
+      out["nats-server"] = rssKiB([topo.nats.pid]) * 1024;
+      for (const [name, pid] of Object.entries(serverPids())) if (name === "redis-server") out[name] = rssKiB([pid]) * 1024;
+      return out;
     },
     cpuSeconds() {
       const out: Record<string, number> = {};
@@ -171,14 +183,15 @@ async function loginRate(t: Target): Promise<number> {
 // Memory per idle session summed over every tier: the growth of V8 heap in use after a full GC
 // in every process (gateways, routers, AMP workers), plus what Redis holds for the sessions,
 // between a warm population (a fifth of the sessions, absorbing first-use allocations) and the
-// full one. RSS growth is reported beside it; it is noisy (start-up garbage, heap headroom).
-async function idleMemory(t: Target): Promise<{ heapAndRedis: number; rss: number } | null> {
+// full one. RSS growth is reported beside it, by kind of process and for Redis and NATS (the
+// machine's Redis: other users' keys move it too); it is noisy (start-up garbage, heap headroom).
+async function idleMemory(t: Target): Promise<{ heapAndRedis: number; rss: number; rssByKind: Record<string, number> } | null> {
   if (!t.heapBytes || !t.redisBytes) return null;
   const n = num("idle");
-  const warm = Math.floor(n / 5);
+  const warm = args["idle-warm"] ? num("idle-warm") : Math.floor(n / 5);
   const measure = async () => {
     await new Promise((r) => setTimeout(r, 3000));
-    return { heap: await t.heapBytes!(), redis: await t.redisBytes!(), rss: rssKiB(t.pids) * 1024 };
+    return { heap: await t.heapBytes!(), redis: await t.redisBytes!(), rss: rssKiB(t.pids) * 1024, byKind: t.rssByKind?.() ?? {} };
   };
   const first = await inBatches(warm, 50, (i) => conn(t, i));
   const before = await measure();
@@ -187,7 +200,8 @@ async function idleMemory(t: Target): Promise<{ heapAndRedis: number; rss: numbe
   [...first, ...rest].forEach((c) => c.close());
   await new Promise((r) => setTimeout(r, 2000));
   const per = (k: "heap" | "redis" | "rss") => (after[k] - before[k]) / (n - warm) / 1024;
-  return { heapAndRedis: per("heap") + per("redis"), rss: per("rss") };
+  const rssByKind = Object.fromEntries(Object.keys(after.byKind).map((k) => [k, Math.round(((after.byKind[k]! - (before.byKind[k] ?? 0)) / (n - warm) / 1024) * 100) / 100]));
+  return { heapAndRedis: per("heap") + per("redis"), rss: per("rss"), rssByKind };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -242,6 +256,19 @@ const target = args.host ? external() : await ourTopology();
 try {
   await target.addUsers(Math.max(num("logins"), num("idle"), 2 * num("pairs")));
   const perSession = await idleMemory(target);
+  if (args.only === "memory") {
+    const memory = perSession === null ? "n/a (external)" : {
+      sessions: `${args["idle-warm"] ?? Math.floor(num("idle") / 5)} -> ${num("idle")}`,
+      heapAndRedisKiBPerSession: Math.round(perSession.heapAndRedis * 10) / 10,
+      rssKiBPerSession: Math.round(perSession.rss * 10) / 10,
+      rssKiBPerSessionWithRedisAndNats: Math.round((perSession.rss + (perSession.rssByKind["redis-server"] ?? 0) + (perSession.rssByKind["nats-server"] ?? 0)) * 10) / 10,
+    };
+    console.table(memory);
+    if (perSession) console.table({ "RSS KiB per idle session": perSession.rssByKind });
+    console.log(JSON.stringify({ memory, rssKiBPerSessionByKind: perSession?.rssByKind }));
+    await target.stop();
+    process.exit(0);
+  }
   const logins = await loginRate(target);
   const storedBefore = (await target.counter?.("xmpp_amp_offline_stored_total")) ?? 0;
   const cpuBefore = target.cpuSeconds?.() ?? {};
