@@ -185,7 +185,7 @@ async function loginRate(t: Target): Promise<number> {
 // between a warm population (a fifth of the sessions, absorbing first-use allocations) and the
 // full one. RSS growth is reported beside it, by kind of process and for Redis and NATS (the
 // machine's Redis: other users' keys move it too); it is noisy (start-up garbage, heap headroom).
-async function idleMemory(t: Target): Promise<{ heapAndRedis: number; rss: number; rssByKind: Record<string, number> } | null> {
+async function idleMemory(t: Target): Promise<{ heapAndRedis: number; rss: number; rssByKind: Record<string, number>; rssMiB: [number, number] } | null> {
   if (!t.heapBytes || !t.redisBytes) return null;
   const n = num("idle");
   const warm = args["idle-warm"] ? num("idle-warm") : Math.floor(n / 5);
@@ -201,7 +201,8 @@ async function idleMemory(t: Target): Promise<{ heapAndRedis: number; rss: numbe
   await new Promise((r) => setTimeout(r, 2000));
   const per = (k: "heap" | "redis" | "rss") => (after[k] - before[k]) / (n - warm) / 1024;
   const rssByKind = Object.fromEntries(Object.keys(after.byKind).map((k) => [k, Math.round(((after.byKind[k]! - (before.byKind[k] ?? 0)) / (n - warm) / 1024) * 100) / 100]));
-  return { heapAndRedis: per("heap") + per("redis"), rss: per("rss"), rssByKind };
+  const total = (m: typeof before) => Math.round(Object.values(m.byKind).reduce((a, b) => a + b, 0) / 1048576);
+  return { heapAndRedis: per("heap") + per("redis"), rss: per("rss"), rssByKind, rssMiB: [total(before), total(after)] };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -262,6 +263,7 @@ try {
       heapAndRedisKiBPerSession: Math.round(perSession.heapAndRedis * 10) / 10,
       rssKiBPerSession: Math.round(perSession.rss * 10) / 10,
       rssKiBPerSessionWithRedisAndNats: Math.round((perSession.rss + (perSession.rssByKind["redis-server"] ?? 0) + (perSession.rssByKind["nats-server"] ?? 0)) * 10) / 10,
+      rssMiBWithRedisAndNats: perSession.rssMiB.join(" -> "),
     };
     console.table(memory);
     if (perSession) console.table({ "RSS KiB per idle session": perSession.rssByKind });

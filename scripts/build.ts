@@ -22,14 +22,18 @@ export const BUILD_ENTRIES = {
 export type BuildEntry = keyof typeof BUILD_ENTRIES;
 
 /**
- * The node flags a bundle runs with (the image's commands, scripts/cluster/processes.ts), each for
- * a measured reason (BENCHMARKS.md, "Memory and start-up"): V8 grows the young generation to 16 MiB
- * semi-spaces under start-up allocation and keeps them committed when idle, 15-30 MiB of a 35-55
- * MiB heap; 1 MiB semi-spaces keep an idle process about 8 MiB smaller. Source maps are written
- * (dist/*.js.map) but not loaded by default: parsing them costs about 3 MiB per process; add
- * --enable-source-maps (or NODE_OPTIONS) for stack traces in TypeScript.
+ * The node flags a bundle runs with (the image's NODE_OPTIONS, scripts/cluster/processes.ts), each
+ * for a measured reason (BENCHMARKS.md, "Memory and start-up"):
+ * - --max-semi-space-size=1: V8 grows the young generation to 16 MiB semi-spaces under start-up
+ *   allocation and keeps them committed when idle, 15-30 MiB of a 35-55 MiB heap; 1 MiB
+ *   semi-spaces keep an idle process about 8 MiB smaller.
+ * - --v8-pool-size=1: one V8 background thread (concurrent marking, compilation) instead of four;
+ *   each idle process about 6-10 MiB smaller (thread stacks and malloc arenas). Every process is
+ *   single-threaded JavaScript and a deployment runs several per machine.
+ * Source maps are written (dist/*.js.map) but not loaded by default: parsing them costs about
+ * 3 MiB per process; add --enable-source-maps (or NODE_OPTIONS) for stack traces in TypeScript.
  */
-export const RUNTIME_FLAGS = ["--max-semi-space-size=1"] as const;
+export const RUNTIME_FLAGS = ["--max-semi-space-size=1", "--v8-pool-size=1"] as const;
 
 /** dist/<name>.js, relative to the repository root (the image's WORKDIR). */
 export const distFile = (name: BuildEntry): string => `dist/${name}.js`;
