@@ -17,6 +17,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/**/*.test.ts"],
+          globalSetup: ["test/support/build-once.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -34,6 +34,9 @@ async function single(): Promise<void> {
       rate: { type: "string", default: "5000" },
       seconds: { type: "string", default: "10" },
       warmup: { type: "string", default: "2" },
+      // --only memory: just the idle-session memory; --idle-warm: the population it is measured from (default a fifth of --idle).
+      only: { type: "string" },
+      "idle-warm": { type: "string" },
     },
   });
   const num = (k: keyof typeof args) => Number(args[k]);
@@ -45,7 +48,7 @@ async function single(): Promise<void> {
   async function idleMemory(t: Target): Promise<{ heapAndRedis: number; rss: number } | null> {
     if (!t.heapBytes || !t.redisBytes) return null;
     const n = num("idle");
-    const warm = Math.floor(n / 5);
+    const warm = args["idle-warm"] ? num("idle-warm") : Math.floor(n / 5);
     const pids = () => t.serviceProcesses().map((p) => p.pid);
     const measure = async () => {
       await new Promise((r) => setTimeout(r, 3000));
@@ -70,6 +73,10 @@ async function single(): Promise<void> {
   try {
     await target.addUsers(Math.max(num("logins"), num("idle"), 2 * num("pairs")));
     const perSession = await idleMemory(target);
+    if (args.only === "memory") {
+      console.table({ heapAndRedisKiBPerSession: perSession?.heapAndRedis, rssKiBPerSession: perSession?.rss });
+      return;
+    }
     // Untimed first pass, then the timed one (logins.ts).
     const mechanism = args.mechanism as Mechanism;
     if (!["PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-256"].includes(mechanism)) throw new Error("--mechanism: PLAIN, SCRAM-SHA-1 or SCRAM-SHA-256");

@@ -8,8 +8,9 @@ import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   ROOT, composeEnv, composeNetworks, composePort, configFrom, configProblems, dockerInstructions, dockerStages,
-  entryFile, execForm, existsInRepo, isDockerIgnored, onPath, readText, readYamlDocs, scrapeTargets, type Doc, type Env,
+  entryFile, execForm, existsInRepo, isDockerIgnored, onPath, readText, readYamlDocs, scrapeTargets, type Doc, type Env, type Instruction,
 } from "./support/deploy-checks.ts";
+import { RUNTIME_FLAGS, sourceOfDist } from "../scripts/build.ts";
 import { ENTRY, GATEWAY_PORTS, OPS_PORT, OURS, commandProblems, defaults, isLoopback, opsOf } from "./support/deploy-facts.ts";
 
 const BACKENDS = ["nats", "redis", "postgres"];
@@ -214,13 +215,36 @@ describe("deploy/Dockerfile", () => {
     expect(["root", "0"]).not.toContain(last("USER")?.split(":")[0]);
   });
 
+  /** The context paths a stage copies in (COPY without --from). */
+  const copiedFromContext = (stage: readonly Instruction[]) =>
+    stage.filter((i) => i.op === "COPY" && !i.args.includes("--from")).flatMap((i) => i.args.split(/\s+/).slice(0, -1)).map((src) => posix.normalize(src));
+
   it("its CMD entry file exists and is copied into the image", () => {
     const cmd = execForm(last("CMD") ?? "null");
     expect(commandProblems(cmd)).toEqual([]);
-    const top = entryFile(cmd)?.split("/")[0] ?? "";
-    const copied = instructions.filter((i) => i.op === "COPY" && !i.args.includes("--from")).flatMap((i) => i.args.split(/\s+/).slice(0, -1));
-    expect(copied.map((src) => posix.normalize(src))).toContain(top);
-    expect(isDockerIgnored(dockerignore, top)).toBe(false);
+    const entry = entryFile(cmd) ?? "";
+    const source = sourceOfDist(entry);
+    if (source === undefined) {
+      const top = entry.split("/")[0] ?? "";
+      expect(copiedFromContext(instructions)).toContain(top);
+      expect(isDockerIgnored(dockerignore, top)).toBe(false);
+      return;
+    }
+    // A bundle: the final stage copies dist/ from a stage that builds it from the sources it copies in.
+    const from = final.find((i) => i.op === "COPY" && /--from=\S+/.test(i.args) && posix.normalize(i.args.split(/\s+/).at(-2) ?? "").endsWith("dist"));
+    expect(from, "COPY --from=<stage> .../dist").toBeDefined();
+    const stageName = /--from=(\S+)/.exec(from?.args ?? "")?.[1];
+    const builder = stages.find(([f]) => new RegExp(`\\sAS\\s+${stageName}$`, "i").test(f?.args ?? "")) ?? [];
+    expect(builder.some((i) => i.op === "RUN" && /\bnpm run build\b/.test(i.args)), `stage ${stageName} runs npm run build`).toBe(true);
+    for (const top of [source.split("/")[0] ?? "", "packages", "scripts"]) {
+      expect(copiedFromContext(builder), `stage ${stageName} copies ${top}`).toContain(top);
+      expect(isDockerIgnored(dockerignore, top), top).toBe(false);
+    }
+  });
+
+  it("runs every command with the bundles' node flags (scripts/build.ts RUNTIME_FLAGS)", () => {
+    const options = final.filter((i) => i.op === "ENV" && /^NODE_OPTIONS=/.test(i.args)).at(-1)?.args.replace(/^NODE_OPTIONS=/, "").replace(/^"|"$/g, "") ?? "";
+    expect(options.split(/\s+/).filter(Boolean)).toEqual([...RUNTIME_FLAGS]);
   });
 
   it("EXPOSE lists exactly the public ports: no ops port, which `docker run -P` would publish", () => {
@@ -241,6 +265,8 @@ describe("deploy/Dockerfile", () => {
     const nested = ["packages", "services"].flatMap((dir) =>
       readdirSync(join(ROOT, dir)).map((pkg) => `${dir}/${pkg}/node_modules`).filter(existsInRepo));
     for (const path of ["node_modules", "node_modules/tsx/package.json", ...nested]) expect(isDockerIgnored(dockerignore, path), path).toBe(true);
+    // A local build may be stale: the image builds its own.
+    expect(isDockerIgnored(dockerignore, "dist/gateway.js")).toBe(true);
     // The local data directory holds a generated TLS key and PGlite data: never baked into an image.
     for (const path of [`${posix.normalize(defaults.dataDir)}/tls/key.pem`, ".git/config"]) expect(isDockerIgnored(dockerignore, path), path).toBe(true);
   });

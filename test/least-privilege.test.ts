@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgClient, migrate, type SqlClient } from "@xmppd/storage";
 import { SERVICE_URLS, ensureServices, tempDatabase, uniqueId, type TempDatabase } from "@xmppd/testkit";
 import { createServiceAccounts, type ServiceAccounts } from "../scripts/cluster/service-accounts.ts";
-import { ENTRY, ROOT } from "../scripts/cluster/processes.ts";
+import { ROOT, defaultRunner, entryArgs } from "../scripts/cluster/processes.ts";
 import { startTopology, type Topology } from "./support/topology.ts";
 
 describe("the end-to-end topology", () => {
@@ -66,7 +66,7 @@ describe("a service whose role may not migrate", () => {
     // Nothing listens on the bus port: the database check comes first and must be what stops it.
     const env = { PATH: process.env.PATH, NATS_URL: "nats://127.0.0.1:1", XMPPD__cluster: cluster, ...accounts.kindEnv[kind] };
     return new Promise((resolve) => {
-      execFile(process.execPath, ["--import", "tsx", ENTRY[kind]], { cwd: ROOT, env, timeout: 30_000 }, (err, _out, stderr) => {
+      execFile(process.execPath, entryArgs(kind, defaultRunner()), { cwd: ROOT, env, timeout: 30_000 }, (err, _out, stderr) => {
         resolve({ code: err ? (typeof err.code === "number" ? err.code : null) : 0, stderr });
       });
     });

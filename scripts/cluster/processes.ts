@@ -6,14 +6,33 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { freePort, waitFor } from "@xmppd/testkit";
+import { BUILD_ENTRIES, RUNTIME_FLAGS, distFile, ensureBuilt } from "../build.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
+/** Each kind's TypeScript entry point (run through tsx). */
 export const ENTRY = {
-  gateway: "services/connection-gateway/src/main.ts",
-  router: "services/session-router/src/main.ts",
-  amp: "services/amp-worker/src/main.ts",
+  gateway: BUILD_ENTRIES.gateway,
+  router: BUILD_ENTRIES.router,
+  amp: BUILD_ENTRIES["amp-worker"],
 } as const;
 export type Kind = keyof typeof ENTRY;
+/** Each kind's compiled entry point (npm run build). */
+export const DIST_ENTRY: Record<Kind, string> = { gateway: distFile("gateway"), router: distFile("router"), amp: distFile("amp-worker") };
+
+/**
+ * How the processes run: "dist", the compiled bundles (built first unless dist/ is current), as in
+ * production; or "tsx", the TypeScript sources compiled at start. XMPPD_RUNNER=tsx chooses tsx.
+ */
+export type Runner = "dist" | "tsx";
+export const defaultRunner = (): Runner => (process.env.XMPPD_RUNNER === "tsx" ? "tsx" : "dist");
+
+/**
+ * The node arguments that run a kind's entry point: a bundle with the image's flags, and with
+ * source maps unless sourceMaps is false (the image does not load them; logs here are read by people).
+ */
+export function entryArgs(kind: Kind, runner: Runner, sourceMaps = true): string[] {
+  return runner === "tsx" ? ["--import", "tsx", ENTRY[kind]] : [...RUNTIME_FLAGS, ...(sourceMaps ? ["--enable-source-maps"] : []), DIST_ENTRY[kind]];
+}
 
 export interface Proc {
   kind: Kind;
@@ -30,6 +49,8 @@ export interface Proc {
   httpsPort: number;
   logFile: string;
   exited: Promise<number | null>;
+  /** Milliseconds from spawn to its first 200 from /readyz. */
+  readyMs: number;
 }
 
 export interface ClusterEnvOptions {
@@ -72,6 +93,10 @@ export interface ProcessSetOptions {
   inspect?: boolean;
   /** Extra node flags for every process, e.g. ["--cpu-prof"]. */
   nodeArgs?: string[];
+  /** Compiled bundles (default) or TypeScript through tsx; see Runner. */
+  runner?: Runner;
+  /** Bundles load their source maps (default true; the image does not: measurements turn it off). */
+  sourceMaps?: boolean;
 }
 
 export interface ProcessSet {
@@ -92,8 +117,10 @@ export function createProcessSet(o: ProcessSetOptions): ProcessSet {
   let counter = 0;
   let gateways = 0;
   const isLive = (p: Proc) => p.child.exitCode === null && p.child.signalCode === null;
+  const runner = o.runner ?? defaultRunner();
 
   async function start(kind: Kind): Promise<Proc> {
+    if (runner === "dist") await ensureBuilt();
     const name = `${kind}-${++counter}`;
     const opsPort = await freePort();
     const httpPort = kind === "gateway" ? await freePort() : 0;
@@ -116,16 +143,18 @@ export function createProcessSet(o: ProcessSetOptions): ProcessSet {
     env[`XMPPD__${kind}__ops__port`] = String(opsPort);
     const logFile = join(o.dir, `${name}.log`);
     const out = createWriteStream(logFile);
-    const args = [...(o.inspect ? ["--inspect=127.0.0.1:0"] : []), ...(o.nodeArgs ?? []), "--import", "tsx", ENTRY[kind]];
+    const args = [...(o.inspect ? ["--inspect=127.0.0.1:0"] : []), ...(o.nodeArgs ?? []), ...entryArgs(kind, runner, o.sourceMaps)];
+    const spawnedAt = performance.now();
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);
     const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
-    const proc: Proc = { kind, name, child, opsPort, httpPort, c2sPort, tlsPort, httpsPort, logFile, exited };
+    const proc: Proc = { kind, name, child, opsPort, httpPort, c2sPort, tlsPort, httpsPort, logFile, exited, readyMs: NaN };
     procs.push(proc);
     await waitFor(async () => isLive(proc) && (await isReady(opsPort)), { timeoutMs: 30_000, intervalMs: 100 }).catch((err: unknown) => {
       throw new Error(`${name} did not become ready:\n${readLog(logFile)}`, { cause: err });
     });
+    proc.readyMs = Math.round(performance.now() - spawnedAt);
     return proc;
   }
 

@@ -1,6 +1,7 @@
 // What the deployment files are checked against: the services, their default ports from the
 // config schema, and the commands the image can run.
 import { configSchema, type Config } from "@xmppd/config";
+import { distFile, sourceOfDist } from "../../scripts/build.ts";
 import { entryFile, existsInRepo, readText } from "./deploy-checks.ts";
 
 export const defaults = configSchema.parse({});
@@ -23,7 +24,12 @@ export function isLoopback(host: string): boolean {
   return /^127\./.test(host) || host === "::1" || host === "localhost";
 }
 
-export const ENTRY: Record<string, string> = Object.fromEntries(OURS.map((name) => [name, `services/${name}/src/main.ts`]));
+/** What each service runs in the image: its bundle, which `npm run build` (scripts/build.ts) makes from services/<name>/src/main.ts. */
+export const ENTRY: Record<string, string> = {
+  "connection-gateway": distFile("gateway"),
+  "session-router": distFile("router"),
+  "amp-worker": distFile("amp-worker"),
+};
 /** Direct TLS (XEP-0368): gateway.tlsPort once the config has that key, else the usual 5223. */
 export const TLS_PORT = (defaults.gateway as { tlsPort?: number }).tlsPort ?? 5223;
 /** The public ports: c2s (STARTTLS), direct TLS, HTTP (WebSocket, BOSH; no /metrics), HTTPS (wss://, BOSH over TLS). */
@@ -33,12 +39,17 @@ export const GATEWAY_HTTP_PORT = defaults.gateway.httpPort;
 
 const rootPackage = JSON.parse(readText("package.json")) as { dependencies?: Record<string, string> };
 
-/** Problems with a command the image runs: its entry file, and tsx surviving `npm ci --omit=dev`. */
+/**
+ * Problems with a command the image runs: its entry file (a bundle of dist/, which the image
+ * builds, made from a source that exists; or a file of the repository), and tsx surviving
+ * `npm ci --omit=dev`.
+ */
 export function commandProblems(command: unknown): string[] {
   if (!Array.isArray(command)) return [`command is not an exec-form list: ${JSON.stringify(command)}`];
   const entry = entryFile(command as string[]);
   if (entry === undefined) return [`no entry file in ${JSON.stringify(command)}`];
-  const problems = existsInRepo(entry) ? [] : [`entry file ${entry} does not exist`];
+  const source = entry.startsWith("dist/") ? sourceOfDist(entry) : entry;
+  const problems = source === undefined ? [`${entry} is not a bundle npm run build makes`] : existsInRepo(source) ? [] : [`entry file ${source} does not exist`];
   const usesTsx = command.some((arg, i) => arg === "tsx" && command[i - 1] === "--import");
   if (usesTsx && !rootPackage.dependencies?.tsx) problems.push("--import tsx but tsx is not a production dependency");
   return problems;

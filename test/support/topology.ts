@@ -10,7 +10,7 @@ import { Redis } from "ioredis";
 import { ensureServices, startSecureNats, tempDatabase, uniqueId, type SecureNats } from "@xmppd/testkit";
 import { createPgClient, createUserStore, migrate } from "@xmppd/storage";
 import { hashPassword } from "@xmppd/sasl";
-import { clusterEnv, createProcessSet, type Kind, type Proc } from "../../scripts/cluster/processes.ts";
+import { clusterEnv, createProcessSet, type Kind, type Proc, type Runner } from "../../scripts/cluster/processes.ts";
 import { createServiceAccounts } from "../../scripts/cluster/service-accounts.ts";
 
 export type { Proc };
@@ -25,6 +25,10 @@ export interface TopologyOptions {
   inspect?: boolean;
   /** Extra node flags for every process, e.g. ["--cpu-prof"]. */
   nodeArgs?: string[];
+  /** Compiled bundles or TypeScript through tsx (scripts/cluster/processes.ts; default dist unless XMPPD_RUNNER=tsx). */
+  runner?: Runner;
+  /** Bundles load their source maps (default true); see scripts/cluster/processes.ts. */
+  sourceMaps?: boolean;
   /**
    * A Redis of the test's own (startPrivateRedis) instead of the shared one, for tests that
    * restart it; the ACL users are saved to its aclfile so that they survive the restart.
@@ -80,7 +84,7 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   if (opts.redisUrl) await saveRedisAcl(redisUrl);
   const users = createUserStore(sql);
   const busEnv = (kind: Kind, gateway: string | undefined) => nats.processEnv(kind === "amp" ? "amp-worker" : "router", gateway);
-  const set = createProcessSet({ cluster, dir, env, kindEnv: accounts.kindEnv, busEnv, inspect: opts.inspect, nodeArgs: opts.nodeArgs });
+  const set = createProcessSet({ cluster, dir, env, kindEnv: accounts.kindEnv, busEnv, inspect: opts.inspect, nodeArgs: opts.nodeArgs, runner: opts.runner, sourceMaps: opts.sourceMaps });
 
   try {
     for (let i = 0; i < (opts.routers ?? 1); i++) await set.start("router");

@@ -1,7 +1,13 @@
 // Reads the YAML file and remembers where each key was written, so errors can cite a line.
 import { readFileSync } from "node:fs";
-import { isNode, LineCounter, parseDocument } from "yaml";
+import { createRequire } from "node:module";
+import type * as Yaml from "yaml";
 import type { ConfigIssue, Segments } from "./issue.ts";
+
+// The YAML parser is loaded only when there is a file to read: most processes are configured by
+// their environment alone (containers), and it is about a MiB of heap each.
+const require = createRequire(import.meta.url);
+const yaml = (): typeof Yaml => require("yaml") as typeof Yaml;
 
 export interface ConfigFile {
   path: string;
@@ -24,6 +30,7 @@ export function readConfigFile(path: string): ConfigFile {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     return { ...empty, issues: [fileIssue(path, `cannot read it: ${code}`, "check the path given in XMPPD_CONFIG or the file option")] };
   }
+  const { isNode, LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {

@@ -1,4 +1,16 @@
-import saslprep from "@mongodb-js/saslprep";
+import { createRequire } from "node:module";
+
+// SASLprep leaves printable ASCII as it is: its mappings, NFKC, prohibited and unassigned code
+// points and bidirectional rules only concern control characters and code points above U+007E.
+// The library (its Unicode tables are about 2 MiB of heap) is loaded for the other strings only.
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+const require = createRequire(import.meta.url);
+let library: ((text: string) => string) | undefined;
+export const saslprep = (text: string): string => {
+  if (PRINTABLE_ASCII.test(text)) return text;
+  library ??= (require("@mongodb-js/saslprep") as { saslprep: (text: string) => string }).saslprep;
+  return library(text);
+};
 
 /**
  * SASLprep (RFC 4013) for a username or password; null when the string is empty before or

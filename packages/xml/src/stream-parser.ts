@@ -10,7 +10,7 @@ import { parseOne } from "./element-parser.ts";
 import { XmlError, XmlStreamError } from "./errors.ts";
 import { Framer, type UnitKind } from "./framer.ts";
 import { checkLimits, type XmlLimits } from "./limits.ts";
-import { checkDeclaration, readHeader, type StreamHeader } from "./stream-header.ts";
+import { checkDeclaration, NS_STREAM, readHeader, type StreamHeader } from "./stream-header.ts";
 
 export const PIECE_BYTES = 64 * 1024;
 const NS_CLIENT = "jabber:client";
@@ -24,6 +24,14 @@ export interface StreamParserOptions {
   onError(err: XmlStreamError): void;
   /** The default namespace the header must declare (RFC 6120 §4.8.2); "jabber:client" unless set. */
   contentNamespace?: string;
+}
+
+/** Strings a stream header almost always has, shared by every stream. */
+const COMMON = new Map([NS_CLIENT, NS_STREAM, "jabber:server", "stream:stream", "stream"].map((s) => [s, s]));
+
+/** A string that shares no memory with a larger one (see startStream). */
+function detach(s: string): string {
+  return COMMON.get(s) ?? (s.length < 13 ? s : Buffer.from(s, "utf8").toString("utf8"));
 }
 
 export class StreamParser {
@@ -86,7 +94,12 @@ export class StreamParser {
   /** Returns true when the header was an empty element (the stream ends at once). */
   private startStream(text: string): boolean {
     const header = readHeader(text, this.contentNamespace);
-    this.header = header;
+    // Kept for the stream's life: own copies of what stanzas need. V8 makes a substring of 13
+    // characters or more a slice that keeps its whole parent alive, here the header text, for
+    // every connection.
+    const inherited: Record<string, string> = {};
+    for (const [prefix, ns] of Object.entries(header.inherited)) inherited[detach(prefix)] = detach(ns);
+    this.header = { name: detach(header.name), attrs: {}, inherited };
     this.options.onStreamStart({ ...header.attrs });
     return text.endsWith("/>");
   }

@@ -47,5 +47,6 @@ function servedDomain(conn: Connection, to: string | undefined): string | null {
   if (to === undefined) return conn.ctx.domains[0]!;
   const jid = tryParseJid(to);
   if (!jid || jid.local || jid.resource) return null;
-  return conn.ctx.domains.includes(jid.domain) ? jid.domain : null;
+  // The configuration's own string, kept by the connection: not one more copy per client.
+  return conn.ctx.domains.find((d) => d === jid.domain) ?? null;
 }

@@ -7,7 +7,6 @@ import { constants } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createSecureContext, type SecureContext, type SecureContextOptions } from "node:tls";
-import { generate } from "selfsigned";
 
 export interface TlsSource {
   domains: readonly string[];
@@ -80,6 +79,8 @@ async function selfSigned(domains: readonly string[], dir: string): Promise<PemP
   const keyPath = join(dir, "self-signed.key");
   const existing = await readPair(certPath, keyPath);
   if (existing) return existing;
+  // Loaded only to generate one: a few MiB of heap that a gateway given a certificate never needs.
+  const { generate } = await import("selfsigned");
   const pems = await generate([{ name: "commonName", value: domains[0] ?? "localhost" }], {
     keyType: "ec",
     algorithm: "sha256",

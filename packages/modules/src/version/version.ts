@@ -1,16 +1,14 @@
 // XEP-0092 Software Version of the server: name and version. The OS is left out (XEP-0092 §5:
 // disclosing it helps attackers).
-import { readFileSync } from "node:fs";
 import { NS_VERSION, iqResult } from "@xmppd/stanza";
 import { xml } from "@xmppd/xml";
 import type { XmppModule } from "../host/types.ts";
-
-const ROOT_PACKAGE = new URL("../../../../package.json", import.meta.url);
+// Imported rather than read from disk at run time, so that a bundle (npm run build) carries it.
+import rootPackage from "../../../../package.json" with { type: "json" };
 
 /** The version field of the monorepo's root package.json ("0.0.0" when it has none). */
 export function serverVersion(): string {
-  const pkg = JSON.parse(readFileSync(ROOT_PACKAGE, "utf8")) as { version?: string };
-  return pkg.version ?? "0.0.0";
+  return (rootPackage as { version?: string }).version ?? "0.0.0";
 }
 
 export const version: XmppModule = {

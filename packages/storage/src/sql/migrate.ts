@@ -1,5 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import type { SqlClient } from "../types.ts";
+import { bundledMigrations } from "./bundled-migrations.ts";
 import { canCreateIn, currentRole, MigrationRequiredError, recordedVersions } from "./migrate-check.ts";
 
 export type MigrationSet = "core" | "amp";
@@ -14,14 +15,16 @@ const FILE = /^(\d{3,})_([a-z0-9_]+)\.sql$/;
 // Advisory lock class for migrations ("xmpm"); the second key is the set's hash.
 const LOCK_CLASS = 0x786d706d;
 
-/** Reads src/migrations/<set>/NNN_name.sql in version order. */
+/** Reads src/migrations/<set>/NNN_name.sql in version order (in a bundle, the copies compiled in). */
 export async function loadMigrations(set: MigrationSet): Promise<Migration[]> {
   const dir = new URL(`../migrations/${set}/`, import.meta.url);
+  const bundled = bundledMigrations?.[set];
+  const files = bundled ? Object.keys(bundled) : await readdir(dir);
   const migrations: Migration[] = [];
-  for (const file of (await readdir(dir)).sort()) {
+  for (const file of files.sort()) {
     const m = FILE.exec(file);
     if (!m) continue;
-    migrations.push({ version: Number(m[1]), name: m[2]!, sql: await readFile(new URL(file, dir), "utf8") });
+    migrations.push({ version: Number(m[1]), name: m[2]!, sql: bundled ? bundled[file]! : await readFile(new URL(file, dir), "utf8") });
   }
   const versions = migrations.map((m) => m.version);
   if (new Set(versions).size !== versions.length) throw new Error(`duplicate migration version in ${set}`);

@@ -1,4 +1,4 @@
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import type { SqlClient } from "../types.ts";
 
 export interface PgliteClientOptions {
@@ -29,13 +29,15 @@ async function run<R>(db: PgliteQueryable, sql: string, params?: unknown[]) {
  * itself (that would wait on its own mutex).
  */
 export function createPgliteClient(opts: PgliteClientOptions = {}): SqlClient {
-  const db = new PGlite(opts.dataDir);
+  // Imported when first used: routers and AMP workers of a cluster load the bundle that has this
+  // client but always talk to a Postgres server, and need not hold PGlite's module in memory.
+  const opened: Promise<PGlite> = import("@electric-sql/pglite").then(({ PGlite }) => new PGlite(opts.dataDir));
   // Queries await readiness themselves and surface a failed start; this only keeps an unused
   // client from raising an unhandled rejection.
-  db.waitReady.catch(() => {});
+  opened.then((db) => db.waitReady).catch(() => {});
   return {
-    query: (sql, params) => run(db, sql, params),
-    transaction: (fn) => db.transaction((tx) => fn({ query: (sql, params) => run(tx, sql, params) })),
-    close: () => db.close(),
+    query: async (sql, params) => run(await opened, sql, params),
+    transaction: async (fn) => (await opened).transaction((tx) => fn({ query: (sql, params) => run(tx, sql, params) })),
+    close: async () => (await opened).close(),
   };
 }
