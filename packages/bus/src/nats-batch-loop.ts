@@ -60,7 +60,10 @@ export interface BatchLoopOptions {
 
 export class PartitionBatchLoop implements Consumer {
   private readonly buffer: HeldMessage[] = [];
+  /** Wakes the loop waiting for messages. */
   private wake: (() => void) | undefined;
+  /** Cuts a retry delay short (stop). */
+  private interrupt: (() => void) | undefined;
   private stopped = false;
   private readonly loop: Promise<void>;
 
@@ -76,6 +79,7 @@ export class PartitionBatchLoop implements Consumer {
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
+    this.interrupt?.();
     await this.loop;
     // Handed back in order, undelayed, once no pull of ours is open: the next holder gets them
     // before anything newer.
@@ -160,9 +164,9 @@ export class PartitionBatchLoop implements Consumer {
     while (!this.stopped && Date.now() < until) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(until - Date.now(), this.opts.ackWaitMs / 3));
-        this.wake = () => (clearTimeout(t), resolve());
+        this.interrupt = () => (clearTimeout(t), resolve());
       });
-      this.wake = undefined;
+      this.interrupt = undefined;
       for (const m of this.buffer) m.working();
     }
   }
