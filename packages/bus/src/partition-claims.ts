@@ -57,7 +57,9 @@ export class PartitionClaims {
     const tick = (): void => {
       this.ticking = this.ticking.then(() => this.tick(hooks)).catch((err: unknown) => this.report(err, "partition claims"));
     };
-    tick();
+    // Announced at once, claiming only a tick later: workers started together see each
+    // other first, so none takes every partition only to hand most of them back.
+    this.nc.publish(this.opts.membersSubject, this.id);
     this.timer = setInterval(tick, this.opts.tickMs);
     this.timer.unref();
   }
