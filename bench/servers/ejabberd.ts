@@ -5,13 +5,13 @@
 // (our temp directory is root's) and read /etc/ejabberd/ejabberdctl.cfg. The VM starts without
 // distribution (no -sname): nothing here needs another node, so no epmd and no node-name clash
 // with the machine's own epmd (RabbitMQ's); Mnesia then lives on node nonode@nohost.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, isReachable } from "@xmppd/testkit";
 import { startManagedProcess } from "../../packages/testkit/src/managed-process.ts";
-import { processTree } from "../procs.ts";
-import { registerUsers, type Target } from "../target.ts";
+import type { Target } from "../target.ts";
+import { foreignTarget } from "./foreign.ts";
 
 function config(port: number): string {
   return `hosts: ["localhost"]
@@ -77,24 +77,5 @@ export async function startEjabberd(): Promise<Target> {
     ready: () => isReachable(port),
     startTimeoutMs: 60_000,
   });
-  let made = 0;
-  const t: Target = {
-    name: "ejabberd",
-    host: "127.0.0.1",
-    ports: [port],
-    domain: "localhost",
-    async processes() {
-      return proc.pid === undefined ? [] : processTree(proc.pid).map((pid) => ({ label: pid === proc.pid ? "beam.smp" : "helper", pid }));
-    },
-    serviceProcesses: () => (proc.pid === undefined ? [] : [{ label: "beam.smp", pid: proc.pid }]),
-    async addUsers(n) {
-      if (n > made) await registerUsers(t, made, n);
-      made = Math.max(made, n);
-    },
-    async stop() {
-      await proc.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  return t;
+  return foreignTarget("ejabberd", "beam.smp", proc, dir, port);
 }

@@ -2,13 +2,13 @@
 // config in a throwaway directory: plain TCP c2s with PLAIN allowed, no mod_limits, internal
 // (file) storage under the directory, in-band registration without throttling, warnings only.
 // Prosody 0.12 stores SCRAM-SHA-1 hashes, so it offers SCRAM-SHA-1 and not -256.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, isReachable } from "@xmppd/testkit";
 import { startManagedProcess } from "../../packages/testkit/src/managed-process.ts";
-import { processTree } from "../procs.ts";
-import { registerUsers, type Target } from "../target.ts";
+import type { Target } from "../target.ts";
+import { foreignTarget } from "./foreign.ts";
 
 function config(dir: string, port: number): string {
   return `daemonize = false
@@ -56,24 +56,5 @@ export async function startProsody(): Promise<Target> {
     ready: () => isReachable(port),
     startTimeoutMs: 30_000,
   });
-  let made = 0;
-  const t: Target = {
-    name: "Prosody",
-    host: "127.0.0.1",
-    ports: [port],
-    domain: "localhost",
-    async processes() {
-      return proc.pid === undefined ? [] : processTree(proc.pid).map((pid) => ({ label: pid === proc.pid ? "prosody" : "helper", pid }));
-    },
-    serviceProcesses: () => (proc.pid === undefined ? [] : [{ label: "prosody", pid: proc.pid }]),
-    async addUsers(n) {
-      if (n > made) await registerUsers(t, made, n);
-      made = Math.max(made, n);
-    },
-    async stop() {
-      await proc.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  return t;
+  return foreignTarget("Prosody", "prosody", proc, dir, port);
 }
