@@ -25,7 +25,7 @@ const text = (m: WorkMessage) => new TextDecoder().decode(m.data);
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 describe.each([1, 4])("AMP work queue with %i partitions across a NATS restart", (partitions) => {
-  it("consumes every message published before, during handling and after the crash", async () => {
+  it("consumes every message published before, during handling and after the crash", { timeout: 60_000 }, async () => {
     const cluster = uniqueId("natsrestart");
     const nats = await startSecureNats({ cluster, gateways: [] });
     opened.push({ close: () => nats.stop() });

@@ -115,6 +115,9 @@ async function consumerInfo(jsm: JetStreamManager, stream: string, durable: stri
   }
 }
 
+/** Pause before asking again for a claimed partition's consumer. */
+const CONSUMER_RETRY_MS = 500;
+
 /** Messages of a partition its holder may have unacknowledged at once (its consumer's max_ack_pending). */
 export const PARTITION_BATCH = 256;
 
@@ -172,24 +175,37 @@ class NatsWorkQueue implements WorkQueue {
     const kv = await this.js.views.kv(names.bucket, { ttl: CLAIM_TTL_MS, history: 1 });
     const claims = new PartitionClaims(this.nc, kv, { count: partitions.length, membersSubject: names.members, ttlMs: CLAIM_TTL_MS, tickMs: CLAIM_TICK_MS }, this.report);
     const loops = new Map<number, PartitionBatchLoop>();
+    const starting = new Map<number, Promise<void>>();
+    const wanted = new Set<number>();
     const hooks = {
       take: (p: number, clean: boolean) => {
+        wanted.add(p);
         const { durable } = partitions[p]!;
         const pending = async () => (await this.jsm.consumers.info(this.spec.stream, durable)).num_ack_pending;
-        const start = this.js.consumers.get(this.spec.stream, durable).then((consumer) => {
-          loops.set(p, new PartitionBatchLoop(consumer, handler, { maxBatch, ackWaitMs, pending, settle: !clean }, this.report));
-        });
-        starting.set(p, start);
+        // The JetStream API may not answer (NATS restarting): keep trying while the claim is ours.
+        const start = async (): Promise<void> => {
+          while (wanted.has(p)) {
+            try {
+              const consumer = await this.js.consumers.get(this.spec.stream, durable);
+              if (wanted.has(p)) loops.set(p, new PartitionBatchLoop(consumer, handler, { maxBatch, ackWaitMs, pending, settle: !clean }, this.report));
+              return;
+            } catch (err) {
+              this.report(err, `partition ${p} consumer`);
+              await new Promise((resolve) => setTimeout(resolve, CONSUMER_RETRY_MS));
+            }
+          }
+        };
+        starting.set(p, start());
       },
       drop: async (p: number) => {
-        await starting.get(p)?.catch(() => {});
+        wanted.delete(p);
+        await starting.get(p);
         starting.delete(p);
         const loop = loops.get(p);
         loops.delete(p);
         await loop?.stop();
       },
     };
-    const starting = new Map<number, Promise<void>>();
     claims.start(hooks);
     return { stop: () => claims.stop(hooks) };
   }
