@@ -51,24 +51,8 @@ export class SocketTransport implements Transport {
   }
 
   write(text: string): void {
-    if (this.socket.destroyed) return;
-    // Everything written in one tick (a header and its features, answers that came in one bus
-    // read) leaves in one writev: one system call instead of one per piece.
-    if (this.corked === null) {
-      this.corked = this.socket;
-      this.corked.cork();
-      process.nextTick(this.flush);
-    }
-    this.socket.write(text);
+    if (!this.socket.destroyed) this.socket.write(text);
   }
-
-  /** The socket corked by write() this tick, until flushed. */
-  private corked: Socket | null = null;
-  private readonly flush = (): void => {
-    const socket = this.corked;
-    this.corked = null;
-    socket?.uncork();
-  };
 
   buffered(): number {
     return this.socket.writableLength;
@@ -110,8 +94,6 @@ export class SocketTransport implements Transport {
 
   /** TLS 1.2+ without renegotiation or compression comes with the context (tls-context.ts). */
   private wrap(context: SecureContext, alpn?: string[]): void {
-    // What was written in the clear (STARTTLS <proceed/>) leaves before the handshake.
-    this.flush();
     // The TLS layer reads the raw socket from now on; a pause left by the rate limiter moves to it.
     this.raw.resume();
     const tls = new TLSSocket(this.raw, { isServer: true, secureContext: context, ...(alpn ? { ALPNProtocols: alpn } : {}) });
