@@ -16,6 +16,8 @@ export class SmClient {
   h = 0;
   closed = false;
   private counting = false;
+  /** Acknowledge every stanza as it arrives, as a client reading at full speed would. */
+  autoAck = false;
   private readonly waiters = new Set<() => void>();
   private parser: StreamParser;
 
@@ -132,7 +134,10 @@ export class SmClient {
       onStreamStart: () => undefined,
       onStanza: (el) => {
         this.received.push(el);
-        if (this.counting && isStanza(el)) this.h += 1;
+        if (this.counting && isStanza(el)) {
+          this.h += 1;
+          if (this.autoAck) this.ack();
+        }
         // Counting starts with the server's answer, whatever arrives in the same read (§4).
         if ((el.name === "enabled" || el.name === "resumed") && el.attrs.xmlns === NS_SM) this.counting = true;
         this.notify();
