@@ -3,10 +3,9 @@
 // while the other stays online.
 import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { client } from "@xmpp/client";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "../scripts/cluster/processes.ts";
-import { connect, isChat, xml, type TestClient } from "./support/clients.ts";
+import { connect, isChat, xml, xmppClient, type TestClient } from "./support/clients.ts";
 import { startRunner, stopRunner, type RunningCluster } from "./support/cluster-runner.ts";
 
 let runner: RunningCluster | undefined;
@@ -27,7 +26,7 @@ function admin(env: Record<string, string>, ...args: string[]): Promise<{ code: 
 
 /** alice through @xmpp/client itself, to see the stream error and the disconnect as a client does. */
 async function watchedClient(port: number) {
-  const xmpp = client({ service: `xmpp://127.0.0.1:${port}`, domain: "localhost", username: "alice", password: "alice-pw", resource: "phone" });
+  const xmpp = xmppClient({ service: `xmpp://127.0.0.1:${port}`, domain: "localhost", username: "alice", password: "alice-pw", resource: "phone" });
   xmpp.reconnect.stop();
   const errors: { condition?: string; text?: string }[] = [];
   xmpp.on("error", (err) => errors.push(err as { condition?: string; text?: string }));

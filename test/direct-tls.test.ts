@@ -9,13 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { promisify } from "node:util";
-import { client } from "@xmpp/client";
 import { waitFor } from "@xmppd/testkit";
 import type { Element } from "@xmppd/xml";
 import { generate } from "selfsigned";
 import { afterAll, describe, expect, it } from "vitest";
 import { useCluster } from "./support/cluster.ts";
-import { isChat, xml } from "./support/clients.ts";
+import { isChat, xml, xmppClient } from "./support/clients.ts";
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "xmppd-direct-tls-"));
@@ -54,7 +53,7 @@ function rawTls(port: number): Promise<TLSSocket> {
 
 /** @xmpp/client over xmpps:// (direct TLS), with its inbox. */
 async function loginDirectTls(gateway: number, username: string, resource: string) {
-  const xmpp = client({ service: `xmpps://127.0.0.1:${tlsPort(gateway)}`, domain: "localhost", username, password: `${username}-pw`, resource });
+  const xmpp = xmppClient({ service: `xmpps://127.0.0.1:${tlsPort(gateway)}`, domain: "localhost", username, password: `${username}-pw`, resource });
   xmpp.reconnect.stop();
   xmpp.on("error", () => undefined);
   const inbox: Element[] = [];

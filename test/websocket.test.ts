@@ -1,13 +1,12 @@
 // XMPP over WebSocket (RFC 7395) on the gateway's HTTP port: @xmpp/client logs in over ws://
 // (SASL, stream restart by a new <open/>, bind) and chats with a TCP user on another gateway;
 // the connection gauge counts it under transport="websocket".
-import { client } from "@xmpp/client";
 import { waitFor } from "@xmppd/testkit";
 import type { Element } from "@xmppd/xml";
 import { afterAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { useCluster } from "./support/cluster.ts";
-import { isChat, xml } from "./support/clients.ts";
+import { isChat, xml, xmppClient } from "./support/clients.ts";
 
 // @xmpp/websocket uses the WHATWG WebSocket, which Node 20 has only behind a flag.
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
@@ -20,7 +19,7 @@ afterAll(async () => {
 
 async function loginWebSocket(gateway: number, username: string, resource: string) {
   const port = cluster.topo.of("gateway")[gateway]!.httpPort;
-  const xmpp = client({ service: `ws://127.0.0.1:${port}/xmpp-websocket`, domain: "localhost", username, password: `${username}-pw`, resource });
+  const xmpp = xmppClient({ service: `ws://127.0.0.1:${port}/xmpp-websocket`, domain: "localhost", username, password: `${username}-pw`, resource });
   xmpp.reconnect.stop();
   xmpp.on("error", () => undefined);
   const inbox: Element[] = [];

@@ -8,6 +8,15 @@ process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
 
 export { xml };
 
+/**
+ * @xmpp/client with a realistic deadline for each stream open, STARTTLS and close: its default of
+ * 2 s is shorter than a fresh cluster's first answer can take while CI's parallel files load both
+ * cores (a stream open after STARTTLS timed out there); mobile clients wait far longer.
+ */
+export function xmppClient(opts: Record<string, unknown>): ReturnType<typeof client> {
+  return client({ timeout: 15_000, ...opts });
+}
+
 export interface TestClient {
   jid: string;
   inbox: Element[];
@@ -24,7 +33,7 @@ export interface TestClient {
 
 /** `service` overrides the c2s URL built from `port`, e.g. wss://127.0.0.1:<httpsPort>/xmpp-websocket. */
 export async function connect(opts: { port: number; username: string; password: string; domain?: string; resource?: string; presence?: boolean; service?: string }): Promise<TestClient> {
-  const xmpp = client({
+  const xmpp = xmppClient({
     service: opts.service ?? `xmpp://127.0.0.1:${opts.port}`,
     domain: opts.domain ?? "localhost",
     username: opts.username,
