@@ -13,7 +13,10 @@ import { HANDLER_ERROR_NAK_MS } from "./work-defaults.ts";
  * back one too) into an inbox nobody reads, lost until their ack wait. So pulls are short, and
  * stopping waits for the open one to end before handing anything back. 1 s is nats.js's least.
  */
-const PULL_EXPIRES_MS = 1_000;
+// An idle claimed partition costs one pull request per expiry (the server answers each with a
+// timeout): 32 partitions at 1 s kept an idle worker and its NATS busy. A stop or hand-over
+// waits for the open pull to end, so this also bounds them (see CLAIM_RENEW_MS for the margin).
+export const PULL_EXPIRES_MS = 3_000;
 const RETRY_MS = 500;
 const SETTLE_POLL_MS = 200;
 

@@ -8,7 +8,7 @@ import { BusError, PayloadTooLargeError, WorkQueueFullError, type HandlerErrorRe
 import { DEFAULT_ACK_WAIT_MS, DUPLICATE_WINDOW_MS, MAX_ACK_PENDING, checkAckWait, checkConcurrency } from "./work-defaults.ts";
 import { PullLoop } from "./nats-pull-loop.ts";
 import { PartitionBatchLoop, claimNames, oneByOne, type BatchHandler } from "./nats-batch-loop.ts";
-import { CLAIM_TICK_MS, CLAIM_TTL_MS, PartitionClaims } from "./partition-claims.ts";
+import { CLAIM_RENEW_MS, CLAIM_TICK_MS, CLAIM_TTL_MS, PartitionClaims } from "./partition-claims.ts";
 import { safeLimit } from "./work-bounds.ts";
 
 interface Host {
@@ -173,7 +173,7 @@ class NatsWorkQueue implements WorkQueue {
     await Promise.all(partitions.map((c) => this.setAckWait(c.durable, ackWaitMs)));
     const names = claimNames(this.spec);
     const kv = await this.js.views.kv(names.bucket, { ttl: CLAIM_TTL_MS, history: 1 });
-    const claims = new PartitionClaims(this.nc, kv, { count: partitions.length, membersSubject: names.members, ttlMs: CLAIM_TTL_MS, tickMs: CLAIM_TICK_MS }, this.report);
+    const claims = new PartitionClaims(this.nc, kv, { count: partitions.length, membersSubject: names.members, ttlMs: CLAIM_TTL_MS, tickMs: CLAIM_TICK_MS, renewMs: CLAIM_RENEW_MS }, this.report);
     const loops = new Map<number, PartitionBatchLoop>();
     const starting = new Map<number, Promise<void>>();
     const wanted = new Set<number>();

@@ -22,12 +22,20 @@ export interface ClaimOptions {
   membersSubject: string;
   /** A claim not renewed for this long lapses (the KV bucket's TTL). */
   ttlMs: number;
-  /** How often claims are renewed and the share is recomputed. */
+  /** How often members announce themselves and the share is recomputed. */
   tickMs: number;
+  /** How often claims are renewed (a multiple of tickMs). */
+  renewMs: number;
 }
 
 export const CLAIM_TTL_MS = 10_000;
 export const CLAIM_TICK_MS = 1_000;
+/**
+ * Claims are renewed every other tick (each renewal is a JetStream write per partition). Renewals
+ * failing for ttl/2 are seen by ttl/2 + this, and the open pull ends within PULL_EXPIRES_MS
+ * after: 5 + 2 + 3 s, before another process may take the partition at the TTL (10 s).
+ */
+export const CLAIM_RENEW_MS = 2_000;
 
 export class PartitionClaims {
   private readonly id = Math.random().toString(36).slice(2, 12);
@@ -76,7 +84,8 @@ export class PartitionClaims {
   private async tick(hooks: ClaimHooks): Promise<void> {
     if (this.stopped) return;
     this.nc.publish(this.opts.membersSubject, this.id);
-    await this.renew(hooks);
+    // Renewed when due, with a tick's slack so that timer jitter does not skip a renewal.
+    if (Date.now() - this.renewedAt >= this.opts.renewMs - this.opts.tickMs / 2) await this.renew(hooks);
     const share = Math.ceil(this.opts.count / this.liveMembers());
     // Over our share (a member joined): hand back the highest partitions for it to take.
     const extra = [...this.held.keys()].sort((a, b) => b - a).slice(0, Math.max(0, this.held.size - share));
