@@ -15,15 +15,15 @@ export function mayCarryAmp(xml: string): boolean {
 }
 
 /**
- * "none": no AMP processing (no <amp/>, or an error message: DP-15). "valid": its rules passed
+ * "none": no AMP processing (no <amp/>, or an error message: DP-15). The rules: they passed
  * DP-03 (a)-(c). "rejected": the sender got the validation error and the message goes nowhere.
  */
-export function screenAmp(ctx: RouterContext, state: ConnState, el: Element, sender: Jid): "none" | "valid" | "rejected" {
+export function screenAmp(ctx: RouterContext, state: ConnState, el: Element, sender: Jid): "none" | ampCore.Rule[] | "rejected" {
   if (el.attrs.type === "error") return "none";
   const request = ampCore.parseAmp(el);
   if (!request) return "none";
   const result = ampCore.validateAmp(el, request);
-  if (result.ok) return "valid";
+  if (result.ok) return result.rules;
   // DP-04: a validation error comes from the sender's own domain.
   replyTo(ctx, state, ampCore.validationErrorReply(el, request, result.kind, result.offending, sender.domain));
   ctx.metrics.ampRejected(result.kind);

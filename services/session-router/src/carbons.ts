@@ -46,11 +46,11 @@ export async function sentCopyTargets(ctx: RouterContext, state: ConnState, stan
 }
 
 /**
- * §7 for a message queued for an AMP worker, which copies only what it delivers (§6): the
- * sender's other resources see what it sent, whatever its rules make of it, as for a message
- * queued offline.
+ * §7 for a message with XEP-0079 rules, delivered by the router (amp-direct.ts) or queued for an
+ * AMP worker, which copies only what it delivers (§6): the sender's other resources see what it
+ * sent, whatever its rules make of it, as for a message queued offline.
  */
-export async function copyQueuedAmp(ctx: RouterContext, state: ConnState, stanza: RoutedStanza, toBare: string, sender: RecipientState): Promise<void> {
+export async function copySentAmp(ctx: RouterContext, state: ConnState, stanza: RoutedStanza, toBare: string, sender: RecipientState): Promise<void> {
   if (bareOf(stanza.from) === toBare) return;
   const own = await sentCopyTargets(ctx, state, stanza, sender, false);
   if (own.length > 0) sendCarbons(ctx, stanza, toBare, [], [], own);

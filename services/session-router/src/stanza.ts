@@ -9,7 +9,8 @@ import { handleBind, isBindRequest } from "./bind.ts";
 import { refuseBlocked, verdictFor } from "./blocking.ts";
 import { deliverLocal, enqueueMessage } from "./local-delivery.ts";
 import { mayCarryAmp, screenAmp } from "./amp-intake.ts";
-import { copyQueuedAmp } from "./carbons.ts";
+import { deliverAmpDirect } from "./amp-direct.ts";
+import { copySentAmp } from "./carbons.ts";
 import { answerIq, bounce, bounceFailed, type Routed, type StanzaKind } from "./replies.ts";
 import { handleOwnPresence } from "./own-presence.ts";
 import { routePresence } from "./presence-route.ts";
@@ -92,16 +93,19 @@ async function dispatch(ctx: RouterContext, state: ConnState, el: Element, kind:
   // No server-to-server yet: every other domain is unreachable (RFC 6120 §10.4.3).
   if (!ctx.domains.has(to.domain)) return bounce(ctx, state, el, "remote-server-not-found");
   if (to.local === "") return toServer(ctx, state, el, kind, to);
-  if (amp === "valid") {
+  if (Array.isArray(amp)) {
     // XEP-0191 §5.3 first: the AMP path must not carry what blocking refuses.
-    // The sender's carbons count (XEP-0280 §7) comes in the same lookup batch as its block list.
-    const [verdict, own] = await Promise.all([verdictFor(ctx, sender.toString(), to), ctx.lookup(sender.bareString(), true)]);
+    // The sender's carbons count (XEP-0280 §7) and the recipient's sessions come in the same
+    // lookup batch as its block list.
+    const [verdict, own, recipient] = await Promise.all([verdictFor(ctx, sender.toString(), to), ctx.lookup(sender.bareString(), true), ctx.lookup(to.bareString())]);
     if (verdict !== "none") return refuseBlocked(ctx, state, fromElement(el), "message", verdict);
-    // The AMP worker decides delivery, storage or discard from the rules and the recipient's state.
     const routed = fromElement(el);
-    await enqueueMessage(ctx, state, routed, to, seq, true);
-    await copyQueuedAmp(ctx, state, routed, to.bareString(), own);
-    return "amp";
+    // No rule met and a resource to take it: delivered here; otherwise the AMP worker decides
+    // delivery, storage or discard from the rules and the recipient's state.
+    const direct = await deliverAmpDirect(ctx, el, amp, sender, to, recipient);
+    if (!direct) await enqueueMessage(ctx, state, routed, to, seq, true);
+    await copySentAmp(ctx, state, routed, to.bareString(), own);
+    return direct ? "deliver" : "amp";
   }
   // RFC 6121 §3, §4.3, §4.6: subscriptions, probes and directed presence.
   if (kind === "presence") return routePresence(ctx, state, el, sender, to, seq);

@@ -5,6 +5,7 @@ export { ACTIONS, CONDITIONS, DELIVER_VALUES, MATCH_VALUES } from "./types.ts";
 export { parseAmp } from "./parse.ts";
 export { parseUtcDateTime } from "./datetime.ts";
 export { checkRule, securityRefusals, validateAmp, type SecurityLevel } from "./validate.ts";
+export { securityLevelOf, trustedSender, type AmpSecurityConfig } from "./security.ts";
 export { disposition, type Disposition, type DispositionInput } from "./disposition.ts";
 export { evaluatePass, isMet, markFired, nextExpiry, type Effect, type Outcome, type Pass, type PassResult } from "./resolve.ts";
 export { eventReply, stripAmp, validationErrorReply } from "./replies.ts";
