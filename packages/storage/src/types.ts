@@ -84,6 +84,15 @@ export interface SessionStore {
    * (invariant 2). It expires 7 days after its last change, so a lost decrement heals.
    */
   addQueued(bareJid: string, delta: number): Promise<number>;
+  /**
+   * The account's "nothing stored" mark: set by an AMP worker that found no offline row for it
+   * while holding the owner's lock, cleared (under the same lock) before any row is stored for it.
+   * Its absence means "unknown" (never checked, expired after 7 days, or Redis lost it): a router
+   * asks for a flush at initial presence unless the mark is there (docs/architecture.md).
+   */
+  nothingStored(bareJid: string): Promise<boolean>;
+  markNothingStored(bareJid: string): Promise<void>;
+  clearNothingStored(bareJids: readonly string[]): Promise<void>;
   /** Update presence of a session still owned by conn. Returns false if it is gone. */
   setPresence(jid: string, conn: string, p: { available: boolean; priority: number; presence?: string }): Promise<boolean>;
   /** Update the annotations of a session still owned by conn. Returns false if it is gone. */
@@ -188,15 +197,25 @@ export interface OfflineMessage {
 
 export type StoreOutcome = "stored" | "duplicate" | "quota";
 
+/**
+ * Called with the owners' locks held, before a store inserts anything (every store, whatever it
+ * then decides), or when hasStored finds nothing: what it does is ordered with every store and
+ * drain of those owners (the AMP worker keeps SessionStore.nothingStored this way).
+ */
+export interface OwnerLockHooks {
+  beforeStore?(owners: readonly string[]): Promise<void>;
+  whenNoneStored?(owner: string): Promise<void>;
+}
+
 export interface OfflineStore {
   /** Store unless the owner already has `quota` messages. */
-  store(msg: Omit<OfflineMessage, "storedAt">, quota: number): Promise<StoreOutcome>;
+  store(msg: Omit<OfflineMessage, "storedAt">, quota: number, hooks?: OwnerLockHooks): Promise<StoreOutcome>;
   /**
    * store() for each message in order, in one transaction and one statement: outcome i is what
    * store() would have answered for message i after messages 0..i-1 (a key repeated in the
    * batch is a duplicate; the quota counts the batch's earlier messages of the same owner).
    */
-  storeMany(msgs: Omit<OfflineMessage, "storedAt">[], quota: number): Promise<StoreOutcome[]>;
+  storeMany(msgs: Omit<OfflineMessage, "storedAt">[], quota: number, hooks?: OwnerLockHooks): Promise<StoreOutcome[]>;
   /** Oldest first. */
   list(owner: string, limit?: number): Promise<(OfflineMessage & { id: string })[]>;
   delete(ids: string[]): Promise<number>;
@@ -206,7 +225,7 @@ export interface OfflineStore {
    * store or drain holding it has committed). A flush that finds none has nothing to expire or
    * deliver: the common login costs this instead of an expiry pass and a drain.
    */
-  hasStored(owner: string): Promise<boolean>;
+  hasStored(owner: string, hooks?: OwnerLockHooks): Promise<boolean>;
   /**
    * Hands the owner's messages to `deliver`, oldest first, a page at a time, and deletes the ids it
    * returns, all in one transaction holding the owner's lock: drains and stores for one owner run

@@ -13,6 +13,7 @@ import { createBatchDispatcher } from "./batch.ts";
 import { handleFlush } from "./handlers/flush.ts";
 import { handleMessage } from "./handlers/message.ts";
 import { handleOffline } from "./handlers/offline.ts";
+import { clearingMarks } from "./nothing-stored.ts";
 import { handleRemoved } from "./handlers/removed.ts";
 import { createAmpMetrics } from "./metrics.ts";
 
@@ -48,7 +49,8 @@ export async function createAmpWorker(deps: AmpWorkerDeps, handlers: HandlerTabl
   const s = subjectsFor(deps.config.cluster);
   const { registry, metrics } = createAmpMetrics();
   const domains = new Set(deps.config.domains.map((d) => parseJid(d).domain));
-  const ctx: WorkContext = { ...deps, subjects: s, metrics, domains, orderKey: createOrderKeys() };
+  const offline = clearingMarks(deps.offline, deps.sessions);
+  const ctx: WorkContext = { ...deps, offline, subjects: s, metrics, domains, orderKey: createOrderKeys() };
   const queue = await deps.bus.workQueue(ampQueue(s, deps.config.amp.partitions, deps.config.amp.queue).spec);
   let consumer: Consumer | null = null;
   let poller: NodeJS.Timeout | null = null;

@@ -11,6 +11,7 @@ import { decide, normalType } from "@xmppd/routing";
 import type { OfflineMessage, SessionRecord } from "@xmppd/storage";
 import { parseElement } from "@xmppd/xml";
 import { quietlyStored } from "./amp/receive.ts";
+import { drainOwnersOnline } from "./nothing-stored.ts";
 import { createDispatcher, nakDelay } from "./consumer.ts";
 import type { HandlerTable, WorkContext } from "./context.ts";
 
@@ -52,6 +53,9 @@ export function createBatchDispatcher(handlers: HandlerTable, ctx: WorkContext):
       ctx.metrics.workProcessed.inc({ kind: "message", outcome: "retry" }, items.length);
       return false;
     }
+    // An owner who came online since the sessions were read may have skipped the flush (its
+    // "nothing stored" mark was still there): drained now, before the messages are acknowledged.
+    await drainOwnersOnline(ctx, items.filter((_, i) => outcomes[i] === "stored").map((i) => i.row.owner));
     const seconds = (performance.now() - started) / 1000 / items.length;
     for (const [i, item] of items.entries()) {
       if (outcomes[i] !== "stored") continue;

@@ -59,7 +59,9 @@ export async function handleOwnPresence(ctx: RouterContext, state: ConnState, el
   // Initial presence (RFC 6121 §4.2), or a raise from a negative priority: the resource now
   // receives bare-JID messages (§8.5.2.1.1), so stored ones are due. Not while a resource of the
   // account retrieves them flexibly (XEP-0013 §2.2): it asks for them itself.
-  if (!couldReceive && priority >= 0 && !own.some((s) => s.flexOffline)) await requestFlush(ctx, state, sender, seq);
+  // An account an AMP worker found empty, and that nothing was stored for since, is not asked
+  // for: most logins (the worker re-checks sessions after every store, nothing-stored.ts).
+  if (!couldReceive && priority >= 0 && !own.some((s) => s.flexOffline) && !(await ctx.sessions.nothingStored(sender.bareString()))) await requestFlush(ctx, state, sender, seq);
   return "presence";
 }
 

@@ -195,6 +195,16 @@ describe("message routing", () => {
     expect(h.work).toContainEqual({ t: "flush", jid: romeo.jid, gw: "gw1", conn: romeo.conn });
   });
 
+  it("does not ask for a flush while a worker's mark says nothing is stored for the account", async () => {
+    await h.sessions.markNothingStored("romeo@example.com");
+    const romeo = await online("romeo", "orchard", 0);
+    await h.sessions.clearNothingStored(["romeo@example.com"]);
+    const again = await online("romeo", "grove", 0);
+    // romeo's presence was handled (acknowledged) before grove's: had it asked, its flush would come first.
+    await expect.poll(() => h.work.filter((w) => w.t === "flush").map((w) => w.t === "flush" && w.jid)).toEqual([again.jid]);
+    expect(romeo.jid).not.toBe(again.jid);
+  });
+
   it("forwards XEP-0013 requests to the AMP worker, marks the session, and then does not flush at initial presence", async () => {
     const conn = "c-romeo-flex";
     const jid = await bind("romeo", "flex", "gw1", conn);

@@ -110,4 +110,18 @@ export function carbonsCountTests(open: () => Promise<SessionStore>): void {
     expect(await s.unbind(a.jid, "ca2")).not.toBeNull();
     expect(await count()).toBe(0);
   });
+
+  it("keeps the nothing-stored mark per account, shared between store instances, until cleared", async () => {
+    const [r1, r2] = [await open(), await open()];
+    expect(await r1.nothingStored("e@x.org")).toBe(false);
+    await r1.markNothingStored("e@x.org");
+    await r1.markNothingStored("{f}*@x.org");
+    expect(await r2.nothingStored("e@x.org")).toBe(true);
+    expect(await r2.nothingStored("{f}*@x.org")).toBe(true);
+    expect(await r2.nothingStored("g@x.org")).toBe(false);
+    await r2.clearNothingStored(["e@x.org", "{f}*@x.org", "g@x.org"]);
+    expect(await r1.nothingStored("e@x.org")).toBe(false);
+    expect(await r1.nothingStored("{f}*@x.org")).toBe(false);
+    await r2.clearNothingStored([]);
+  });
 }

@@ -163,6 +163,6 @@ describe("redisAclFileLine", () => {
   it("is the same user as setRedisAclUser makes, for an ACL file", async () => {
     const line = redisAclFileLine("xmppd-amp", "secret", "ampWorker", "prod:");
     expect(line).toBe(`user xmppd-amp on #2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b ${redisAclRules("ampWorker", "prod:").join(" ")}`);
-    expect(line).toContain(" ~prod:queued:* ~prod:block:* ~prod:sm:* %R~prod:sess:* -@all ");
+    expect(line).toContain(" ~prod:queued:* ~prod:empty:* ~prod:block:* ~prod:sm:* %R~prod:sess:* -@all ");
   });
 });

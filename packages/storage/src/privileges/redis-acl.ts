@@ -35,17 +35,18 @@ export const REDIS_ACCESS: Readonly<Record<ServiceRole, RedisAccess>> = {
   router: {
     readWrite: ["*"],
     readOnly: [],
-    commands: ["hgetall", "mget", "set"], // get/lookup, lookup's counters and block lists, heartbeat
+    commands: ["exists", "hgetall", "mget", "set"], // nothingStored, get/lookup, lookup's counters and block lists, heartbeat
     scripts: [...scriptsOf(sessionScripts), ...scriptsOf(smScripts), ...scriptsOf(authThrottleScripts)],
   },
   // The AMP worker reads sessions (SessionStore.get, lookup), keeps the queued counters
-  // (addQueued) and the block list cache (lookup, cacheBlocklist), and appends deliveries to
-  // resumable sessions (SmStore.append: sm:<id>, its :q list and :o once-keys). It cannot bind,
+  // (addQueued), the accounts' "nothing stored" marks (empty:) and the block list cache (lookup,
+  // cacheBlocklist), and appends deliveries to resumable sessions (SmStore.append: sm:<id>, its
+  // :q list and :o once-keys). It cannot bind,
   // change presence, or touch gateways' sets and the XEP-0198 sweep (smgw:, smdue).
   ampWorker: {
-    readWrite: ["queued:*", "block:*", "sm:*"],
+    readWrite: ["queued:*", "empty:*", "block:*", "sm:*"],
     readOnly: ["sess:*"],
-    commands: ["hgetall", "mget"],
+    commands: ["del", "hgetall", "mget", "set"],
     scripts: [ADD_QUEUED, CACHE_BLOCKLIST, APPEND],
   },
 };

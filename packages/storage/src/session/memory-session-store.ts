@@ -1,5 +1,5 @@
 import type { BindResult, CachedBlocklist, SessionAnnotations, SessionRecord, SessionStore } from "../types.ts";
-import { checkDelta, QUEUED_TTL_MS } from "./queued.ts";
+import { checkDelta, NOTHING_STORED_TTL_MS, QUEUED_TTL_MS } from "./queued.ts";
 import { splitFullJid } from "./record.ts";
 
 /**
@@ -12,6 +12,7 @@ export function createMemorySessionStore(): SessionStore {
   const byGateway = new Map<string, Set<string>>(); // gateway -> full JIDs
   const aliveUntil = new Map<string, number>();
   const queuedCounts = new Map<string, { n: number; until: number }>(); // bare -> count, expiry
+  const nothingStoredUntil = new Map<string, number>(); // bare -> expiry of the mark
   const blocklists = new Map<string, CachedBlocklist & { until: number }>(); // bare -> cached block list
   const copy = (r: SessionRecord): SessionRecord => ({ ...r });
 
@@ -150,6 +151,9 @@ export function createMemorySessionStore(): SessionStore {
       new Map([...blocklistsOnly.map((b) => [b, recipient(b, false)] as const), ...bares.map((b) => [b, recipient(b, true)] as const)]),
     cacheBlocklist: async (bare, list, ttlMs) => cacheBlocklist(bare, list, ttlMs),
     addQueued: async (bare, delta) => addQueued(bare, delta),
+    nothingStored: async (bare) => (nothingStoredUntil.get(bare) ?? 0) > Date.now(),
+    markNothingStored: async (bare) => void nothingStoredUntil.set(bare, Date.now() + NOTHING_STORED_TTL_MS),
+    clearNothingStored: async (bares) => bares.forEach((b) => nothingStoredUntil.delete(b)),
     setPresence: async (jid, conn, p) => setPresence(jid, conn, p),
     annotate: async (jid, conn, a) => annotate(jid, conn, a),
     listGateway: async (gw) => listGateway(gw),

@@ -7,6 +7,7 @@ import { escapeKeyPart, LUA_ESCAPE } from "./key-escape.ts";
  *   p + "gw:<gateway>:alive"   heartbeat, expires after the gateway's TTL
  *   p + "gateways"             set of gateways that own sessions
  *   p + "queued:{<bare>}"      messages on the offline path not yet settled (SessionStore.addQueued)
+ *   p + "empty:{<bare>}"       no offline row is stored for the account (SessionStore.nothingStored)
  *   p + "carbons:{<bare>}"     resources of the account with XEP-0280 carbons enabled (kept by the scripts)
  *   p + "block:{<bare>}"       cached XEP-0191 block list: "<version>\n<jid>\n..." (SessionStore.cacheBlocklist)
  *   p + "epoch"                the data set's epoch marker (SessionStore.epoch, docs/redis-loss.md)
@@ -22,6 +23,7 @@ export function redisKeys(prefix: string) {
     queued: (bare: string) => `${prefix}queued:{${escapeKeyPart(bare)}}`,
     block: (bare: string) => `${prefix}block:{${escapeKeyPart(bare)}}`,
     carbons: (bare: string) => `${prefix}carbons:{${escapeKeyPart(bare)}}`,
+    empty: (bare: string) => `${prefix}empty:{${escapeKeyPart(bare)}}`,
     /** Literal prefix shared by every session hash (for SCAN). */
     sessPrefix: `${prefix}sess:`,
   };

@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import type { BindResult, SessionAnnotations, SessionRecord, SessionStore } from "../types.ts";
 import { decodeHash, decodeRecord, encodeRecord, splitFullJid } from "./record.ts";
 import { redisKeys } from "./redis-keys.ts";
-import { checkDelta, QUEUED_TTL_MS } from "./queued.ts";
+import { checkDelta, NOTHING_STORED_TTL_MS, QUEUED_TTL_MS } from "./queued.ts";
 import { readAccounts } from "./redis-lookup.ts";
 import { encodeBlocklist } from "./blocklist-cache.ts";
 import { ADD_QUEUED, ANNOTATE, CACHE_BLOCKLIST, BIND, DEAD_GATEWAYS, EPOCH, LIST_GATEWAY, RESTORE, REMOVE_GATEWAY_BATCH, SET_PRESENCE, UNBIND } from "./redis-scripts.ts";
@@ -95,6 +95,14 @@ export function createRedisSessionStore(opts: RedisSessionStoreOptions): Session
     addQueued,
     setPresence,
     annotate,
+    nothingStored: async (bare) => (await redis.exists(keys.empty(bare))) === 1,
+    markNothingStored: async (bare) => {
+      await redis.set(keys.empty(bare), "1", "PX", NOTHING_STORED_TTL_MS);
+    },
+    clearNothingStored: async (bares) => {
+      // One key per command: each account's key lives in its own cluster slot.
+      await Promise.all(bares.map((b) => redis.del(keys.empty(b))));
+    },
     listGateway: async (gateway) =>
       ((await LIST_GATEWAY.run(redis, [keys.gwSessions(gateway)], [p, gateway])) as string[]).map(decodeRecord),
     removeGateway,

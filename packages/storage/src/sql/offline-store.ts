@@ -1,4 +1,4 @@
-import type { OfflineMessage, OfflineStore, SqlClient, StoreOutcome } from "../types.ts";
+import type { OfflineMessage, OfflineStore, OwnerLockHooks, SqlClient, StoreOutcome } from "../types.ts";
 import { drainOwner } from "./offline-drain.ts";
 import { DELETE_IDS, OWNER_LOCK, SELECT_OLDEST, toMessage, type OfflineRow } from "./offline-rows.ts";
 
@@ -43,25 +43,28 @@ UNION ALL SELECT key, 'quota' FROM ranked WHERE n > $8`;
 const OWNER_LOCKS = `SELECT pg_advisory_xact_lock(${0x786d706f}, h) FROM (SELECT DISTINCT hashtext(o) AS h FROM unnest($1::text[]) o) x ORDER BY h`;
 
 export function createOfflineStore(sql: SqlClient): OfflineStore {
-  async function store(msg: Omit<OfflineMessage, "storedAt">, quota: number): Promise<StoreOutcome> {
+  async function store(msg: Omit<OfflineMessage, "storedAt">, quota: number, hooks?: OwnerLockHooks): Promise<StoreOutcome> {
     const meta = msg.meta === undefined ? null : JSON.stringify(msg.meta);
     const params = [msg.key, msg.owner, msg.sender, msg.stanza, msg.orderKey, msg.expiresAt, meta, quota];
     return sql.transaction(async (tx) => {
       // Serialises stores per owner so count-then-insert cannot overrun the quota. It must be a
       // statement of its own: a statement's snapshot is taken before it runs.
       await tx.query(OWNER_LOCK, [msg.owner]);
+      await hooks?.beforeStore?.([msg.owner]);
       const res = await tx.query<{ outcome: StoreOutcome }>(STORE, params);
       return res.rows[0]!.outcome;
     });
   }
 
-  async function storeMany(msgs: Omit<OfflineMessage, "storedAt">[], quota: number): Promise<StoreOutcome[]> {
+  async function storeMany(msgs: Omit<OfflineMessage, "storedAt">[], quota: number, hooks?: OwnerLockHooks): Promise<StoreOutcome[]> {
     if (msgs.length === 0) return [];
     const col = <K extends Exclude<keyof OfflineMessage, "storedAt">>(k: K) => msgs.map((m) => m[k]);
     const meta = msgs.map((m) => (m.meta === undefined || m.meta === null ? null : JSON.stringify(m.meta)));
     const params = [col("key"), col("owner"), col("sender"), col("stanza"), col("orderKey"), col("expiresAt"), meta, quota];
     const decided = await sql.transaction(async (tx) => {
-      await tx.query(OWNER_LOCKS, [[...new Set(col("owner"))]]);
+      const owners = [...new Set(col("owner"))];
+      await tx.query(OWNER_LOCKS, [owners]);
+      await hooks?.beforeStore?.(owners);
       const res = await tx.query<{ key: string; outcome: StoreOutcome }>(STORE_MANY, params);
       return new Map(res.rows.map((r) => [r.key, r.outcome]));
     });
@@ -87,11 +90,13 @@ export function createOfflineStore(sql: SqlClient): OfflineStore {
       const res = await sql.query(DELETE_IDS, [valid]);
       return res.rowCount;
     },
-    hasStored: (owner) => sql.transaction(async (tx) => {
+    hasStored: (owner, hooks) => sql.transaction(async (tx) => {
       // A statement of its own, as in drain: the read below sees every store committed before it.
       await tx.query(OWNER_LOCK, [owner]);
       const res = await tx.query<{ stored: boolean }>(`SELECT EXISTS (SELECT 1 FROM amp.offline_messages WHERE owner = $1) AS stored`, [owner]);
-      return res.rows[0]?.stored === true;
+      const stored = res.rows[0]?.stored === true;
+      if (!stored) await hooks?.whenNoneStored?.(owner);
+      return stored;
     }),
     async count(owner) {
       const res = await sql.query<{ n: number }>(

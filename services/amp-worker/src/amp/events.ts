@@ -8,6 +8,7 @@ import { mostAvailable } from "@xmppd/routing";
 import type { AmpEvent, RecordedEvent } from "@xmppd/storage";
 import type { WorkContext } from "../context.ts";
 import { deliverToAny } from "../delivery.ts";
+import { drainOwnersOnline } from "../nothing-stored.ts";
 
 /** How long the recorder of an event has to send it before the relay may. */
 export const EVENT_CLAIM_MS = 5_000;
@@ -53,8 +54,12 @@ async function storeForSender(ctx: WorkContext, e: AmpEvent, owner: string, doma
     { key: `amp-event:${e.key}`, owner, sender: domain, stanza: e.stanza, orderKey: ctx.orderKey(), expiresAt: null, meta: { ampEvent: true } },
     offline.quota,
   );
-  if (outcome !== "stored") {
+  if (outcome === "quota") {
     await ctx.sessions.addQueued(owner, -1);
     ctx.log.info({ to: e.recipient, outcome }, "AMP event for an offline sender not stored");
+    return;
   }
+  if (outcome === "duplicate") await ctx.sessions.addQueued(owner, -1);
+  // The sender may have come online since its sessions were read (nothing-stored.ts).
+  await drainOwnersOnline(ctx, [owner]);
 }

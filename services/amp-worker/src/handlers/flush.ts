@@ -27,8 +27,9 @@ export async function handleFlush(work: FlushWork, ctx: WorkContext): Promise<Ou
   // not ask then; this covers a resource that started doing so while the flush was queued).
   if (isFlexible(await ctx.sessions.get(owner))) return "flexible";
   // Most logins find nothing stored: one read under the owner's lock instead of the block list,
-  // an expiry pass and a drain (each its own transaction).
-  if (!(await ctx.offline.hasStored(owner))) return "nothing";
+  // an expiry pass and a drain (each its own transaction). The mark it leaves lets the routers
+  // skip this request at the next logins (nothing-stored.ts).
+  if (!(await ctx.offline.hasStored(owner, { whenNoneStored: (o) => ctx.sessions.markNothingStored(o) }))) return "nothing";
   let stale = false;
   const blocked = await blockedSenders(ctx, owner);
   let refused = 0;
