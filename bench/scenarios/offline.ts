@@ -24,6 +24,9 @@ export interface OfflineResult {
   delivered: number;
   cpuUsPerMessageAccept: number;
   cpuUsPerMessageDelivery: number;
+  /** The same by kind of process (µs per message), to see where each path spends it. */
+  cpuUsAcceptByProcess: Record<string, number>;
+  cpuUsDeliveryByProcess: Record<string, number>;
 }
 
 const SENDERS = 20;
@@ -97,5 +100,11 @@ export async function offlineBurst(t: Target, messages: number): Promise<Offline
     deliverySeconds: r2(deliverySeconds), delivered: seen.size,
     cpuUsPerMessageAccept: Math.round((total(cpuUsed(cpu0, cpu1)) * 1e6) / messages),
     cpuUsPerMessageDelivery: Math.round((total(cpuUsed(cpu1, cpu2)) * 1e6) / messages),
+    cpuUsAcceptByProcess: perMessage(cpuUsed(cpu0, cpu1), messages),
+    cpuUsDeliveryByProcess: perMessage(cpuUsed(cpu1, cpu2), messages),
   };
+}
+
+function perMessage(cpu: Record<string, number>, messages: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Math.round((v * 1e6) / messages)]));
 }
