@@ -188,6 +188,24 @@ describe("XEP-0198 at the gateway", () => {
     expect(closed).toMatchObject({ reason: "resource-constraint", resumable: true });
   });
 
+  it("asks for an ack at once when the unacked queue reaches half its bound, and again only after an ack", async () => {
+    const e = await setup({ limits: { outboundStanzas: 8 } });
+    await enable(e);
+    for (let n = 1; n <= 6; n++) deliver(e, `m${n}`, n);
+    // Right after the 4th, in the same write: not REQUEST_MS (250 ms) after the last one.
+    const bodies = (text: string) => text.replace(/<message .*?<\/message>/gs, (m) => /<body>(m\d)</.exec(m)![1]!);
+    const got = await e.c.waitFor(/<body>m6<\/body>/);
+    expect(bodies(got.input)).toMatch(/m4<r xmlns="urn:xmpp:sm:3"\/>m5/);
+    // Acknowledged up to 2 (reported to the router once the gateway took it): 4 left, and the
+    // 5th unacknowledged asks again at once.
+    e.c.send(`<a xmlns='${NS}' h='2'/>`);
+    await until(() => sm(e).some((m) => m.op === "ack" && m.upTo === 2));
+    deliver(e, "m7", 7);
+    deliver(e, "m8", 8);
+    const again = await e.c.waitFor(/<body>m8<\/body>/);
+    expect(bodies(again.input)).toMatch(/m7<r xmlns="urn:xmpp:sm:3"\/>m8/);
+  });
+
   it("refuses an ack of more than was sent with undefined-condition", async () => {
     const e = await setup();
     await enable(e);

@@ -42,6 +42,8 @@ export class StreamManagement {
   outbound = new OutboundQueue();
   private ackTimer: NodeJS.Timeout | null = null;
   private requestTimer: NodeJS.Timeout | null = null;
+  /** An ack was asked for at once, the unacked queue being half full; asked again after the next ack. */
+  private urgedAt: number | null = null;
   /** Deliveries wait behind a missing one: the replay is asked for when this fires. */
   private gapTimer: NodeJS.Timeout | null = null;
   /** A replay was asked for; its "replayed" is awaited. */
@@ -116,6 +118,7 @@ export class StreamManagement {
     // XEP-0198: acknowledged by the client is the one "delivered" the server can know.
     const n = this.outbound.acked - before;
     if (n > 0) this.conn.ctx.metrics.stanzaOutcomes.inc({ outcome: "delivered", reason: "acked" }, n);
+    if (this.urgedAt !== null && this.outbound.acked > this.urgedAt) this.urgedAt = null;
     if (this.resumable && this.id !== null) this.ackTimer ??= setTimeout(() => this.report(), ACK_REPORT_MS);
     return true;
   }
@@ -216,6 +219,13 @@ export class StreamManagement {
     const { outboundStanzas, outboundBytes } = this.conn.ctx.config.gateway.limits;
     // docs/architecture.md "Limits": the unacked queue holds 1000 stanzas / 2 MiB like the outbound queue.
     if (stanzas > outboundStanzas || bytes > outboundBytes) return this.conn.fail("resource-constraint", "too many unacknowledged stanzas");
+    // Half the bound in flight (a burst): ask at once rather than after REQUEST_MS, so that a
+    // client that acknowledges only when asked can do so before the bound ends its stream.
+    if (this.urgedAt === null && (2 * stanzas >= outboundStanzas || 2 * bytes >= outboundBytes)) {
+      this.urgedAt = this.outbound.acked;
+      this.conn.write(xml("r", { xmlns: NS_SM }).toString());
+      return;
+    }
     this.requestTimer ??= setTimeout(() => {
       this.requestTimer = null;
       if (this.outbound.unacked().stanzas > 0 && !this.conn.isClosing()) this.conn.write(xml("r", { xmlns: NS_SM }).toString());
