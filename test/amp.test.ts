@@ -33,6 +33,16 @@ const send = (c: TestClient, text: string) => c.send(parse(text));
 const event = (id: string, status: string, to: string, r: string, from = "localhost") =>
   canonical(`<message from="${from}" to="${ALICE}" id="${id}"><amp xmlns="${AMP}" status="${status}" from="${ALICE}" to="${to}">${r}</amp></message>`);
 const withId = (id: string) => (el: Element) => el.name === "message" && el.attrs.id === id;
+/**
+ * Ends a session of bob or dave (alice sees their presence) and waits until alice hears it has
+ * gone: until the router has processed the close, a message to the account could still be handed
+ * to the closing stream.
+ */
+async function offline(c: TestClient): Promise<void> {
+  const from = alice.inbox.length;
+  await c.stop();
+  await waitFor(() => alice.inbox.slice(from).some((el) => el.name === "presence" && el.attrs.from === c.jid && el.attrs.type === "unavailable"), { what: `${c.jid} offline` });
+}
 const ampReplies = (id: string) => (el: Element) => withId(id)(el) && (el.getChild("amp", AMP) !== undefined || el.attrs.type === "error");
 
 describe("discovery and the stream feature (DP-13, DP-14)", () => {
@@ -130,8 +140,8 @@ describe("rules at the recipient's edge (DP-07, DP-09)", () => {
     ));
     await new Promise((r) => setTimeout(r, 300));
     expect([...desk.inbox, ...phone.inbox].filter(withId("m3"))).toEqual([]);
-    await desk.stop();
-    await phone.stop();
+    await offline(desk);
+    await offline(phone);
   });
 
   it("refuses alert/error/notify from a sender the recipient does not share presence with (strict), and processes drop", async () => {
@@ -169,7 +179,7 @@ describe("stored messages and expire-at (DP-02, DP-20, DP-21)", () => {
     const dave = await cluster.login(1, "dave", { resource: "home" });
     await new Promise((res) => setTimeout(res, 500));
     expect(dave.inbox.filter(withId("e1"))).toEqual([]);
-    await dave.stop();
+    await offline(dave);
   });
 
   it("delivers a message whose expire-at is still ahead at login, with <delay/> and without <amp/>", async () => {

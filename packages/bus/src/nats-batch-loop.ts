@@ -11,11 +11,10 @@ import { HANDLER_ERROR_NAK_MS } from "./work-defaults.ts";
 /**
  * A pull request cannot be withdrawn: one left open when we stop would take messages (a handed
  * back one too) into an inbox nobody reads, lost until their ack wait. So pulls are short, and
- * stopping waits for the open one to end before handing anything back. 1 s is nats.js's least.
+ * stopping waits for the open one to end before handing anything back. An idle partition costs
+ * one pull per expiry (answered with a timeout): at 1 s, 32 of them kept an idle worker and its
+ * NATS busy. 3 s also bounds a stop or hand-over (CLAIM_RENEW_MS gives the lapse margin).
  */
-// An idle claimed partition costs one pull request per expiry (the server answers each with a
-// timeout): 32 partitions at 1 s kept an idle worker and its NATS busy. A stop or hand-over
-// waits for the open pull to end, so this also bounds them (see CLAIM_RENEW_MS for the margin).
 export const PULL_EXPIRES_MS = 3_000;
 const RETRY_MS = 500;
 const SETTLE_POLL_MS = 200;
@@ -52,11 +51,23 @@ class HeldMessage implements WorkMessage {
   }
 }
 
+/**
+ * What a stopping loop handed back (nak'd): `count` messages, the last at stream sequence `upTo`.
+ * The server takes a nak on its own time, so the next holder's first pulls may bring newer
+ * messages before these come back; it holds those until these have arrived (handedBack below).
+ */
+export interface HandedBack {
+  upTo: number;
+  count: number;
+}
+
 export interface BatchLoopOptions {
   maxBatch: number;
   ackWaitMs: number;
   /** Its last holder may still hold some of its messages (it died or lost its claim). */
   settle: boolean;
+  /** Its last holder stopped cleanly and handed these back: nothing newer runs before them. */
+  handedBack?: HandedBack;
   /** Messages of the partition delivered and not yet acknowledged, across every process. */
   pending(): Promise<number>;
 }
@@ -80,28 +91,51 @@ export class PartitionBatchLoop implements Consumer {
   }
 
   async stop(): Promise<void> {
+    await this.handOver();
+  }
+
+  /** Stops, hands back what it holds (in order, undelayed), and says what that was. */
+  async handOver(): Promise<HandedBack | undefined> {
     this.stopped = true;
     this.wake?.();
     this.interrupt?.();
     await this.loop;
-    // Handed back in order, undelayed, once no pull of ours is open: the next holder gets them
-    // before anything newer.
+    // Once no pull of ours is open; the next holder runs them before anything newer.
     const rest = this.buffer.splice(0).sort((a, b) => a.m.seq - b.m.seq);
     for (const m of rest) m.m.nak();
+    return rest.length === 0 ? undefined : { upTo: rest.at(-1)!.m.seq, count: rest.length };
   }
 
   private async run(): Promise<void> {
     if (this.opts.settle) await this.settle();
     const pulling = this.pull();
+    let awaiting = this.opts.handedBack;
+    const giveUpAt = Date.now() + this.opts.ackWaitMs;
     while (!this.stopped) {
+      if (awaiting && this.buffer.filter((m) => m.m.seq <= awaiting!.upTo).length < awaiting.count && Date.now() < giveUpAt) {
+        await this.nextArrival(giveUpAt - Date.now());
+        continue;
+      }
+      if (awaiting) {
+        // Back (or, past the ack wait, given up on): from here on, stream order.
+        this.buffer.sort((a, b) => a.m.seq - b.m.seq);
+        awaiting = undefined;
+      }
       if (this.buffer.length === 0) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
+        await this.nextArrival();
         continue;
       }
       await this.handle(this.buffer.slice(0, this.opts.maxBatch));
     }
     await pulling;
+  }
+
+  private async nextArrival(timeoutMs?: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const t = timeoutMs === undefined ? undefined : setTimeout(resolve, Math.max(0, timeoutMs));
+      this.wake = () => (clearTimeout(t), resolve());
+    });
+    this.wake = undefined;
   }
 
   /**

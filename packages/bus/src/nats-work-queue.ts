@@ -7,7 +7,7 @@ import type { BatchConsumeOptions, ConsumeOptions, Consumer, WorkMessage, WorkQu
 import { BusError, PayloadTooLargeError, WorkQueueFullError, type HandlerErrorReporter } from "./errors.ts";
 import { DEFAULT_ACK_WAIT_MS, DUPLICATE_WINDOW_MS, MAX_ACK_PENDING, checkAckWait, checkConcurrency } from "./work-defaults.ts";
 import { PullLoop } from "./nats-pull-loop.ts";
-import { PartitionBatchLoop, claimNames, oneByOne, type BatchHandler } from "./nats-batch-loop.ts";
+import { PartitionBatchLoop, claimNames, oneByOne, type BatchHandler, type HandedBack } from "./nats-batch-loop.ts";
 import { CLAIM_RENEW_MS, CLAIM_TICK_MS, CLAIM_TTL_MS, PartitionClaims } from "./partition-claims.ts";
 import { safeLimit } from "./work-bounds.ts";
 
@@ -178,7 +178,7 @@ class NatsWorkQueue implements WorkQueue {
     const starting = new Map<number, Promise<void>>();
     const wanted = new Set<number>();
     const hooks = {
-      take: (p: number, clean: boolean) => {
+      take: (p: number, clean: boolean, handedBack?: HandedBack) => {
         wanted.add(p);
         const { durable } = partitions[p]!;
         const pending = async () => (await this.jsm.consumers.info(this.spec.stream, durable)).num_ack_pending;
@@ -187,7 +187,7 @@ class NatsWorkQueue implements WorkQueue {
           while (wanted.has(p)) {
             try {
               const consumer = await this.js.consumers.get(this.spec.stream, durable);
-              if (wanted.has(p)) loops.set(p, new PartitionBatchLoop(consumer, handler, { maxBatch, ackWaitMs, pending, settle: !clean }, this.report));
+              if (wanted.has(p)) loops.set(p, new PartitionBatchLoop(consumer, handler, { maxBatch, ackWaitMs, pending, settle: !clean, ...(handedBack ? { handedBack } : {}) }, this.report));
               return;
             } catch (err) {
               this.report(err, `partition ${p} consumer`);
@@ -203,7 +203,7 @@ class NatsWorkQueue implements WorkQueue {
         starting.delete(p);
         const loop = loops.get(p);
         loops.delete(p);
-        await loop?.stop();
+        return loop?.handOver();
       },
     };
     claims.start(hooks);

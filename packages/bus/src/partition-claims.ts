@@ -6,15 +6,17 @@
 // each announces itself on a members subject and holds at most ceil(partitions / live members).
 import type { KV, NatsConnection, Subscription } from "nats";
 import type { HandlerErrorReporter } from "./errors.ts";
+import type { HandedBack } from "./nats-batch-loop.ts";
 
 export interface ClaimHooks {
   /**
    * This process alone may now consume partition `p`. `clean`: its last holder handed it back
-   * with nothing out; otherwise that holder died or lost it, and may still hold messages.
+   * with nothing out (`handedBack`: what it nak'd on the way out); otherwise that holder died or
+   * lost it, and may still hold messages.
    */
-  take(p: number, clean: boolean): void;
-  /** Stop consuming `p`; resolves once nothing of it is held (acked or handed back). */
-  drop(p: number): Promise<void>;
+  take(p: number, clean: boolean, handedBack?: HandedBack): void;
+  /** Stop consuming `p`; resolves once nothing of it is held (acked or handed back) with what was handed back. */
+  drop(p: number): Promise<HandedBack | undefined>;
 }
 
 export interface ClaimOptions {
@@ -138,19 +140,20 @@ export class PartitionClaims {
       const claimed = await this.claim(p);
       if (!claimed) continue;
       this.held.set(p, claimed.revision);
-      hooks.take(p, claimed.clean);
+      hooks.take(p, claimed.clean, claimed.handedBack);
     }
   }
 
-  private async claim(p: number): Promise<{ revision: number; clean: boolean } | undefined> {
+  private async claim(p: number): Promise<{ revision: number; clean: boolean; handedBack?: HandedBack } | undefined> {
     try {
       const entry = await this.kv.get(key(p));
       if (entry && entry.operation === "PUT") {
         const holder = entry.string();
         // Ours from before we lost it: what we held then may still be out, so not clean.
         if (holder === this.id) return { revision: await this.kv.update(key(p), this.id, entry.revision), clean: false };
-        if (holder !== "") return undefined; // held by another member
-        return { revision: await this.kv.update(key(p), this.id, entry.revision), clean: true };
+        const released = parseReleased(holder);
+        if (released === null) return undefined; // held by another member
+        return { revision: await this.kv.update(key(p), this.id, entry.revision), clean: true, ...(released ? { handedBack: released } : {}) };
       }
       return { revision: await this.kv.create(key(p), this.id), clean: false };
     } catch {
@@ -159,14 +162,25 @@ export class PartitionClaims {
   }
 
   private async release(p: number, hooks: ClaimHooks): Promise<void> {
-    await hooks.drop(p);
+    const handedBack = await hooks.drop(p);
     const revision = this.held.get(p);
     this.held.delete(p);
     if (revision === undefined) return;
     // Acknowledgements sent before the claim goes, so the next holder finds nothing pending.
     await this.nc.flush();
-    await this.kv.update(key(p), "", revision).catch((err: unknown) => this.report(err, `claim of partition ${p} not released`));
+    const value = handedBack ? `back:${handedBack.upTo}:${handedBack.count}` : "";
+    await this.kv.update(key(p), value, revision).catch((err: unknown) => this.report(err, `claim of partition ${p} not released`));
   }
+}
+
+/**
+ * A released claim's value: "" (nothing handed back) or "back:<upTo>:<count>" -> that; a holder's
+ * id -> null (held). Member ids are base 36, so they never contain a colon.
+ */
+function parseReleased(value: string): HandedBack | undefined | null {
+  if (value === "") return undefined;
+  const m = /^back:(\d+):(\d+)$/.exec(value);
+  return m ? { upTo: Number(m[1]), count: Number(m[2]) } : null;
 }
 
 /** JetStream's answer to a KV update whose expected revision is not the key's last (10071). */
