@@ -7,6 +7,12 @@ import { splitFullJid } from "./record.ts";
  * adapter (both pass runSessionStoreContract). Records are copied in and out so callers can
  * never mutate stored state.
  */
+/**
+ * Expiries run on a monotonic clock, as Redis's do: a wall-clock jump (a test moving Date ahead
+ * to pass the identity recheck) must not make every gateway look dead at once.
+ */
+const now = (): number => performance.now();
+
 export function createMemorySessionStore(): SessionStore {
   const users = new Map<string, Map<string, SessionRecord>>(); // bare -> resource -> record
   const byGateway = new Map<string, Set<string>>(); // gateway -> full JIDs
@@ -97,7 +103,7 @@ export function createMemorySessionStore(): SessionStore {
 
   function queued(bare: string): number {
     const q = queuedCounts.get(bare);
-    if (q && q.until > Date.now()) return q.n;
+    if (q && q.until > now()) return q.n;
     queuedCounts.delete(bare);
     return 0;
   }
@@ -105,21 +111,21 @@ export function createMemorySessionStore(): SessionStore {
   function addQueued(bare: string, delta: number): number {
     const n = Math.max(0, queued(bare) + checkDelta(delta));
     if (n === 0) queuedCounts.delete(bare);
-    else queuedCounts.set(bare, { n, until: Date.now() + QUEUED_TTL_MS });
+    else queuedCounts.set(bare, { n, until: now() + QUEUED_TTL_MS });
     return n;
   }
 
   function cachedBlocklist(bare: string): string[] | null {
     const c = blocklists.get(bare);
-    if (c && c.until > Date.now()) return [...c.jids];
+    if (c && c.until > now()) return [...c.jids];
     blocklists.delete(bare);
     return null;
   }
 
   function cacheBlocklist(bare: string, list: CachedBlocklist, ttlMs: number): void {
     const cur = blocklists.get(bare);
-    if (cur && cur.until > Date.now() && cur.version >= list.version) return;
-    blocklists.set(bare, { version: list.version, jids: [...list.jids], until: Date.now() + ttlMs });
+    if (cur && cur.until > now() && cur.version >= list.version) return;
+    blocklists.set(bare, { version: list.version, jids: [...list.jids], until: now() + ttlMs });
   }
 
   function recipient(bare: string, withSessions: boolean) {
@@ -151,15 +157,15 @@ export function createMemorySessionStore(): SessionStore {
       new Map([...blocklistsOnly.map((b) => [b, recipient(b, false)] as const), ...bares.map((b) => [b, recipient(b, true)] as const)]),
     cacheBlocklist: async (bare, list, ttlMs) => cacheBlocklist(bare, list, ttlMs),
     addQueued: async (bare, delta) => addQueued(bare, delta),
-    nothingStored: async (bare) => (nothingStoredUntil.get(bare) ?? 0) > Date.now(),
-    markNothingStored: async (bare) => void nothingStoredUntil.set(bare, Date.now() + NOTHING_STORED_TTL_MS),
+    nothingStored: async (bare) => (nothingStoredUntil.get(bare) ?? 0) > now(),
+    markNothingStored: async (bare) => void nothingStoredUntil.set(bare, now() + NOTHING_STORED_TTL_MS),
     clearNothingStored: async (bares) => bares.forEach((b) => nothingStoredUntil.delete(b)),
     setPresence: async (jid, conn, p) => setPresence(jid, conn, p),
     annotate: async (jid, conn, a) => annotate(jid, conn, a),
     listGateway: async (gw) => listGateway(gw),
     removeGateway: async (gw) => removeGateway(gw),
-    heartbeat: async (gw, ttlMs) => void aliveUntil.set(gw, Date.now() + ttlMs),
-    deadGateways: async () => [...byGateway.keys()].filter((gw) => (aliveUntil.get(gw) ?? 0) <= Date.now()),
+    heartbeat: async (gw, ttlMs) => void aliveUntil.set(gw, now() + ttlMs),
+    deadGateways: async () => [...byGateway.keys()].filter((gw) => (aliveUntil.get(gw) ?? 0) <= now()),
     list: async (limit) => all().slice(0, Math.max(0, limit)).map(copy),
     count: async () => all().length,
     close: async () => {},
