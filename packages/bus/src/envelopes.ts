@@ -29,6 +29,19 @@ export type ToRouter =
   | { t: "rereg"; gw: string; conn: string; seq: number; jid: string; epoch: string; sm?: SmHeld };
 
 /**
+ * Gateway -> the router of a connection, outside the connection's sequence: messages delivered to
+ * a stream without XEP-0198 after it had ended, so never written. Sent once the router has
+ * acknowledged the connection's "closed" (it then knows who the connection was); `n` numbers them
+ * per connection, which makes each one's offline work key.
+ */
+export interface Returned {
+  t: "returned";
+  gw: string;
+  conn: string;
+  items: { n: number; xml: string }[];
+}
+
+/**
  * What a gateway holds of a resumable session: the client's acknowledged count (unwrapped), the
  * client stanzas the private tier handled, and the stanzas written and not acknowledged, numbered
  * acked+1, acked+2, ... (with their numbers, so the router can check them).

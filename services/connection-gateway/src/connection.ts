@@ -216,6 +216,8 @@ export class Connection {
     const resumable = this.sm?.staysAfter(reason) === true;
     this.sm?.ended(resumable);
     this.ctx.upstream.send(this.id, { t: "closed", reason, ...(jid ? { jid } : {}), ...(resumable ? { resumable } : {}) });
+    // Without XEP-0198 nothing else keeps what is delivered from now on (returns.ts).
+    if (!this.sm && this.jid) this.ctx.returns.ended(this.id);
     this.ctx.upstream.finish(this.id);
   }
 

@@ -4,6 +4,7 @@ import type { Logger } from "@xmppd/observability";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { SaslThrottle } from "./sasl-throttle.ts";
 import type { TlsMaterial } from "./tls-context.ts";
+import type { Returns } from "./returns.ts";
 import type { Upstream } from "./upstream.ts";
 
 export interface GatewayContext {
@@ -12,6 +13,8 @@ export interface GatewayContext {
   readonly log: Logger;
   readonly metrics: GatewayMetrics;
   readonly upstream: Upstream;
+  /** Messages that reached a connection after it ended, on their way back to its router. */
+  readonly returns: Returns;
   readonly saslThrottle: SaslThrottle;
   /** The current certificate for STARTTLS and direct TLS (replaced on reload). */
   readonly tls: TlsMaterial;

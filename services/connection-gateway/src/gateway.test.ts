@@ -202,6 +202,35 @@ describe("established stream", () => {
     await c.waitClosed();
   });
 
+  it("sends messages that reach an ended stream back to its router, once the router has its 'closed'", async () => {
+    const e = await setup();
+    const r = router(e, "r1", { ack: (env) => env.t !== "closed" });
+    const c = await client(e);
+    await login(c);
+    const conn = r.received[0]!.conn;
+    c.send("</stream:stream>");
+    await until(() => r.received.some((m) => m.t === "closed"));
+    const closed = r.received.find((m) => m.t === "closed")!;
+    const late = "<message from='bob@localhost/pc' to='alice@localhost/phone' type='chat' id='late'><body>late</body></message>";
+    r.reply(e.gateway.id, { t: "deliver", conn, xml: late });
+    r.reply(e.gateway.id, { t: "deliver", conn, xml: "<presence from='bob@localhost/pc' to='alice@localhost/phone'/>" });
+    r.reply(e.gateway.id, { t: "deliver", conn, xml: "<message from='bob@localhost/pc' id='numbered'/>", sm: 7 });
+    // The memory bus delivers in microtasks: all of it has run before the next macrotask.
+    await new Promise((res) => setImmediate(res));
+    // Not before the router has unbound the session: it would only deliver here again.
+    expect(r.received.filter((m) => (m as { t: string }).t === "returned")).toEqual([]);
+    r.reply(e.gateway.id, { t: "ack", conn, seq: closed.seq });
+    await until(() => r.received.some((m) => (m as { t: string }).t === "returned"));
+    const after = "<message from='bob@localhost/pc' to='alice@localhost/phone' type='chat' id='later'/>";
+    r.reply(e.gateway.id, { t: "deliver", conn, xml: after });
+    await until(() => r.received.filter((m) => (m as { t: string }).t === "returned").length === 2);
+    expect(r.received.filter((m) => (m as { t: string }).t === "returned")).toEqual([
+      { t: "returned", gw: e.gateway.id, conn, items: [{ n: 1, xml: late }] },
+      { t: "returned", gw: e.gateway.id, conn, items: [{ n: 2, xml: after }] },
+    ]);
+    expect(await e.gateway.registry.getSingleMetricAsString("xmpp_gateway_stanza_outcomes_total")).toContain('outcome="returned",reason="stream-ended"} 2');
+  });
+
   it("writes a delivery sent again under the same once key only the first time", async () => {
     const e = await setup();
     const r = router(e, "r1");

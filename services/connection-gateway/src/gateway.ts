@@ -21,6 +21,7 @@ import { SaslThrottle } from "./sasl-throttle.ts";
 import { shutdownStream, type Elsewhere } from "./shutdown.ts";
 import { listenTcp, type Listener } from "./tcp-listener.ts";
 import { TlsMaterial } from "./tls-context.ts";
+import { Returns } from "./returns.ts";
 import { Upstream } from "./upstream.ts";
 import { websocketEndpoint } from "./ws-endpoint.ts";
 
@@ -78,8 +79,12 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     bus, subjects: subs, gatewayId: id, pool,
     maxEnvelopes: limits.outboundStanzas, maxBytes: limits.outboundBytes, lingerMs: LINGER_MS,
   });
+  const returns = new Returns({
+    bus, subjects: subs, gatewayId: id, upstream, windowMs: LINGER_MS, maxHeld: limits.outboundStanzas,
+    outcome: (outcome, n) => metrics.stanzaOutcomes.inc({ outcome, reason: "stream-ended" }, n),
+  });
   const ctx: GatewayContext = {
-    id, config, log, metrics, upstream,
+    id, config, log, metrics, upstream, returns,
     saslThrottle: new SaslThrottle(limits.saslFailuresPerIp),
     tls: material,
     domains: config.domains.map((d) => tryParseJid(d)?.domain ?? d.toLowerCase()),
@@ -111,6 +116,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       await drain([...(listeners ? [listeners.c2s, listeners.tls] : []), ...(https ? [https] : [])], connections, config.gateway.drainMs, { host: config.gateway.seeOtherHost, uri: config.gateway.websocket.seeOtherUri });
       link?.stop();
       await bus.flush();
+      returns.dispose();
       upstream.dispose();
       log.info("gateway stopped");
     },

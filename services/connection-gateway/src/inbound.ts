@@ -25,13 +25,17 @@ export function inboxHandler(ctx: GatewayContext, connections: ReadonlyMap<strin
     // Acks concern the relay buffer, which outlives the socket (a closed connection's last envelopes).
     if (msg.t === "ack") {
       ctx.upstream.ack(msg.conn, msg.seq);
+      ctx.returns.acked(msg.conn);
       // XEP-0198: the client stanzas of those envelopes are handled now (our <a h/>).
       return void connections.get(msg.conn)?.sm?.inbound.acked(msg.seq);
     }
     // The router saw a gap (NATS lost envelopes) or does not know the connection: the window again.
     if (msg.t === "resend") return void ctx.upstream.resend(msg.conn, msg.from);
     const conn = connections.get(msg.conn);
-    if (!conn || conn.isClosing()) return void ctx.metrics.unknownConnection.inc({ t: msg.t });
+    if (!conn || conn.isClosing()) {
+      if (msg.t === "deliver" && msg.sm === undefined && ctx.returns.offer(msg.conn, msg.xml)) return;
+      return void ctx.metrics.unknownConnection.inc({ t: msg.t });
+    }
     apply(conn, msg);
   };
 }

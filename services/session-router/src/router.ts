@@ -1,6 +1,6 @@
 // The session router: the composition root of the private tier's per-connection work.
 import { randomBytes } from "node:crypto";
-import { ampQueue, decode, subjects, type Bus, type Subscription, type ToRouter } from "@xmppd/bus";
+import { ampQueue, decode, subjects, type Bus, type Returned, type Subscription, type ToRouter } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
 import { parseJid } from "@xmppd/jid";
 import { blocking, carbons, createModuleHost, defaultModules, lastActivity, privateStorage, register, roster, vcard, type AccountDataCapability, type ModuleCapabilities, type ServerCaps } from "@xmppd/modules";
@@ -28,6 +28,7 @@ import { handlePreauth } from "./preauth.ts";
 import { registrationCapability } from "./registration.ts";
 import { handleSasl } from "./sasl.ts";
 import { createSessionLookup } from "./session-lookup.ts";
+import { createClosedConnections, isReturned, takeBack } from "./returned.ts";
 import { handleStanza } from "./stanza.ts";
 import { sessionGone } from "./presence-broadcast.ts";
 import { rosterCapabilities } from "./roster-capabilities.ts";
@@ -112,6 +113,7 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
   });
   const acks = createAckBatcher(bus, s, 5, (err) => ctx.log.warn({ err }, "acknowledgements not sent"), () => ctx.sm.flush());
   const resends = createResendRequests(bus, s);
+  const closedConns = createClosedConnections();
   let caps: ServerCaps | null = null;
   const liveness = createLiveness(ctx, (gw) => table.forgetGateway(gw), () => caps);
   let inbox: Subscription | null = null;
@@ -128,11 +130,13 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
     } catch (err) {
       return void ctx.log.warn({ err, gateway }, "undecodable envelope dropped");
     }
-    if (!isToRouter(env)) return void ctx.log.warn({ env, gateway }, "malformed envelope dropped");
+    if (!isToRouter(env) && !isReturned(env)) return void ctx.log.warn({ env, gateway }, "malformed envelope dropped");
     if (env.gw !== gateway) {
       ctx.metrics.refused("gateway-mismatch");
       return void ctx.log.warn({ gateway, claimed: env.gw, conn: env.conn }, "envelope naming another gateway refused");
     }
+    // Outside the connection's sequence: it comes after the connection's last envelope.
+    if (env.t === "returned") return void takeBackRetrying(env);
     // Only an "open" makes a connection known: anything else first seen here may follow a lost
     // envelope (docs/acknowledgements.md), so the gateway sends its window again, "open" first.
     const st = env.t === "open" ? table.get(env.gw, env.conn) : table.find(env.gw, env.conn);
@@ -162,6 +166,18 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
     // Nothing past a gap is run or acknowledged: ask for everything from the first one missing.
     else if (taken === "gap") resends.ask(st.gw, st.conn, st.lastSeq + 1, st);
     else if (replayNow !== null) replay(ctx, st, replayNow).catch((err: unknown) => ctx.log.warn({ err, conn: st.conn }, "XEP-0198 replay failed"));
+  }
+
+  /** Messages a gateway sends back (returned.ts); a dependency away is waited for, as for envelopes. */
+  async function takeBackRetrying(env: Returned): Promise<void> {
+    for (let waitMs = RETRY_BACKOFF.firstMs; ; waitMs = Math.min(waitMs * 2, RETRY_BACKOFF.maxMs)) {
+      try {
+        return await takeBack(ctx, closedConns, env);
+      } catch (err) {
+        if (!isTransient(err) || phase !== "running") return void ctx.log.error({ err, gateway: env.gw, conn: env.conn }, "messages sent back by a gateway were not stored");
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
+    }
   }
 
   /**
@@ -209,6 +225,7 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
         if (isRefusal(as)) return refused(as, env.jid, false);
         if (st.sm) return smClosed(ctx, st, env.resumable === true);
         if (as.isBare()) return;
+        closedConns.remember(env.gw, env.conn, as.toString());
         const removed = await ctx.sessions.unbind(as.toString(), env.conn);
         // RFC 6121 §4.5.2, §4.6.3: the contacts learn the session is gone.
         if (removed) await sessionGone(ctx, removed);

@@ -11,7 +11,8 @@ import type { SmQueued } from "@xmppd/storage";
 import { parseElement, type Element } from "@xmppd/xml";
 import type { RouterContext } from "./context.ts";
 
-export async function undeliverable(ctx: RouterContext, id: string, items: readonly SmQueued[]): Promise<number> {
+/** `owner`: the bare JID every message must be addressed to (what a gateway sent back, returned.ts). */
+export async function undeliverable(ctx: RouterContext, id: string, items: readonly SmQueued[], owner?: string): Promise<number> {
   let stored = 0;
   for (const item of items) {
     const el = messageOf(item.xml);
@@ -21,6 +22,10 @@ export async function undeliverable(ctx: RouterContext, id: string, items: reado
       continue;
     }
     const bare = to.bareString();
+    if (owner !== undefined && bare !== owner) {
+      ctx.metrics.refused("jid-mismatch");
+      continue;
+    }
     const type = normalType(el.attrs.type as string | undefined);
     // Counted like the router's own offline path: the worker releases each exactly once.
     const counted = type === "chat" || type === "normal";
