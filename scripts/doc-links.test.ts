@@ -117,8 +117,8 @@ describe("links in the Markdown files", () => {
     expect(linkProblem("docs/amp.md", "../README.md")).toBeNull();
     expect(linkProblem("docs/amp.md", "https://xmpp.org/extensions/xep-0079.html")).toBeNull();
     expect(linkProblem("docs/amp.md", "#" + [...parse("docs/amp.md").anchors][0])).toBeNull();
-    expect(linkProblem("README.md", "../shared/AMP.md")).toMatch(/outside the repository/);
-    expect(linkProblem("docs/amp.md", "../../ARCHITECTURE.md")).toMatch(/outside the repository/);
+    expect(linkProblem("README.md", "../elsewhere/DESIGN.md")).toMatch(/outside the repository/);
+    expect(linkProblem("docs/amp.md", "../../OUTSIDE.md")).toMatch(/outside the repository/);
     expect(linkProblem("README.md", "docs/nothing.md")).toMatch(/not in the repository/);
     expect(linkProblem("README.md", "http://127.0.0.1:5280/http-bind")).toMatch(/not a public host/);
     expect(linkProblem("README.md", "https://nats.xmppd-private.svc:8222/")).toMatch(/not a public host/);
@@ -127,7 +127,7 @@ describe("links in the Markdown files", () => {
     expect(linkProblem("README.md", "node_modules/marked/README.md")).toMatch(/node_modules/);
     expect(repoPathIn("docs/amp.md")).toBe("docs/amp.md");
     expect(repoPathIn("k8s/base/")).toBe("k8s/base");
-    expect(repoPathIn("../shared/AMP.md")).toBe("../shared/AMP.md");
+    expect(repoPathIn("../elsewhere/DESIGN.md")).toBe("../elsewhere/DESIGN.md");
     expect(repoPathIn("gateway.tls.certFile")).toBeNull();
     expect(slug("DP-07: deliver=none, and `offline`")).toBe("dp-07-delivernone-and-offline");
   });
