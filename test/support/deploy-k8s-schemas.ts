@@ -2,14 +2,14 @@
 // kubernetes-models (core kinds) and its KEDA and prometheus-operator packages (CRDs).
 // Those schemas allow unknown fields (as the API server did before strict field validation),
 // so shapeProblems adds a check for misspelt fields where a typo would silently do nothing.
-import { Deployment } from "kubernetes-models/apps/v1";
+import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { Job } from "kubernetes-models/batch/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { ConfigMap, Namespace, Secret, Service } from "kubernetes-models/v1";
 import { ScaledObject } from "@kubernetes-models/keda/keda.sh/v1alpha1";
-import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
+import { PrometheusRule, ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import type { Doc } from "./deploy-checks.ts";
 
 type Model = new (data: never) => { validate(): void };
@@ -20,6 +20,7 @@ const MODELS: Record<string, Model> = {
   "v1/Secret": Secret,
   "v1/Service": Service,
   "apps/v1/Deployment": Deployment,
+  "apps/v1/StatefulSet": StatefulSet,
   "batch/v1/Job": Job,
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
@@ -27,6 +28,7 @@ const MODELS: Record<string, Model> = {
   "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
   "keda.sh/v1alpha1/ScaledObject": ScaledObject,
   "monitoring.coreos.com/v1/ServiceMonitor": ServiceMonitor,
+  "monitoring.coreos.com/v1/PrometheusRule": PrometheusRule,
 };
 
 export function schemaProblems(doc: Doc): string[] {
@@ -56,11 +58,11 @@ function unknownKeys(where: string, obj: Doc | undefined, allowed: string[]): st
 
 export function shapeProblems(doc: Doc): string[] {
   const name = `${doc.kind} ${doc.metadata?.name}`;
-  if (doc.kind === "Deployment" || doc.kind === "Job") {
+  if (doc.kind === "Deployment" || doc.kind === "StatefulSet" || doc.kind === "Job") {
     const pod = doc.spec?.template?.spec as Doc;
     return [
       ...unknownKeys(`${name} pod spec`, pod, POD_SPEC),
-      ...((pod?.containers ?? []) as Doc[]).flatMap((c) => [
+      ...([...(pod?.initContainers ?? []), ...(pod?.containers ?? [])] as Doc[]).flatMap((c) => [
         ...unknownKeys(`${name} container ${c.name}`, c, CONTAINER),
         ...["readinessProbe", "livenessProbe", "startupProbe"].flatMap((p) => unknownKeys(`${name} ${c.name} ${p}`, c[p], PROBE)),
       ]),

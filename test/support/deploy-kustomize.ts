@@ -114,7 +114,8 @@ function isMap(v: unknown): v is Doc {
 
 function applyImage(image: Doc, docs: Doc[]): void {
   for (const doc of docs) {
-    for (const c of (doc.spec?.template?.spec?.containers ?? []) as Doc[]) {
+    const pod = doc.spec?.template?.spec;
+    for (const c of [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])] as Doc[]) {
       const [name, tag] = splitImage(String(c.image));
       if (name !== image.name) continue;
       c.image = `${image.newName ?? name}:${image.newTag ?? tag ?? "latest"}`;
