@@ -13,7 +13,8 @@ describe("npm run build", () => {
 
   it("npm start runs the standalone bundle with the image's flags, building first only when stale", () => {
     const start = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.start;
-    expect(start).toBe(`node --import tsx scripts/build.ts --if-stale && node ${RUNTIME_FLAGS.join(" ")} ${distFile("standalone")}`);
+    // exec: the server replaces the shell, so the SIGTERM npm passes on reaches it (test/signals.test.ts).
+    expect(start).toBe(`node --import tsx scripts/build.ts --if-stale && exec node ${RUNTIME_FLAGS.join(" ")} ${distFile("standalone")}`);
   });
 
   it("makes bundles that run from dist/ with the migrations compiled in and our packages inlined", async () => {

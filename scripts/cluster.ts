@@ -78,6 +78,8 @@ const stop = (why: string): Promise<void> => {
   stopping ??= (async () => {
     console.log(`\n${why}: stopping ${set.procs.filter((p) => p.child.exitCode === null).length} processes`);
     await set.stopAll(10_000);
+    // One may have been spawned while the first pass ran (a start in progress).
+    await set.stopAll(10_000);
     await accounts.drop();
     await db?.drop();
     await nats.stop();
@@ -98,9 +100,13 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 try {
-  for (let i = 0; i < opts.routers; i++) watch(await set.start("router"));
-  for (let i = 0; i < opts.ampWorkers; i++) watch(await set.start("amp"));
-  for (let i = 0; i < opts.gateways; i++) watch(await set.start("gateway"));
+  // A signal during start-up ends the loop: nothing is started after stop() took its list.
+  const kinds: Kind[] = [...Array<Kind>(opts.routers).fill("router"), ...Array<Kind>(opts.ampWorkers).fill("amp"), ...Array<Kind>(opts.gateways).fill("gateway")];
+  for (const kind of kinds) {
+    if (stopping) break;
+    watch(await set.start(kind));
+  }
+  if (stopping) await new Promise(() => {});
 } catch (err) {
   console.error((err as Error).message);
   await stop("start-up failed");

@@ -39,4 +39,24 @@ describe("watchDependencies", () => {
       watch.stop();
     }
   });
+
+  it("is not ready before every dependency has answered once (a router started with Redis away must not say ready)", async () => {
+    const { registry } = createMetrics("amp-worker");
+    let answer: () => void = () => {};
+    const watch = watchDependencies({
+      registry, log, intervalMs: 20, timeoutMs: 60_000,
+      probes: { nats: async () => undefined, redis: () => new Promise<void>((resolve) => (answer = resolve)) },
+    });
+    try {
+      // nats has answered; redis's first probe is still out.
+      await waitFor(async () => (await upValue(registry, "nats")) === 1, { what: "nats up" });
+      expect(watch.isReady()).toBe(false);
+      expect(watch.describe()).toBe("redis has not answered yet");
+      expect(await upValue(registry, "redis")).toBe(0);
+      answer();
+      await waitFor(() => watch.isReady(), { what: "ready once redis answered" });
+    } finally {
+      watch.stop();
+    }
+  });
 });

@@ -31,7 +31,10 @@ export function watchDependencies(o: WatchOptions): DependencyWatch {
   const gauge = o.registry.getMetricsAsArray().find((m) => m.name.endsWith(`_${DEPENDENCY_UP}`)) as Gauge<string> | undefined;
   const downSince = new Map<DependencyName, { at: Date; err: string }>();
   const names = Object.keys(o.probes) as DependencyName[];
-  for (const name of names) gauge?.set({ dependency: name }, 1);
+  // Down until its first answer: a service started while Redis is away is not ready meanwhile
+  // (the first probe can take timeoutMs to fail).
+  const neverAnswered = new Set<DependencyName>(names);
+  for (const name of names) gauge?.set({ dependency: name }, 0);
   const inFlight = new Set<DependencyName>();
 
   async function probe(name: DependencyName): Promise<void> {
@@ -46,6 +49,7 @@ export function watchDependencies(o: WatchOptions): DependencyWatch {
       const was = downSince.get(name);
       if (was) o.log.info({ dependency: name, downSince: was.at }, "dependency is back");
       downSince.delete(name);
+      neverAnswered.delete(name);
       gauge?.set({ dependency: name }, 1);
     } catch (err) {
       if (!downSince.has(name)) {
@@ -66,8 +70,11 @@ export function watchDependencies(o: WatchOptions): DependencyWatch {
   const timer = setInterval(tick, intervalMs);
   timer.unref();
   return {
-    isReady: () => downSince.size === 0,
-    describe: () => [...downSince].map(([name, d]) => `${name} down since ${d.at.toISOString()} (${d.err})`).join("; "),
+    isReady: () => downSince.size === 0 && neverAnswered.size === 0,
+    describe: () => [
+      ...[...downSince].map(([name, d]) => `${name} down since ${d.at.toISOString()} (${d.err})`),
+      ...[...neverAnswered].filter((name) => !downSince.has(name)).map((name) => `${name} has not answered yet`),
+    ].join("; "),
     stop: () => clearInterval(timer),
   };
 }

@@ -2,8 +2,11 @@
 // bus of the embedded mode (`npm start`). The only adapter a gateway needs.
 import { createMemoryBus, createNatsBus, type Bus } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
+import type { Logger } from "@xmppd/observability";
 
-export async function openBus(config: Config, name: string): Promise<Bus> {
+/** `log`: where a handler's exception and a NATS server error go (else stderr, unstructured). */
+export async function openBus(config: Config, name: string, log?: Pick<Logger, "error">): Promise<Bus> {
   const { url, seedFile, caFile } = config.nats;
-  return url ? createNatsBus({ url, name, seedFile, caFile }) : createMemoryBus();
+  const onHandlerError = log ? (err: unknown, subject: string) => log.error({ err, subject }, "bus handler failed") : undefined;
+  return url ? createNatsBus({ url, name, seedFile, caFile, onHandlerError }) : createMemoryBus({ onHandlerError });
 }

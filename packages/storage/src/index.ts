@@ -1,4 +1,5 @@
 export type * from "./types.ts";
+export { openRedis, type RedisErrorSink } from "./redis-client.ts";
 export { createRedisSessionStore, type RedisSessionStoreOptions } from "./session/redis-session-store.ts";
 export { createMemorySessionStore } from "./session/memory-session-store.ts";
 export { BLOCKLIST_CACHE_TTL_MS } from "./session/blocklist-cache.ts";

@@ -3,3 +3,4 @@
 // database drivers.
 export { openAuthThrottle, openSessions, openSm } from "./sessions.ts";
 export { openDatabases, type Databases } from "./databases.ts";
+export { DataDirLockedError, dataDirHolder, lockDataDir, lockFilePath, type DataDirLock, type LockHolder } from "./data-dir-lock.ts";

@@ -1,7 +1,7 @@
 // The AMP worker process: configuration, real adapters, the ops listener (amp.ops), signals.
 import { loadConfig } from "@xmppd/config";
-import { createLogger, startHttp } from "@xmppd/observability";
-import { exitWhenBusLost, openBus, requireUrls, runProcess, watchDependencies } from "@xmppd/runtime";
+import { connectionErrorLogger, createLogger, startHttp } from "@xmppd/observability";
+import { createReload, exitWhenBusLost, openBus, requireUrls, runProcess, watchDependencies } from "@xmppd/runtime";
 import { createAmpStore, createBlockStore, createOfflineStore, createRosterStore, createUserStore } from "@xmppd/storage";
 import { openDatabases, openSessions, openSm } from "@xmppd/stores-runtime";
 import { createAmpWorker } from "./app.ts";
@@ -13,10 +13,12 @@ runProcess("amp-worker", async () => {
   const config = loadConfig();
   requireUrls("amp-worker", config, ["nats", "redis", "database"]);
   const log = createLogger({ service: "amp-worker", level: config.log.level });
-  const db = await openDatabases(config, { amp: true });
-  const bus = await openBus(config, "amp-worker");
-  const sessions = openSessions(config);
-  const sm = openSm(config);
+  // Connection errors as rate-limited JSON lines, one limiter per server (connection-errors.ts).
+  const redisErrors = connectionErrorLogger(log, "redis");
+  const db = await openDatabases(config, { amp: true, onError: connectionErrorLogger(log, "postgres") });
+  const bus = await openBus(config, "amp-worker", log);
+  const sessions = openSessions(config, redisErrors);
+  const sm = openSm(config, redisErrors);
   const worker = await createAmpWorker({
     config, bus, sessions, sm, log,
     users: createUserStore(db.core), roster: createRosterStore(db.core), blocks: createBlockStore(db.core),
@@ -31,6 +33,8 @@ runProcess("amp-worker", async () => {
   exitWhenBusLost(bus, log);
   await worker.start();
   return {
+    // SIGHUP: log.level (nothing else here can change without a restart; the line says what did).
+    reload: createReload({ log, config, load: () => loadConfig() }),
     async stop() {
       log.info("draining");
       await worker.stop();

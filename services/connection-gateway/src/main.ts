@@ -4,20 +4,17 @@
 // database or Redis credentials ever reach the DMZ.
 import { loadConfig } from "@xmppd/config";
 import { createLogger, startHttp } from "@xmppd/observability";
-import { exitWhenBusLost, openBus, requireUrls, runProcess, watchDependencies } from "@xmppd/runtime";
+import { createReload, exitWhenBusLost, openBus, requireUrls, runProcess, watchDependencies } from "@xmppd/runtime";
 import { createGateway } from "./gateway.ts";
 import { listenHttp } from "./http-listener.ts";
 
 runProcess("connection-gateway", async () => {
-  const config = loadConfig({ file: process.argv[2], env: process.env });
+  const load = () => loadConfig({ file: process.argv[2], env: process.env });
+  const config = load();
   requireUrls("connection-gateway", config, ["nats"]);
   const log = createLogger({ service: "connection-gateway", level: config.log.level });
-  const bus = await openBus(config, "connection-gateway");
+  const bus = await openBus(config, "connection-gateway", log);
   const gateway = await createGateway({ config, bus, log });
-  // SIGHUP: a renewed certificate for new TLS connections, without dropping anyone.
-  process.on("SIGHUP", () => {
-    gateway.reloadTls().catch((err: unknown) => log.error({ err }, "TLS reload failed; keeping the previous certificate"));
-  });
   await gateway.start();
   // wss:// and BOSH over TLS on gateway.httpsPort, with the certificate SIGHUP reloads.
   await gateway.listenHttps();
@@ -27,6 +24,8 @@ runProcess("connection-gateway", async () => {
   const ops = await startHttp({ ...config.gateway.ops, registry: gateway.registry, log, isReady: () => gateway.isReady() && deps.isReady(), readyDetail: deps.describe });
   exitWhenBusLost(bus, log);
   return {
+    // SIGHUP: a renewed certificate for new TLS connections, without dropping anyone; log.level.
+    reload: createReload({ log, config, load, steps: { tls: () => gateway.reloadTls() } }),
     async stop() {
       log.info("draining");
       await gateway.stop();

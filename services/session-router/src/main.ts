@@ -1,7 +1,7 @@
 // The session router process: configuration, real adapters, the ops listener (router.ops), signals.
 import { loadConfig } from "@xmppd/config";
-import { createLogger, startHttp } from "@xmppd/observability";
-import { exitWhenBusLost, openBus, requireUrls, runProcess, watchDependencies } from "@xmppd/runtime";
+import { connectionErrorLogger, createLogger, startHttp } from "@xmppd/observability";
+import { createReload, exitWhenBusLost, openBus, requireUrls, runProcess, watchDependencies } from "@xmppd/runtime";
 import { createAccountXmlStore, createBlockStore, createLastActivityStore, createRosterStore, createUserStore } from "@xmppd/storage";
 import { openAuthThrottle, openDatabases, openSessions, openSm } from "@xmppd/stores-runtime";
 import { createRouter } from "./router.ts";
@@ -13,11 +13,13 @@ runProcess("session-router", async () => {
   const config = loadConfig();
   requireUrls("session-router", config, ["nats", "redis", "database"]);
   const log = createLogger({ service: "session-router", level: config.log.level });
-  const db = await openDatabases(config, { amp: false });
-  const bus = await openBus(config, "session-router");
-  const sessions = openSessions(config);
-  const sm = openSm(config);
-  const authThrottle = openAuthThrottle(config);
+  // Connection errors as rate-limited JSON lines, one limiter per server (connection-errors.ts).
+  const redisErrors = connectionErrorLogger(log, "redis");
+  const db = await openDatabases(config, { amp: false, onError: connectionErrorLogger(log, "postgres") });
+  const bus = await openBus(config, "session-router", log);
+  const sessions = openSessions(config, redisErrors);
+  const sm = openSm(config, redisErrors);
+  const authThrottle = openAuthThrottle(config, redisErrors);
   const accounts = { blocks: createBlockStore(db.core), xml: createAccountXmlStore(db.core), last: createLastActivityStore(db.core) };
   const router = await createRouter({ config, bus, sessions, users: createUserStore(db.core), rosters: createRosterStore(db.core), accounts, log, sm, authThrottle });
   // Not ready while NATS, Redis or Postgres is away; envelopes are retried unacknowledged meanwhile.
@@ -29,6 +31,8 @@ runProcess("session-router", async () => {
   exitWhenBusLost(bus, log);
   await router.start();
   return {
+    // SIGHUP: log.level (nothing else here can change without a restart; the line says what did).
+    reload: createReload({ log, config, load: () => loadConfig() }),
     async stop() {
       log.info({ router: router.id }, "draining");
       await router.stop();

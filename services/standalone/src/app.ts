@@ -16,6 +16,8 @@ export interface Standalone {
   /** Ports actually bound (0 in config picks a free one): the gateway's public ones and each service's ops listener. */
   readonly ports: { c2s: number; http: number; https: number; ops: { gateway: number; router: number; amp: number } };
   readonly isEmbeddedDatabase: boolean;
+  /** Re-reads the gateway's certificate and key files (SIGHUP): new TLS connections get them. */
+  reloadTls(): Promise<void>;
   /** Stops gateway, router and worker in that order, then the infrastructure. */
   stop(): Promise<void>;
 }
@@ -26,7 +28,7 @@ interface Service {
 }
 
 export async function startStandalone(config: Config, log: Logger): Promise<Standalone> {
-  const infra = await openInfra(config);
+  const infra = await openInfra(config, log);
   try {
     return await startServices(config, log, infra);
   } catch (err) {
@@ -66,6 +68,7 @@ async function startServices(config: Config, log: Logger, infra: Infra): Promise
       ops: { gateway: ops[0].port, router: ops[1].port, amp: ops[2].port },
     },
     isEmbeddedDatabase: infra.isEmbeddedDatabase,
+    reloadTls: () => gateway.reloadTls(),
     async stop() {
       await closeAdmin();
       await gateway.stop();

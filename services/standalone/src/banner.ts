@@ -18,6 +18,8 @@ export function banner(config: Config, c2sPort: number, mode: string): string {
     `  domain:   ${domain}`,
     "",
     "Stop with Ctrl-C.",
+    // npm passes SIGINT and SIGTERM on to the server, not SIGHUP: it goes to the server's own pid.
+    `Reload the certificate and log level: kill -HUP ${process.pid}`,
     "",
   ].join("\n");
 }

@@ -3,6 +3,7 @@
 // process can also join a real cluster.
 import type { Bus } from "@xmppd/bus";
 import type { Config } from "@xmppd/config";
+import { connectionErrorLogger, type Logger } from "@xmppd/observability";
 import { openBus } from "@xmppd/runtime";
 import type { SessionStore, SqlClient } from "@xmppd/storage";
 import { openDatabases, openSessions } from "@xmppd/stores-runtime";
@@ -19,10 +20,18 @@ export interface Infra {
   close(): Promise<void>;
 }
 
-export async function openInfra(config: Config): Promise<Infra> {
-  const bus = await openBus(config, "standalone");
-  const sessions = openSessions(config);
-  const db = await openDatabases(config, { amp: true });
+export async function openInfra(config: Config, log: Logger): Promise<Infra> {
+  // The database first: in embedded mode it takes the data directory's lock, so a second
+  // standalone on the same directory fails here, before it opens or binds anything else.
+  const db = await openDatabases(config, { amp: true, owner: "standalone", onError: connectionErrorLogger(log, "postgres") });
+  let bus: Bus;
+  try {
+    bus = await openBus(config, "standalone", log);
+  } catch (err) {
+    await db.close().catch(() => {});
+    throw err;
+  }
+  const sessions = openSessions(config, connectionErrorLogger(log, "redis"));
   return {
     bus,
     sessions,

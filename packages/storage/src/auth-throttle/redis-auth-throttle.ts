@@ -6,7 +6,7 @@
 //   p + "authok:<h>"                        addresses that logged in to the account
 // <h> is a hash of the account's bare JID: no JID in a key, and keys of bounded length.
 import { createHash } from "node:crypto";
-import { Redis } from "ioredis";
+import { openRedis, type RedisErrorSink } from "../redis-client.ts";
 import { escapeKeyPart } from "../session/key-escape.ts";
 import { AUTH_BANNED, AUTH_CAPPED, AUTH_FAILED, AUTH_SUCCEEDED } from "./redis-auth-throttle-scripts.ts";
 import { pairDelay, type AuthThrottleLimits, type AuthThrottleStore } from "./types.ts";
@@ -15,6 +15,8 @@ export interface RedisAuthThrottleOptions {
   url: string;
   keyPrefix: string;
   limits: AuthThrottleLimits;
+  /** Connection errors (redis-client.ts). */
+  onError?: RedisErrorSink;
 }
 
 const accountHash = (account: string) => createHash("sha256").update(account).digest("hex").slice(0, 32);
@@ -30,7 +32,7 @@ export function authThrottleKeys(p: string) {
 }
 
 export function createRedisAuthThrottle(opts: RedisAuthThrottleOptions): AuthThrottleStore {
-  const redis = new Redis(opts.url);
+  const redis = openRedis(opts.url, {}, opts.onError);
   const keys = authThrottleKeys(opts.keyPrefix);
   const { ban, throttle } = opts.limits;
   return {

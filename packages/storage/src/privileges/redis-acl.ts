@@ -104,6 +104,8 @@ export async function deleteRedisAclUsers(adminUrl: string, users: readonly stri
 async function withRedis(url: string, fn: (redis: Redis) => Promise<void>): Promise<void> {
   // One attempt: a setup step should fail at once with the server's reason, not retry for minutes.
   const redis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
+  // The failure comes back as connect()'s rejection; without a listener ioredis also prints it.
+  redis.on("error", () => {});
   try {
     await redis.connect();
     await fn(redis);

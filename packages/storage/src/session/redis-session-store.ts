@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { openRedis, type RedisErrorSink } from "../redis-client.ts";
 import type { BindResult, SessionAnnotations, SessionRecord, SessionStore } from "../types.ts";
 import { decodeHash, decodeRecord, encodeRecord, splitFullJid } from "./record.ts";
 import { redisKeys } from "./redis-keys.ts";
@@ -12,6 +12,8 @@ export interface RedisSessionStoreOptions {
   url: string;
   /** Prepended to every key, e.g. "xmpp:". */
   keyPrefix: string;
+  /** Connection errors (redis-client.ts). */
+  onError?: RedisErrorSink;
 }
 
 /** Sessions removed per script call in removeGateway, so one dead gateway never blocks Redis long. */
@@ -19,7 +21,7 @@ const REMOVE_BATCH = 500;
 
 export function createRedisSessionStore(opts: RedisSessionStoreOptions): SessionStore {
   // Commands issued in the same tick (many connections' lookups under load) go out in one write.
-  const redis = new Redis(opts.url, { enableAutoPipelining: true });
+  const redis = openRedis(opts.url, { enableAutoPipelining: true }, opts.onError);
   const p = opts.keyPrefix;
   const keys = redisKeys(p);
 

@@ -1,6 +1,6 @@
 // The SmStore on Redis: one script per operation, so every step is atomic and one round trip;
 // the handled counts of many sessions go in one pipeline.
-import { Redis } from "ioredis";
+import { openRedis, type RedisErrorSink } from "../redis-client.ts";
 import { redisKeys } from "../session/redis-keys.ts";
 import { ACK, APPEND, CLAIM_DUE, CREATE, DETACH, DETACH_GATEWAY, END, HANDLED, REMOVE, RESTORE, RESUME, UNACKED } from "./redis-sm-scripts.ts";
 import { checkRestore, type SmQueued, type SmStore } from "./types.ts";
@@ -9,10 +9,12 @@ export interface RedisSmStoreOptions {
   url: string;
   /** The same prefix as the session store's (detaching a dead gateway's sessions touches its keys). */
   keyPrefix: string;
+  /** Connection errors (redis-client.ts). */
+  onError?: RedisErrorSink;
 }
 
 export function createRedisSmStore(opts: RedisSmStoreOptions): SmStore {
-  const redis = new Redis(opts.url);
+  const redis = openRedis(opts.url, {}, opts.onError);
   const p = opts.keyPrefix;
   const keys = redisKeys(p);
 

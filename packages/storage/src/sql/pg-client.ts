@@ -5,6 +5,8 @@ export interface PgClientOptions {
   url: string;
   /** Pool size (pg default 10). */
   max?: number;
+  /** Errors of idle connections (the server went away); the next query opens a fresh one. */
+  onError?: (err: Error) => void;
 }
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
@@ -24,7 +26,7 @@ export function createPgClient(opts: PgClientOptions): SqlClient {
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.max, options: "-c synchronous_commit=on" });
   // An idle client that loses its connection is dropped by the pool; without a listener the
   // 'error' event would crash the process. The next query opens a fresh connection.
-  pool.on("error", () => {});
+  pool.on("error", (err) => opts.onError?.(err));
 
   async function transaction<T>(fn: (tx: Pick<SqlClient, "query">) => Promise<T>): Promise<T> {
     const client = await pool.connect();
