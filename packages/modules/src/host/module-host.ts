@@ -13,6 +13,8 @@ export interface ModuleHost {
   loaded(): string[];
   discoFeatures(): string[];
   discoIdentities(): DiscoIdentity[];
+  /** The namespaces of every registered IQ handler, sorted (what disco#info must advertise). */
+  servedNamespaces(): string[];
   /** The reply to an IQ, or null when none may be sent (a result or an error). Never throws. */
   handleIq(iq: Element, ctx: IqContext): Promise<Element | null>;
 }
@@ -72,6 +74,7 @@ export function createModuleHost(opts: ModuleHostOptions): ModuleHost {
     loaded: () => [...modules.keys()],
     discoFeatures: () => [...new Set([...modules.values()].flatMap((r) => r.discoFeatures ?? []))].sort(),
     discoIdentities: () => [...modules.values()].flatMap((r) => r.discoIdentities ?? []),
+    servedNamespaces: () => [...new Set([...handlers.values()].map((r) => r.xmlns))].sort(),
     handleIq: (iq, iqCtx) => answer(iq, iqCtx),
   };
 
