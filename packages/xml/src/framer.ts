@@ -143,10 +143,10 @@ export class Framer {
 
   /** Expect a new stream document (RFC 6120 §4.3.3 restart after STARTTLS or SASL). */
   restart(): void {
+    // The bytes go on (after SASL, the same stream): a character cut by the last piece is still owed.
     this.state = S.START;
     this.parts = [];
     this.partBytes = 0;
-    this.utf8Tail = null;
   }
 
   /** The stream is over; further input is ignored. */
@@ -504,7 +504,7 @@ export class Framer {
       this.name += String.fromCharCode(c);
       if (c >= 0x80) this.high = true;
     }
-    if (this.high && !this.namePrefixOk()) return n;
+    this.namePrefixOk();
     return n;
   }
 
