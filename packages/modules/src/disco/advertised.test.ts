@@ -1,6 +1,7 @@
 // XEP-0030 §3: a feature served is a feature advertised. Every module loaded as the router loads
 // them (router.ts: the default modules, then those needing capabilities), with stand-in
-// capabilities; every namespace an IQ handler serves must be in the server's disco#info.
+// capabilities; every namespace an IQ handler serves must be in the server's disco#info, and
+// the account's own disco#info lists only namespaces served on its behalf.
 import { describe, expect, it } from "vitest";
 import { NS_DISCO_INFO, NS_SESSION } from "@xmppd/stanza";
 import type { RosterStore } from "@xmppd/storage";
@@ -45,5 +46,17 @@ describe("disco#info advertises every served namespace", () => {
     expect(served.filter((ns) => !advertised.includes(ns))).toEqual([]);
     expect(advertised).toContain("jabber:iq:private");
     expect(advertised).toContain("jabber:iq:roster");
+  });
+
+  it("lists, in the account's own disco#info, only namespaces that are served, XEP-0049 included", async () => {
+    const host = routerHost();
+    const iq = `<iq type="get" id="d2" from="romeo@example.com/orchard" to="romeo@example.com"><query xmlns="${NS_DISCO_INFO}"/></iq>`;
+    const reply = parseElement((await ask(host, iq, { entity: "romeo@example.com", isServer: false, from: "romeo@example.com/orchard" }))!);
+    const query = reply.getChild("query")!;
+    expect(query.getChildren("identity").map((i) => i.attrs)).toEqual([{ category: "account", type: "registered" }]);
+    const advertised = query.getChildren("feature").map((f) => f.attrs.var as string);
+    expect(advertised).toEqual(host.accountDiscoFeatures());
+    expect(advertised.filter((ns) => !host.servedNamespaces().includes(ns))).toEqual([]);
+    expect(advertised).toEqual(expect.arrayContaining(["jabber:iq:private", "jabber:iq:roster", "vcard-temp", "urn:xmpp:blocking"]));
   });
 });

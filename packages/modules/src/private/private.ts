@@ -33,6 +33,7 @@ export const privateStorage: XmppModule = {
       ],
       // XEP-0030: served, so advertised (as Prosody does), though XEP-0049 names no feature.
       discoFeatures: [NS_PRIVATE],
+      accountDiscoFeatures: [NS_PRIVATE],
     };
   },
 };

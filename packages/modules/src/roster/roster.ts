@@ -25,6 +25,7 @@ export const roster: XmppModule = {
       // XEP-0237 §3: versioning is announced as a stream feature (by the gateway), not in disco;
       // the roster itself is served, so advertised.
       discoFeatures: [NS_ROSTER],
+      accountDiscoFeatures: [NS_ROSTER],
     };
   },
 };
