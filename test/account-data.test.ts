@@ -80,7 +80,12 @@ describe("server IQs across two gateway processes", () => {
     await expect(bob.iq(xml("iq", { type: "get", to: "localhost" }, xml("query", { xmlns: "http://jabber.org/protocol/disco#items", node: "rooms" })))).rejects.toThrow(/item-not-found/);
     const info = (await bob.iq(xml("iq", { type: "get", to: "localhost" }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" })))).getChild("query")!;
     const features = info.getChildren("feature").map((f) => f.attrs.var as string);
-    expect(features).toEqual(expect.arrayContaining(["urn:xmpp:blocking", "urn:xmpp:carbons:2", "vcard-temp", "jabber:iq:last", "urn:xmpp:time"]));
+    // XEP-0030: every served namespace is advertised, XEP-0049 private storage and the roster included.
+    expect(features).toEqual(expect.arrayContaining(["urn:xmpp:blocking", "urn:xmpp:carbons:2", "vcard-temp", "jabber:iq:last", "urn:xmpp:time", "jabber:iq:private", "jabber:iq:roster"]));
+    // XEP-0030 §3 on the account's behalf: bob's own bare JID lists what is served for him.
+    const own = (await bob.iq(xml("iq", { type: "get", to: "bob@localhost" }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" })))).getChild("query")!;
+    expect(own.getChildren("identity").map((i) => i.attrs)).toEqual([{ category: "account", type: "registered" }]);
+    expect(own.getChildren("feature").map((f) => f.attrs.var)).toEqual(expect.arrayContaining(["jabber:iq:private", "jabber:iq:roster", "vcard-temp", "urn:xmpp:blocking"]));
     const node = `urn:xmppd:caps#${recomputeVer(info)}`;
     const capsInfo = (await bob.iq(xml("iq", { type: "get", to: "localhost" }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info", node })))).getChild("query")!;
     expect(capsInfo.attrs.node).toBe(node);

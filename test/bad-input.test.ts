@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTopology, type Topology } from "./support/topology.ts";
 import { connect, isChat, rawConnect, xml, type TestClient } from "./support/clients.ts";
+import { rawTls, type TlsWay } from "./support/raw-tls.ts";
 
 let topo: Topology;
 let port: number;
@@ -45,6 +46,34 @@ describe("stream errors", () => {
     await c.until(streamError("not-well-formed"));
     await c.closed;
     await bystanderStillChats("after-malformed");
+  });
+
+  // RFC 6120 §4.9.3.13: input that cannot be XML any more is answered at once, long before the
+  // 10 s negotiation step would end the stream.
+  const GARBAGE_ANSWER = /<stream:error xmlns:stream="http:\/\/etherx.jabber.org\/streams"><not-well-formed xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/><text xmlns="urn:ietf:params:xml:ns:xmpp-streams">expected an element name after '&lt;'<\/text><\/stream:error><\/stream:stream>$/;
+  const soon = <T>(p: Promise<T>, what: string) =>
+    Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen within 5 s`)), 5000))]);
+
+  it("garbage after the stream header -> not-well-formed and the TCP close at once", async () => {
+    const c = await rawConnect(port);
+    c.write(HEADER);
+    await c.until(/<\/stream:features>/);
+    c.write("<<<this is not xml>>>");
+    const all = await c.until(/<\/stream:stream>/);
+    expect(all).toMatch(GARBAGE_ANSWER);
+    await soon(c.closed, "the close");
+    await bystanderStillChats("after-garbage");
+  });
+
+  it.each<TlsWay>(["starttls", "direct"])("garbage after the stream header over TLS (%s) -> not-well-formed and the close at once", async (way) => {
+    const gw = topo.of("gateway")[0]!;
+    const s = await rawTls(way, way === "direct" ? gw.tlsPort : gw.c2sPort);
+    await s.open();
+    s.write("<<<this is not xml>>>");
+    const got = await s.take(/<\/stream:stream>/, 5000);
+    expect(got).toMatch(GARBAGE_ANSWER);
+    expect(got.startsWith("<stream:error")).toBe(true);
+    await soon(s.closed, "the close");
   });
 
   it("a DOCTYPE -> restricted-xml", async () => {

@@ -114,6 +114,8 @@ describe("framing errors: a stream error, then <close/>", () => {
   it("two elements in one message are <not-well-formed/>", () =>
     expectStreamError(["<presence xmlns='jabber:client'/><presence xmlns='jabber:client'/>"], "not-well-formed"));
 
+  it("garbage (not XML at all) is <not-well-formed/>, then <close/> and the WebSocket close", () => expectStreamError(["<<<this is not xml>>>"], "not-well-formed"));
+
   it("half an element is <not-well-formed/>", () => expectStreamError(["<message xmlns='jabber:client'><body>"], "not-well-formed"));
 
   it("a TCP stream header is <not-well-formed/>", async () => {

@@ -27,7 +27,7 @@ export function inboxHandler(ctx: GatewayContext, connections: ReadonlyMap<strin
       ctx.upstream.ack(msg.conn, msg.seq);
       ctx.returns.acked(msg.conn);
       // XEP-0198: the client stanzas of those envelopes are handled now (our <a h/>).
-      return void connections.get(msg.conn)?.sm?.inbound.acked(msg.seq);
+      return void connections.get(msg.conn)?.sm?.routerAcked(msg.seq);
     }
     // The router saw a gap (NATS lost envelopes) or does not know the connection: the window again.
     if (msg.t === "resend") return void ctx.upstream.resend(msg.conn, msg.from);

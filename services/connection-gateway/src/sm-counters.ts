@@ -16,6 +16,11 @@ export class InboundCount {
     this.ackedSeq = ackedSeq;
   }
 
+  /** Client stanzas counted so far: the h our <a/> gives once all of them are handled. */
+  get counted(): number {
+    return this.last;
+  }
+
   /** The next client stanza; `upstream` is the envelope seq after which it counts as handled. */
   next(upstream: number): number {
     this.last += 1;

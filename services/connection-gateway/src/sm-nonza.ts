@@ -25,7 +25,7 @@ export function handleSmElement(conn: Connection, el: Element): void {
       return resume(conn, el);
     case "r":
       if (conn.sm?.phase !== "on") return failed(conn, "unexpected-request");
-      return conn.write(conn.sm.answer());
+      return conn.sm.requested();
     case "a": {
       const h = parseH(el.attrs.h);
       if (h === null) return conn.fail("invalid-xml", "<a/> needs h, an integer 0..2^32-1");

@@ -1,6 +1,6 @@
 // One connection's XEP-0198 state on the gateway (docs/stream-management.md). With resumption
 // the private tier numbers and keeps every delivery; this side writes them in sequence, counts
-// client stanzas, answers <r/> with what the routers have acknowledged, and reports the client's
+// client stanzas, answers <r/> once the routers acknowledged what came before it, and reports the client's
 // acks upstream in batches. Without resumption everything is counted here and nothing is kept.
 import type { SmHeld } from "@xmppd/bus";
 import { NS_SM, unwrapH, wrapH } from "@xmppd/stanza";
@@ -23,6 +23,13 @@ const GAP_MS = 1000;
  * router that died with no other taking the connection over.
  */
 const REPLAY_ANSWER_MS = 30_000;
+/**
+ * A client's <r/> that finds stanzas relayed but not yet acknowledged by the router waits this
+ * long for those acknowledgements (they trail the router's answers by a flush and a Redis write),
+ * then is answered with what is handled by then: <a h/> never counts more than the private tier
+ * holds (docs/acknowledgements.md), and never makes the client wait on a router that is away.
+ */
+const ANSWER_WAIT_MS = 1000;
 
 /**
  * Stream ends after which the client may resume (not a clean close, not an error of its own).
@@ -49,6 +56,9 @@ export class StreamManagement {
   /** A replay was asked for; its "replayed" is awaited. */
   private answerTimer: NodeJS.Timeout | null = null;
   private reported = 0;
+  /** The counts each waiting <r/> needs handled before it is answered, oldest first. */
+  private answers: number[] = [];
+  private answerWait: NodeJS.Timeout | null = null;
   /** Numbered deliveries that came before the router's answer. */
   private early: { seq: number; xml: string }[] = [];
 
@@ -84,9 +94,36 @@ export class StreamManagement {
     this.inbound.next(this.conn.ctx.upstream.lastSeq(this.conn.id));
   }
 
-  /** <a h/> for the client's <r/>: what the private tier has handled. */
+  /**
+   * The client's <r/>: answered with <a h/> once every stanza counted before it is handled (the
+   * router acknowledged its envelope), or after ANSWER_WAIT_MS with what is handled by then.
+   */
+  requested(): void {
+    const target = this.inbound.counted;
+    if (this.answers.length === 0 && this.inbound.handled >= target) return this.conn.write(this.answer());
+    this.answers.push(target);
+    this.answerWait ??= setTimeout(() => this.answerDue(true), ANSWER_WAIT_MS);
+  }
+
+  /** The router acknowledged envelopes up to `seq`: their stanzas are handled; waiting <r/>s may be answered. */
+  routerAcked(seq: number): void {
+    this.inbound.acked(seq);
+    if (this.answers.length > 0) this.answerDue(false);
+  }
+
+  /** <a h/>: what the private tier has handled. */
   answer(): string {
     return xml("a", { xmlns: NS_SM, h: String(wrapH(this.inbound.handled)) }).toString();
+  }
+
+  /** Answers the waiting <r/>s in order: those now covered, or all of them when the wait is over. */
+  private answerDue(waitOver: boolean): void {
+    while (this.answers.length > 0 && (waitOver || this.inbound.handled >= this.answers[0]!)) {
+      this.answers.shift();
+      if (!this.conn.isClosing()) this.conn.write(this.answer());
+    }
+    if (this.answerWait && (waitOver || this.answers.length === 0)) clearTimeout(this.answerWait);
+    if (waitOver || this.answers.length === 0) this.answerWait = null;
   }
 
   /** A delivery from the bus. */
@@ -141,8 +178,9 @@ export class StreamManagement {
   /** The stream ends: the last client ack goes upstream before the "closed" envelope. */
   stop(): void {
     if (this.ackTimer) this.report();
-    for (const t of [this.requestTimer, this.gapTimer, this.answerTimer]) if (t) clearTimeout(t);
-    this.requestTimer = this.gapTimer = this.answerTimer = null;
+    for (const t of [this.requestTimer, this.gapTimer, this.answerTimer, this.answerWait]) if (t) clearTimeout(t);
+    this.requestTimer = this.gapTimer = this.answerTimer = this.answerWait = null;
+    this.answers = [];
   }
 
   /**

@@ -43,16 +43,24 @@ export async function sendSubscription(ctx: RouterContext, el: Element, sender: 
   return null;
 }
 
-/** Subscription presence from `from` arrives for the local account `to` (A.3). False: `to`'s roster is full. */
-export async function receiveSubscription(ctx: RouterContext, from: string, to: string, type: SubscriptionType, stanza: Element): Promise<boolean> {
+/**
+ * Subscription presence from `from` arrives for the local account `to` (A.3). False: `to`'s
+ * roster is full. `autoReply`: a `subscribed` the server sends on `from`'s behalf (§3.1.3).
+ */
+export async function receiveSubscription(ctx: RouterContext, from: string, to: string, type: SubscriptionType, stanza: Element, autoReply = false): Promise<boolean> {
   const stored = type === "subscribe" ? stanza.toString() : null;
   const { result, before, after, full } = await transition(ctx, to, from, (s) => subscriptions.inbound(s, type), stored);
   if (full) return false;
   // §3.1.3: an offline account gets the request later, from the stored copy (initialPresence).
-  if (result.deliver) await toAvailable(ctx, [to], stanza);
+  // The answer to a request from a contact already subscribed reaches it too, though it changes
+  // nothing there (A.3.3 would ignore a `subscribed` nobody asked for): the contact asked.
+  if (result.deliver || (autoReply && subscriptions.hasTo(before))) await toAvailable(ctx, [to], stanza);
   if (result.autoReply === "subscribed") {
-    // §3.1.3 / §3.4: approved already (or pre-approved): answered on the account's behalf.
-    await receiveSubscription(ctx, to, from, "subscribed", subscriptionStanza(null, "subscribed", to, from));
+    // §3.1.3 / §3.4: approved already (or pre-approved): answered on the account's behalf, and
+    // the request is not delivered to the account.
+    const reply = subscriptionStanza(null, "subscribed", to, from);
+    if (stanza.attrs.id) reply.attrs.id = stanza.attrs.id;
+    await receiveSubscription(ctx, to, from, "subscribed", reply, true);
     await presenceFlow(ctx, to, from, "available");
   }
   // §3.3.3: the sender no longer sees the account: it gets the account's unavailable presence.

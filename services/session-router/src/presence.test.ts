@@ -123,6 +123,22 @@ describe("subscriptions and presence between two gateways", () => {
     expect(juliet.inbox().some(isPresence("romeo@example.com", "subscribe"))).toBe(false);
   });
 
+  it("answers a request from a contact already subscribed with subscribed, on the account's behalf (RFC 6121 §3.1.3)", async () => {
+    const juliet = await connect("juliet", "balcony", "gw1", { roster: true });
+    const romeo = await connect("romeo", "orchard", "gw2", { roster: true });
+    await romeo.send(`<presence to="juliet@example.com" type="subscribe"/>`);
+    await juliet.next(isPresence("romeo@example.com", "subscribe"));
+    await juliet.send(`<presence to="romeo@example.com" type="subscribed"/>`);
+    await romeo.next(isPresence("juliet@example.com", "subscribed"));
+    // romeo (already 'to' juliet; 'from' on her roster) asks again, e.g. after losing his roster.
+    await romeo.send(`<presence to="juliet@example.com" type="subscribe" id="again"/>`);
+    const auto = await romeo.next((el) => isPresence("juliet@example.com", "subscribed")(el) && el.attrs.id === "again");
+    expect(auto.attrs).toEqual({ xmlns: "jabber:client", type: "subscribed", from: "juliet@example.com", to: "romeo@example.com", id: "again" });
+    expect(juliet.inbox().filter(isPresence("romeo@example.com", "subscribe"))).toHaveLength(1);
+    expect((await db.rosters.get("juliet@example.com")).items).toEqual([expect.objectContaining({ jid: "romeo@example.com", subscription: "from" })]);
+    expect((await db.rosters.get("romeo@example.com")).items).toEqual([expect.objectContaining({ jid: "juliet@example.com", subscription: "to", ask: null })]);
+  });
+
   it("removing a roster item cancels both subscriptions (RFC 6121 §2.5.2)", async () => {
     const juliet = await connect("juliet", "balcony", "gw1");
     const romeo = await connect("romeo", "orchard", "gw2", { roster: true });

@@ -387,6 +387,8 @@ describe("server IQs", () => {
       "http://jabber.org/protocol/disco#items",
       "http://jabber.org/protocol/offline",
       "jabber:iq:last",
+      "jabber:iq:private",
+      "jabber:iq:roster",
       "jabber:iq:version",
       "msgoffline",
       "urn:xmpp:blocking",

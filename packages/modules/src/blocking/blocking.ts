@@ -41,6 +41,7 @@ export const blocking: XmppModule = {
         { type: "set", xmlns: NS_BLOCKING, name: "unblock", handler: (iq, ictx) => ownOnly(iq, ictx, () => unblock(cap, iq, ictx.entity)) },
       ],
       discoFeatures: [NS_BLOCKING],
+      accountDiscoFeatures: [NS_BLOCKING],
     };
   },
 };

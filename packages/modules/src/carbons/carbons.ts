@@ -30,6 +30,7 @@ export const carbons: XmppModule = {
         { type: "set", xmlns: NS_CARBONS, name: "disable", handler: toggle(false) },
       ],
       discoFeatures: [NS_CARBONS],
+      accountDiscoFeatures: [NS_CARBONS],
     };
   },
 };

@@ -40,8 +40,21 @@ describe("disco (XEP-0030)", () => {
     expect(await ask(host, iq)).toBe(expectedError(iq, "item-not-found"));
   });
 
-  it("declines disco on an account (service-unavailable)", async () => {
+  it("answers an account's own disco#info with what is served on its behalf", async () => {
     const iq = `<iq type="get" id="d4" from="romeo@example.com/orchard" to="romeo@example.com"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>`;
-    expect(await ask(host, iq, ACCOUNT_CTX)).toBe(expectedError(iq, "service-unavailable"));
+    expect(await ask(host, iq, ACCOUNT_CTX)).toBe(
+      canonical(
+        `<iq type="result" id="d4" from="romeo@example.com" to="romeo@example.com/orchard"><query xmlns="http://jabber.org/protocol/disco#info">` +
+          `<identity category="account" type="registered"/>` +
+          `<feature var="http://jabber.org/protocol/disco#info"/><feature var="urn:xmpp:ping"/></query></iq>`,
+      ),
+    );
+  });
+
+  it("declines disco#info on another account, and disco#items on any (service-unavailable)", async () => {
+    const other = `<iq type="get" id="d5" from="juliet@example.com/balcony" to="romeo@example.com"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>`;
+    expect(await ask(host, other, { ...ACCOUNT_CTX, from: "juliet@example.com/balcony" })).toBe(expectedError(other, "service-unavailable"));
+    const items = `<iq type="get" id="d6" from="romeo@example.com/orchard" to="romeo@example.com"><query xmlns="http://jabber.org/protocol/disco#items"/></iq>`;
+    expect(await ask(host, items, ACCOUNT_CTX)).toBe(expectedError(items, "service-unavailable"));
   });
 });

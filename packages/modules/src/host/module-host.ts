@@ -13,6 +13,9 @@ export interface ModuleHost {
   loaded(): string[];
   discoFeatures(): string[];
   discoIdentities(): DiscoIdentity[];
+  /** The namespaces of every registered IQ handler, sorted (what disco#info must advertise). */
+  servedNamespaces(): string[];
+  accountDiscoFeatures(): string[];
   /** The reply to an IQ, or null when none may be sent (a result or an error). Never throws. */
   handleIq(iq: Element, ctx: IqContext): Promise<Element | null>;
 }
@@ -37,6 +40,7 @@ export function createModuleHost(opts: ModuleHostOptions): ModuleHost {
     domains: opts.domains,
     discoFeatures: () => host.discoFeatures(),
     discoIdentities: () => host.discoIdentities(),
+    accountDiscoFeatures: () => host.accountDiscoFeatures(),
     discoNode: (node) => {
       for (const regs of modules.values()) {
         const build = regs.discoNodes && Object.hasOwn(regs.discoNodes, node) ? regs.discoNodes[node] : undefined;
@@ -72,6 +76,8 @@ export function createModuleHost(opts: ModuleHostOptions): ModuleHost {
     loaded: () => [...modules.keys()],
     discoFeatures: () => [...new Set([...modules.values()].flatMap((r) => r.discoFeatures ?? []))].sort(),
     discoIdentities: () => [...modules.values()].flatMap((r) => r.discoIdentities ?? []),
+    accountDiscoFeatures: () => [...new Set([...modules.values()].flatMap((r) => r.accountDiscoFeatures ?? []))].sort(),
+    servedNamespaces: () => [...new Set([...handlers.values()].map((r) => r.xmlns))].sort(),
     handleIq: (iq, iqCtx) => answer(iq, iqCtx),
   };
 

@@ -55,6 +55,8 @@ export interface ModuleContext {
   discoIdentities(): DiscoIdentity[];
   /** The disco#info <query/> a module publishes for a node (XEP-0030 §3.2), or null when none does. */
   discoNode(node: string): Element | null;
+  /** Union of the account disco features of every loaded module, sorted. */
+  accountDiscoFeatures(): string[];
   /** Who answers disco#info and disco#items for a node of an account (XEP-0030 §3 on its behalf). */
   accountDiscoNode(node: string): IqRegistration["handler"] | null;
 }
@@ -91,6 +93,11 @@ export interface Registrations {
   discoNodes?: Record<string, () => Element>;
   /** disco#info and disco#items requests for a node of an account, by node (e.g. XEP-0013's). */
   accountDiscoNodes?: Record<string, IqRegistration["handler"]>;
+  /**
+   * Namespaces this module answers on an account's behalf (an IQ to the account's bare JID, or
+   * without 'to'): listed in the account's own disco#info (XEP-0030 §3 on its behalf).
+   */
+  accountDiscoFeatures?: string[];
 }
 
 export interface XmppModule {

@@ -30,6 +30,7 @@ export const lastActivity: XmppModule = {
         },
       }],
       discoFeatures: [NS_LAST],
+      accountDiscoFeatures: [NS_LAST],
     };
   },
 };

@@ -18,6 +18,7 @@ export const offline: XmppModule = {
       // §2.1: the feature at the server; §2.2-§2.7: the node and the commands, at the account.
       discoFeatures: ["msgoffline", NS_OFFLINE],
       accountDiscoNodes: { [NS_OFFLINE]: handler },
+      accountDiscoFeatures: [NS_OFFLINE],
       iq: [
         { type: "get", xmlns: NS_OFFLINE, name: "offline", handler },
         { type: "set", xmlns: NS_OFFLINE, name: "offline", handler },

@@ -9,5 +9,6 @@ export const ping: XmppModule = {
     // XEP-0199 §4.2: the pinged entity returns an IQ result with no payload.
     iq: [{ type: "get", xmlns: NS_PING, name: "ping", handler: (iq) => iqResult(iq) }],
     discoFeatures: [NS_PING],
+    accountDiscoFeatures: [NS_PING],
   }),
 };

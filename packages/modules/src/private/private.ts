@@ -31,7 +31,9 @@ export const privateStorage: XmppModule = {
         { type: "get", xmlns: NS_PRIVATE, name: "query", handler: (iq, ictx) => answer(data, iq, ictx, "get") },
         { type: "set", xmlns: NS_PRIVATE, name: "query", handler: (iq, ictx) => answer(data, iq, ictx, "set") },
       ],
-      // XEP-0049 defines no disco feature: clients just try it.
+      // XEP-0030: served, so advertised (as Prosody does), though XEP-0049 names no feature.
+      discoFeatures: [NS_PRIVATE],
+      accountDiscoFeatures: [NS_PRIVATE],
     };
   },
 };

@@ -37,6 +37,7 @@ export const register: XmppModule = {
         { type: "set", xmlns: NS_REGISTER, name: "query", handler: (iq, ictx) => ownServer(iq, ictx) ?? change(cap, iq, ictx) },
       ],
       discoFeatures: [NS_REGISTER],
+      accountDiscoFeatures: [NS_REGISTER],
     };
   },
 };

@@ -22,7 +22,10 @@ export const roster: XmppModule = {
         { type: "get", xmlns: NS_ROSTER, name: "query", handler: (iq, ictx) => ownOnly(iq, ictx, () => get(caps, iq, ictx)) },
         { type: "set", xmlns: NS_ROSTER, name: "query", handler: (iq, ictx) => ownOnly(iq, ictx, () => set(caps, iq, ictx)) },
       ],
-      // XEP-0237 §3: versioning is announced as a stream feature (by the gateway), not in disco.
+      // XEP-0237 §3: versioning is announced as a stream feature (by the gateway), not in disco;
+      // the roster itself is served, so advertised.
+      discoFeatures: [NS_ROSTER],
+      accountDiscoFeatures: [NS_ROSTER],
     };
   },
 };

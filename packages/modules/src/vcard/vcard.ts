@@ -37,6 +37,7 @@ export const vcard: XmppModule = {
         },
       ],
       discoFeatures: [NS_VCARD],
+      accountDiscoFeatures: [NS_VCARD],
     };
   },
 };

@@ -35,6 +35,15 @@ async function setup(opts: HarnessOptions & { subscribed?: boolean } = {}): Prom
   }
 }
 
+/** The exact notify from the server (status='notify', the rule met), then the bounce from the recipient. */
+function expectNotifyThenBounce(id: string, to: string): void {
+  const [first, second] = xmls(h.inbox("gwa"));
+  expect(first).toBe(event(id, "notify", to, rule("deliver", "notify", "none")));
+  expect(second).toContain(`<message xmlns="jabber:client" to="${ALICE}" from="${to}" type="error" id="${id}">`);
+  expect(second).toContain(`<service-unavailable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>`);
+  expect(second).not.toContain("<amp");
+}
+
 const settled = () => waitFor(async () => (await h.queue.pending()) === 0, { what: "work queue drained" });
 
 describe("AMP worker: E1 at receipt", () => {
@@ -140,11 +149,27 @@ describe("AMP worker: E1 at receipt", () => {
     await setup();
     await h.send(ampWork("nobody@localhost", rule("deliver", "notify", "none"), { id: "u1" }));
     await waitFor(() => h.inbox("gwa").length === 2, { what: "notify and bounce" });
-    const [first, second] = xmls(h.inbox("gwa"));
-    expect(first).toContain(`<message xmlns="jabber:client" to="${ALICE}" from="nobody@localhost" type="error" id="u1">`);
-    expect(first).toContain(`<service-unavailable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>`);
-    expect(first).not.toContain("<amp");
-    expect(second).toBe(event("u1", "notify", "nobody@localhost", rule("deliver", "notify", "none")));
+    expectNotifyThenBounce("u1", "nobody@localhost");
+  });
+
+  // DP-07, DP-18: storage off and a full quota are `none` too: the notify, then the bounce.
+  it("notifies deliver=none, then bounces, when offline storage is disabled", async () => {
+    await setup({ env: { XMPPD__offline__enabled: "false" } });
+    await h.send(ampWork("bob@localhost", rule("deliver", "notify", "none"), { id: "d1" }));
+    await waitFor(() => h.inbox("gwa").length === 2, { what: "notify and bounce" });
+    expectNotifyThenBounce("d1", "bob@localhost");
+    expect(await h.offline.list("bob@localhost")).toEqual([]);
+  });
+
+  it("notifies deliver=none, then bounces, when the recipient's offline quota is full", async () => {
+    await setup({ env: { XMPPD__offline__quota: "1" } });
+    const plain = ampWork("bob@localhost", "", { id: "q0" });
+    await h.send({ ...plain, xml: plain.xml.replace(/<amp .*<\/amp>/, ""), amp: undefined });
+    await waitFor(async () => (await h.offline.list("bob@localhost")).length === 1, { what: "the quota filled" });
+    await h.send(ampWork("bob@localhost", rule("deliver", "notify", "none"), { id: "q1" }));
+    await waitFor(() => h.inbox("gwa").length === 2, { what: "notify and bounce" });
+    expectNotifyThenBounce("q1", "bob@localhost");
+    expect((await h.offline.list("bob@localhost")).length).toBe(1);
   });
 });
 

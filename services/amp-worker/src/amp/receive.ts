@@ -80,8 +80,10 @@ async function act(ctx: WorkContext, r: Received, disp: ampCore.Disposition, pas
   const rule = firedRule(ctx, r, pass);
   const event = rule && rule.action !== "drop" ? eventFor(r, rule) : null;
   const { effect } = pass.outcome;
-  // Terminal actions act at once; a notify waits for the default behaviour's hand-off (DP-07).
-  if (event && rule?.action !== "notify") await emitEvents(ctx, [event]);
+  // Terminal actions act at once; a notify about `direct` waits for the hand-off (DP-07); a
+  // notify about `none` (no account, storage off, quota full) goes before the bounce it
+  // announces, so the sender learns why before it hears the default behaviour (DP-18).
+  if (event && (rule?.action !== "notify" || effect === "bounce")) await emitEvents(ctx, [event]);
   // A notify reports the hand-off; a message no target took was bounced instead (DP-07).
   let handedOff = true;
   if (effect === "deliver") {
@@ -100,7 +102,7 @@ async function act(ctx: WorkContext, r: Received, disp: ampCore.Disposition, pas
     // DP-18: service-unavailable from the recipient's bare JID.
     await bounce(ctx, { stanza: ampCore.stripAmp(r.stanza), condition: "service-unavailable", from: r.owner, to: r.work.from, reason: "amp-none", once: liveOnce(r.work, "bounce") });
   }
-  if (event && rule?.action === "notify" && handedOff) await emitEvents(ctx, [event]);
+  if (event && rule?.action === "notify" && effect !== "bounce" && handedOff) await emitEvents(ctx, [event]);
   return rule ? `${rule.action}-${effect}` : effect;
 }
 
