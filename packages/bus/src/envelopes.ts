@@ -100,7 +100,8 @@ export type ToGateway =
    * envelope from seq `from`, preceded by the "open" when `from` is not above what is acknowledged.
    */
   | { t: "resend"; conn: string; from: number }
-  | { t: "close"; conn: string; condition: string; text?: string }
+  /** `kick`: an administrator closes the session (admin kick); the gateway logs it as such. */
+  | { t: "close"; conn: string; condition: string; text?: string; kick?: true }
   | ({ t: "sm"; conn: string } & SmReply);
 
 /**

@@ -1,7 +1,7 @@
 // All three services in one process: router, AMP worker and gateway over shared infrastructure,
 // the gateway's public HTTP port (WebSocket, BOSH), each service's ops listener (/metrics,
 // /healthz, /readyz on <service>.ops, loopback by default) and the embedded admin endpoint.
-import { createDirectAdminOps, removeAdminFile, serveAdminOps, writeAdminFile } from "@xmppd/admin";
+import { createDirectAdminOps, createEmbeddedServerOps, removeAdminFile, serveAdminOps, writeAdminFile } from "@xmppd/admin";
 import { createAmpWorker } from "@xmppd/amp-worker";
 import type { Config } from "@xmppd/config";
 import { createGateway, listenHttp } from "@xmppd/connection-gateway";
@@ -77,13 +77,14 @@ async function startServices(config: Config, log: Logger, infra: Infra): Promise
   };
 }
 
-/** PGlite allows one process, so the admin CLI reaches the database through this endpoint. */
+/** PGlite allows one process, so the admin CLI reaches the database (and kick, stats, ...) through this endpoint. */
 async function startAdminEndpoint(config: Config, infra: Infra, users: ReturnType<typeof createUserStore>, log: Logger): Promise<() => Promise<void>> {
   const ops = createDirectAdminOps({
     users, sessions: infra.sessions, offline: createOfflineStore(infra.amp), amp: createAmpStore(infra.amp),
     iterations: config.scramIterations, domains: config.domains,
   });
-  const endpoint = await serveAdminOps(ops, (err) => log.error({ err }, "admin request failed"));
+  const server = createEmbeddedServerOps({ config, bus: infra.bus, sessions: infra.sessions, core: infra.core, amp: infra.amp });
+  const endpoint = await serveAdminOps({ ...ops, ...server }, (err) => log.error({ err }, "admin request failed"));
   writeAdminFile(config.dataDir, { url: endpoint.url, token: endpoint.token, pid: process.pid });
   return async () => {
     removeAdminFile(config.dataDir);
