@@ -84,7 +84,13 @@ async function startAdminEndpoint(config: Config, infra: Infra, users: ReturnTyp
     iterations: config.scramIterations, domains: config.domains,
   });
   const server = createEmbeddedServerOps({ config, bus: infra.bus, sessions: infra.sessions, core: infra.core, amp: infra.amp });
-  const endpoint = await serveAdminOps({ ...ops, ...server }, (err) => log.error({ err }, "admin request failed"));
+  // docs/logging.md: an account the admin creates is logged like one registered in-band.
+  const register: typeof ops.register = async (user, domain, password) => {
+    const jid = await ops.register(user, domain, password);
+    log.info({ event: "registration", jid, via: "admin" }, "account registered");
+    return jid;
+  };
+  const endpoint = await serveAdminOps({ ...ops, ...server, register }, (err) => log.error({ err }, "admin request failed"));
   writeAdminFile(config.dataDir, { url: endpoint.url, token: endpoint.token, pid: process.pid });
   return async () => {
     removeAdminFile(config.dataDir);
