@@ -5,9 +5,10 @@
 export type ToRouter =
   /**
    * Replayed first to a router that takes the connection over. It names no JID nor XEP-0198
-   * session: a router believes only what it established or finds in the session store.
+   * session: a router believes only what it established or finds in the session store. `ip` and
+   * `transport` (tcp, tls, websocket, bosh) are the gateway's word, used for the throttle and logs.
    */
-  | { t: "open"; gw: string; conn: string; seq: number; domain: string; ip: string; secure: boolean }
+  | { t: "open"; gw: string; conn: string; seq: number; domain: string; ip: string; secure: boolean; transport?: string }
   /** A SASL step; the <auth/> carries the connection's channel bindings when -PLUS is offered on it. */
   | { t: "sasl"; gw: string; conn: string; seq: number; xml: string; cb?: ChannelBinding[] }
   /** An IQ before authentication: XEP-0077 registration or XEP-0078 legacy authentication. */
@@ -113,7 +114,8 @@ export type ToGateway =
    * envelope from seq `from`, preceded by the "open" when `from` is not above what is acknowledged.
    */
   | { t: "resend"; conn: string; from: number }
-  | { t: "close"; conn: string; condition: string; text?: string }
+  /** `kick`: an administrator closes the session (admin kick); the gateway logs it as such. */
+  | { t: "close"; conn: string; condition: string; text?: string; kick?: true }
   | ({ t: "sm"; conn: string } & SmReply);
 
 /**

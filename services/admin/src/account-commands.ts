@@ -5,19 +5,36 @@ import type { CliIo, Select } from "./cli.ts";
 import { sessionsTable } from "./format.ts";
 import { importUsers } from "./import-users.ts";
 import { AdminError } from "./ops.ts";
+import { emptyPassword } from "./password-input.ts";
 import { createProgress } from "./progress.ts";
 
 export function addAccountCommands(program: Command, select: Select, io: CliIo): void {
   const done = (verb: string, json: boolean, jid: string): string => (json ? JSON.stringify({ ok: true, jid }) : `${verb} ${jid}`);
 
-  program.command("register <user> <domain> <password>").description("create an account")
-    .action((user: string, domain: string, password: string) =>
-      select(async (b, json) => done("registered", json, await (await b.ops()).register(user, domain, password))));
+  // The password as an argument, else prompted for (twice, without echo) or read from stdin.
+  const password = async (given: string | undefined): Promise<string> => {
+    if (given === undefined) {
+      if (!io.password) throw new AdminError("no password given", "invalid");
+      return io.password();
+    }
+    if (given === "") throw emptyPassword("the argument is empty");
+    return given;
+  };
+  const passwordHelp = "prompted for without echo when omitted (or the first line of standard input when that is not a terminal)";
+  program.command("register <user> <domain> [password]").description(`create an account; the password is ${passwordHelp}`)
+    .action((user: string, domain: string, given: string | undefined) =>
+      select(async (b, json) => {
+        const pw = await password(given);
+        return done("registered", json, await (await b.ops()).register(user, domain, pw));
+      }));
   program.command("unregister <user> <domain>").description("delete an account")
     .action((user: string, domain: string) => select(async (b, json) => done("unregistered", json, await (await b.ops()).unregister(user, domain))));
-  program.command("passwd <user> <domain> <password>").description("set an account's password")
-    .action((user: string, domain: string, password: string) =>
-      select(async (b, json) => done("password changed for", json, await (await b.ops()).passwd(user, domain, password))));
+  program.command("passwd <user> <domain> [password]").description(`set an account's password; the password is ${passwordHelp}`)
+    .action((user: string, domain: string, given: string | undefined) =>
+      select(async (b, json) => {
+        const pw = await password(given);
+        return done("password changed for", json, await (await b.ops()).passwd(user, domain, pw));
+      }));
   program.command("users <domain>").description("list the accounts of a domain")
     .action((domain: string) =>
       select(async (b, json) => {

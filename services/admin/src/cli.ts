@@ -19,6 +19,8 @@ export interface CliIo {
   openCluster?(): Promise<ClusterOps>;
   /** Environment for check-config; the loader reads process.env when absent. */
   env?: Record<string, string | undefined>;
+  /** A password not given as an argument: prompted for, or read from stdin (password-input.ts). */
+  password?(): Promise<string>;
   /** Where long commands draw their progress (stderr); none when absent. */
   progress?: ProgressSink;
 }

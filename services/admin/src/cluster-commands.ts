@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import type { CliIo, Select } from "./cli.ts";
 import { checkConfig, formatProblem } from "./config-check.ts";
+import { EMBEDDED_QUEUE } from "./embedded-ops.ts";
 import { table } from "./format.ts";
 
 export function addClusterCommands(program: Command, select: Select, io: CliIo): void {
@@ -26,11 +27,12 @@ export function addClusterCommands(program: Command, select: Select, io: CliIo):
         ]);
       }));
 
-  program.command("amp-queue").description("the AMP work queue in JetStream: pending, ack pending, redelivered")
+  program.command("amp-queue").description("the AMP work queue (JetStream, or in process under npm start): pending, ack pending, redelivered")
     .action(() =>
       select(async (b, json) => {
         const q = await (await b.cluster()).ampQueue();
         if (json) return JSON.stringify({ ok: true, ...q });
+        if (q.stream === EMBEDDED_QUEUE) return `in-process AMP queue of the embedded server: ${q.messages} messages not yet acknowledged`;
         if (!q.exists) return `stream ${q.stream} does not exist yet: no AMP worker or router has opened the queue in this cluster`;
         const totals = table(["STREAM", "CONSUMERS", "MESSAGES", "PENDING", "ACK PENDING", "REDELIVERED", "WAITING"], [
           [q.stream, String(q.consumers.length), ...[q.messages, q.pending, q.ackPending, q.redelivered, q.waiting].map(String)],

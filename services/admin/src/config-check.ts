@@ -1,6 +1,8 @@
 // check-config: load a configuration the way the services do (file plus environment) and list
-// every problem with its key, the fix and where the value came from.
+// every problem with its key, the fix and where the value came from; then the TLS files it names
+// (certificate-check.ts).
 import { ConfigError, loadConfig, type ConfigIssue } from "@xmppd/config";
+import { checkCertificates } from "./certificate-check.ts";
 
 export interface ConfigProblem {
   key: string;
@@ -13,7 +15,9 @@ export type ConfigCheck = { ok: true; domains: readonly string[] } | { ok: false
 
 export function checkConfig(file: string | undefined, env?: Record<string, string | undefined>): ConfigCheck {
   try {
-    return { ok: true, domains: loadConfig({ file, env }).domains };
+    const config = loadConfig({ file, env });
+    const problems = checkCertificates(config);
+    return problems.length === 0 ? { ok: true, domains: config.domains } : { ok: false, problems };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return { ok: false, problems: err.issues.map(toProblem) };

@@ -46,7 +46,7 @@ export function createDirectAdminOps(o: DirectOpsOptions): AdminOps {
     async register(user, domain, password) {
       const a = account(user, domain);
       try {
-        await users().create({ username: a.local, domain: a.domain, scram: hashPassword(password, { iterations: o.iterations }) });
+        await users().create({ username: a.local, domain: a.domain, scram: credentials(password, o.iterations) });
       } catch (err) {
         if (err instanceof UserExistsError) fail("exists", "user already exists", err);
         throw err;
@@ -62,7 +62,7 @@ export function createDirectAdminOps(o: DirectOpsOptions): AdminOps {
     },
     async passwd(user, domain, password) {
       const a = account(user, domain);
-      const scram = hashPassword(password, { iterations: o.iterations });
+      const scram = credentials(password, o.iterations);
       if (!(await users().setCredentials(a.domain, a.local, scram))) fail("not-found", `no such user: ${a.jid}`);
       return a.jid;
     },
@@ -90,6 +90,17 @@ export function createDirectAdminOps(o: DirectOpsOptions): AdminOps {
       await o.close?.();
     },
   };
+}
+
+/** SCRAM credentials, or an error that says what is wrong with the password. */
+function credentials(password: unknown, iterations: number): ReturnType<typeof hashPassword> {
+  if (typeof password !== "string" || password === "") fail("invalid", "empty password: an account needs a password of at least one character");
+  try {
+    return hashPassword(password, { iterations });
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    fail("invalid", "password refused: SASLprep (RFC 4013) forbids some of its characters (control characters, unassigned code points) or maps them all to nothing", err);
+  }
 }
 
 /** Prepares user@domain per RFC 7622, refusing anything that is not a plain account JID. */

@@ -36,4 +36,16 @@ describe("embedded admin endpoint", () => {
     expect(unknown.status).toBe(404);
     expect(new URL(ep.url).hostname).toBe("127.0.0.1");
   });
+
+  it("serves the operations whose names have capitals, and names an unexpected failure instead of only 'internal error'", async () => {
+    const sql = createPgliteClient();
+    await migrate(sql, "core");
+    const direct = createDirectAdminOps({ users: createUserStore(sql), iterations: 4096, domains: ["localhost"], missing: { offline: "no offline storage here" } });
+    endpoint = await serveAdminOps({ ...direct, users: async () => { throw new Error("disk on fire"); } });
+    const remote = createRemoteAdminOps(endpoint);
+    await expect(remote.ampMessages("alice", "localhost")).rejects.toMatchObject({ code: "unavailable", message: "no offline storage here" });
+    await expect(remote.users("localhost")).rejects.toMatchObject({ code: "internal", message: "internal error: disk on fire (see the server log)" });
+    // A server operation this endpoint does not serve is unknown, as any other name.
+    await expect(remote.stats()).rejects.toMatchObject({ code: "invalid", message: "unknown operation" });
+  });
 });

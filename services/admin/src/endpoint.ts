@@ -6,7 +6,14 @@ import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AdminError, OP_NAMES } from "./ops.ts";
-import type { AdminOps, OpName } from "./ops.ts";
+import type { AdminOps } from "./ops.ts";
+import { SERVER_OP_NAMES, type ServerOps } from "./server-ops.ts";
+
+/** Every operation the endpoint may serve: the account ones, and those on the running server. */
+export const REMOTE_OP_NAMES = [...OP_NAMES, ...SERVER_OP_NAMES] as const;
+export type RemoteOpName = (typeof REMOTE_OP_NAMES)[number];
+/** What the endpoint serves; a server operation left out answers "unknown operation". */
+export type ServedOps = AdminOps & Partial<ServerOps>;
 
 export interface AdminEndpoint {
   url: string;
@@ -16,14 +23,16 @@ export interface AdminEndpoint {
 
 const MAX_BODY = 64 * 1024;
 
-export async function serveAdminOps(ops: AdminOps, onError?: (err: unknown) => void): Promise<AdminEndpoint> {
+export async function serveAdminOps(ops: ServedOps, onError?: (err: unknown) => void): Promise<AdminEndpoint> {
   const token = randomBytes(32).toString("hex");
   const server = createServer((req, res) => {
     handle(ops, token, req).then(
       ({ status, body }) => reply(res, status, body),
       (err: unknown) => {
         onError?.(err);
-        reply(res, 500, { error: { code: "internal", message: "internal error; see the server log" } });
+        // The operator's own server: say what went wrong rather than only that something did.
+        const message = err instanceof Error ? err.message : String(err);
+        reply(res, 500, { error: { code: "internal", message: `internal error: ${message} (see the server log)` } });
       },
     );
   });
@@ -39,10 +48,10 @@ export async function serveAdminOps(ops: AdminOps, onError?: (err: unknown) => v
   };
 }
 
-async function handle(ops: AdminOps, token: string, req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+async function handle(ops: ServedOps, token: string, req: IncomingMessage): Promise<{ status: number; body: unknown }> {
   if (!isAuthorized(req.headers.authorization, token)) return { status: 401, body: { error: { code: "unauthorized", message: "bad admin token" } } };
-  const name = /^\/ops\/([a-z]+)$/.exec(req.url ?? "")?.[1];
-  if (req.method !== "POST" || !isOpName(name)) return { status: 404, body: { error: { code: "invalid", message: "unknown operation" } } };
+  const name = /^\/ops\/([A-Za-z]+)$/.exec(req.url ?? "")?.[1];
+  if (req.method !== "POST" || !isOpName(name) || typeof ops[name] !== "function") return { status: 404, body: { error: { code: "invalid", message: "unknown operation" } } };
   const args = parseArgs(await readBody(req));
   if (!args) return { status: 400, body: { error: { code: "invalid", message: "body must be {\"args\": [...]}" } } };
   try {
@@ -54,8 +63,8 @@ async function handle(ops: AdminOps, token: string, req: IncomingMessage): Promi
   }
 }
 
-function isOpName(name: string | undefined): name is OpName {
-  return (OP_NAMES as readonly string[]).includes(name ?? "");
+function isOpName(name: string | undefined): name is RemoteOpName {
+  return (REMOTE_OP_NAMES as readonly string[]).includes(name ?? "");
 }
 
 function isAuthorized(header: string | undefined, token: string): boolean {

@@ -34,7 +34,8 @@ export interface AdminOps {
   close(): Promise<void>;
 }
 
-export type AdminErrorCode = "exists" | "not-found" | "invalid" | "unavailable";
+/** "internal": an unexpected failure in the running standalone, reported by its endpoint. */
+export type AdminErrorCode = "exists" | "not-found" | "invalid" | "unavailable" | "internal";
 
 /** An expected failure, reported to the operator as one line (exit code 1). */
 export class AdminError extends Error {

@@ -1,9 +1,12 @@
-// AdminOps as a client of a running standalone's admin endpoint (see endpoint.ts).
+// AdminOps and ServerOps as a client of a running standalone's admin endpoint (see endpoint.ts).
+import type { RemoteOpName } from "./endpoint.ts";
 import { AdminError } from "./ops.ts";
-import type { AdminErrorCode, AdminOps, OpName, SessionsPage, StoredMessage } from "./ops.ts";
+import type { AdminErrorCode, AdminOps, SessionsPage, StoredMessage } from "./ops.ts";
+import type { QueueStatus } from "./queue-status.ts";
+import type { ClusterStats, MigrationReport, ServerOps } from "./server-ops.ts";
 
-export function createRemoteAdminOps(endpoint: { url: string; token: string }): AdminOps {
-  const call = async <T>(op: OpName, ...args: unknown[]): Promise<T> => {
+export function createRemoteAdminOps(endpoint: { url: string; token: string }): AdminOps & ServerOps {
+  const call = async <T>(op: RemoteOpName, ...args: unknown[]): Promise<T> => {
     let res: Response;
     try {
       res = await fetch(`${endpoint.url}/ops/${op}`, {
@@ -26,6 +29,10 @@ export function createRemoteAdminOps(endpoint: { url: string; token: string }): 
     sessions: (limit) => call<SessionsPage>("sessions", limit),
     ampMessages: (user, domain) => call<StoredMessage[]>("ampMessages", user, domain),
     ampPurge: (user, domain, expirableOnly) => call<number>("ampPurge", user, domain, expirableOnly),
+    kick: (jid, text) => call<{ jid: string; gateway: string }>("kick", jid, text),
+    stats: () => call<ClusterStats>("stats"),
+    ampQueue: () => call<QueueStatus>("ampQueue"),
+    migrate: () => call<MigrationReport[]>("migrate"),
     close: async () => {},
   };
 }

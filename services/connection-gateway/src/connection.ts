@@ -52,6 +52,8 @@ export class Connection {
   private readonly parser: StreamInput;
   private opened = false;
   private closing = false;
+  /** Why the stream ended, first cause only: logged when the connection is gone. */
+  private closeReason: string | undefined;
   private feeding = false;
   private restartPending = false;
 
@@ -88,6 +90,8 @@ export class Connection {
       onStreamEnd: () => this.accepting() && this.close("stream closed by client"),
       onError: (err: XmlStreamError) => this.accepting() && this.fail(err.condition, err.text),
     });
+    // docs/logging.md: one line when a connection opens and one when it is gone.
+    ctx.log.info({ event: "connection.open", ip: this.ip, transport: transport.kind, conn: this.id }, "connection opened");
     transport.attach({
       data: (chunk) => this.read(chunk),
       error: (err) => this.ctx.log.debug({ err, conn: this.id, transport: transport.kind }, "transport error"),
@@ -135,7 +139,7 @@ export class Connection {
   relay(body: RouterBody): void {
     if (!this.opened) {
       this.opened = true;
-      this.ctx.upstream.send(this.id, { t: "open", domain: this.domain, ip: this.ip, secure: this.secure });
+      this.ctx.upstream.send(this.id, { t: "open", domain: this.domain, ip: this.ip, secure: this.secure, transport: this.transport.kind });
     }
     if (this.ctx.upstream.send(this.id, body) || this.gate.isHeld("router")) return;
     this.gate.holdUntilReleased("router");
@@ -200,6 +204,7 @@ export class Connection {
   }
 
   private end(reason: string): void {
+    this.closeReason ??= reason;
     this.timer.done();
     this.keepalive.stop();
     this.relayClosed(reason);
@@ -222,6 +227,11 @@ export class Connection {
   }
 
   private gone(): void {
+    const jid = this.jid ?? this.user;
+    this.ctx.log.info({
+      event: "connection.close", ip: this.ip, transport: this.transport.kind, conn: this.id,
+      reason: this.closeReason ?? "disconnected", ...(jid ? { jid } : {}),
+    }, "connection closed");
     this.closing = true;
     this.timer.done();
     this.keepalive.stop();

@@ -53,6 +53,9 @@ function apply(conn: Connection, msg: Exclude<ToGateway, { t: "ack" | "resend" }
     case "preauth":
       return onPreauthReply(conn, msg);
     case "close":
+      if (msg.kick) {
+        conn.ctx.log.info({ event: "kick", ip: conn.ip, transport: conn.transport.kind, conn: conn.id, jid: conn.jid ?? conn.user, text: msg.text }, "session kicked by an administrator");
+      }
       return conn.fail(streamCondition(msg.condition), msg.text);
     case "sm":
       return onSmReply(conn, msg);

@@ -7,6 +7,7 @@ import { xml, type Element } from "@xmppd/xml";
 import type { ConnState } from "./connections.ts";
 import { replyTo, sendToGateway, type RouterContext } from "./context.ts";
 import { blocklistOf } from "./blocking.ts";
+import { logBound } from "./auth-log.ts";
 import { establish } from "./identity.ts";
 import { sessionGone } from "./presence-broadcast.ts";
 import { smReplaced } from "./sm-lifecycle.ts";
@@ -54,6 +55,7 @@ export async function handleBind(ctx: RouterContext, state: ConnState, account: 
   // too), so its first messages find it beside the sessions.
   await blocklistOf(ctx, account.bareString(), (await ctx.lookup(account.bareString(), true)).blocked);
   ctx.metrics.bound();
+  logBound(ctx, state, jid);
   if (legacy) {
     // XEP-0078 §2.2: authenticated and bound at once; the result is empty.
     const result = xml("iq", { type: "result", id: iq.attrs.id });

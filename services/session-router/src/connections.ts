@@ -13,8 +13,12 @@ export interface ConnState {
   readonly conn: string;
   /** Domain the client asked for in its stream header ("open" envelope). */
   domain?: string;
-  /** The client's address as its gateway reports it ("open" envelope), for the auth throttle. */
+  /** The client's address as its gateway reports it ("open" envelope), for the auth throttle and logs. */
   ip?: string;
+  /** tcp, tls, websocket or bosh, as its gateway reports it ("open" envelope); for logs only. */
+  transport?: string;
+  /** How the connection authenticated (SASL mechanism or XEP-0078), for the log line at bind. */
+  authMechanism?: string;
   /** The SASL exchange in progress, if any. */
   sasl?: { mechanism: string; machine: SaslMechanism };
   /** Highest seq accepted into the chain, handed off, and acknowledged to the gateway. */

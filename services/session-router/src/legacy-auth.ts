@@ -13,6 +13,7 @@ import type { ConnState } from "./connections.ts";
 import { sendToGateway, type RouterContext } from "./context.ts";
 import { connectionDomain } from "./sasl.ts";
 import { authFailed, authSucceeded, isCapped, refuseBanned } from "./auth-throttle.ts";
+import { logLogin, logLoginFailed } from "./auth-log.ts";
 
 const MECHANISM = "legacy-password"; // the metrics label (xmpp_router_auth_total{mechanism})
 
@@ -35,15 +36,20 @@ export async function handleLegacyAuth(ctx: RouterContext, state: ConnState, iq:
   const domain = connectionDomain(ctx, state);
   const account = accountFor(username, domain);
   // Over the account's cap for this address (auth-throttle.ts): try later (RFC 6120 §8.3.3.12).
-  if (account && (await isCapped(ctx, state, account.bare))) return void answer(errorReply(iq, "policy-violation", { type: "wait" }), true);
+  if (account && (await isCapped(ctx, state, account.bare))) {
+    logLoginFailed(ctx, state, account.bare, MECHANISM, "policy-violation");
+    return void answer(errorReply(iq, "policy-violation", { type: "wait" }), true);
+  }
   if (!account || !(await passwordMatches(ctx, account.local, domain, password))) {
     ctx.metrics.auth(MECHANISM, "failure");
     await authFailed(ctx, state, account?.bare ?? `${username}@${domain}`);
+    logLoginFailed(ctx, state, account?.bare ?? `${username}@${domain}`, MECHANISM, "not-authorized");
     // §2.3 (example 6): wrong credentials.
     return void answer(errorReply(iq, "not-authorized"), true);
   }
   ctx.metrics.auth(MECHANISM, "success");
   await authSucceeded(ctx, state, account.bare);
+  logLogin(ctx, state, account.bare, MECHANISM);
   await handleBind(ctx, state, parseJid(account.bare), iq, { resource });
 }
 

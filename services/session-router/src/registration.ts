@@ -1,6 +1,7 @@
 // XEP-0077 In-Band Registration in the private tier: new accounts before authentication (relayed
 // by the gateway, which checked TLS and its per-IP limit), and the capability behind the module
 // for password change and cancellation after it. Credentials are hashed here and never leave.
+import { logRegistered } from "./auth-log.ts";
 import { encode, type AmpWork } from "@xmppd/bus";
 import { tryParseJid } from "@xmppd/jid";
 import { accountFor, parseRegisterQuery, registrationForm, type RegistrationCapability } from "@xmppd/modules";
@@ -51,7 +52,7 @@ async function create(ctx: RouterContext, state: ConnState, username: string, pa
     if (err instanceof UserExistsError) return { condition: "conflict", text: "The username is taken" };
     throw err;
   }
-  ctx.log.info({ account: account.bare }, "account registered in-band");
+  logRegistered(ctx, state, account.bare);
   return null;
 }
 

@@ -192,6 +192,7 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
         // Any XEP-0198 session comes from the session record once the connection's JID is verified.
         st.domain = env.domain;
         st.ip = env.ip;
+        st.transport = typeof env.transport === "string" ? env.transport.slice(0, 16) : undefined;
         st.sasl = undefined;
         return;
       case "sasl":

@@ -5,6 +5,7 @@ import type { ChannelBinding as WireBinding } from "@xmppd/bus";
 import { createMechanism, isPlusMechanism, type ChannelBinding, type SaslStep } from "@xmppd/sasl";
 import { NS_SASL } from "@xmppd/stanza";
 import { parseElement, type Element } from "@xmppd/xml";
+import { logLogin, logLoginFailed } from "./auth-log.ts";
 import { AccountCappedError, authFailed, authSucceeded, isCapped, refuseBanned } from "./auth-throttle.ts";
 import type { ConnState } from "./connections.ts";
 import { sendToGateway, type RouterContext } from "./context.ts";
@@ -33,13 +34,13 @@ async function start(ctx: RouterContext, state: ConnState, el: Element, cb: read
   const name = String(el.attrs.mechanism ?? "");
   const channelBindings = decodeBindings(cb);
   // RFC 6120 §6.5.5: a mechanism we do not offer; -PLUS is offered only with binding data (TLS).
-  if (!(ctx.config.sasl.mechanisms as readonly string[]).includes(name)) return fail(ctx, state, "invalid-mechanism");
-  if (isPlusMechanism(name) && channelBindings.length === 0) return fail(ctx, state, "invalid-mechanism");
+  if (!(ctx.config.sasl.mechanisms as readonly string[]).includes(name)) return fail(ctx, state, "invalid-mechanism", null, name);
+  if (isPlusMechanism(name) && channelBindings.length === 0) return fail(ctx, state, "invalid-mechanism", null, name);
   try {
     if (await refuseBanned(ctx, state)) return;
   } catch (err) {
     ctx.log.error({ err, conn: state.conn }, "authentication throttle unavailable");
-    return fail(ctx, state, "temporary-auth-failure"); // RFC 6120 §6.5.12
+    return fail(ctx, state, "temporary-auth-failure", null, name); // RFC 6120 §6.5.12
   }
   const domain = connectionDomain(ctx, state);
   // An unknown user gets a full exchange with a salt derived from a cluster secret, so neither
@@ -79,16 +80,20 @@ async function step(ctx: RouterContext, state: ConnState, text: string): Promise
       // Over the account's cap (auth-throttle.ts): not verified, but counted against the address.
       ctx.metrics.authThrottle("refused_capped");
       await authFailed(ctx, state, null);
-    } else {
-      ctx.log.error({ err, conn: state.conn }, "SASL step failed");
+      // Logged as the policy it is (not our trouble, as a temporary-auth-failure would be): an
+      // address trying a capped account is one fail2ban should count (docs/logging.md).
+      logLoginFailed(ctx, state, err.message, sasl.mechanism, "policy-violation");
+      return fail(ctx, state, "temporary-auth-failure", "logged"); // RFC 6120 §6.5.12
     }
+    ctx.log.error({ err, conn: state.conn }, "SASL step failed");
     return fail(ctx, state, "temporary-auth-failure"); // RFC 6120 §6.5.12
   }
   if (result.kind === "challenge") return void sendToGateway(ctx, state.gw, { t: "sasl", conn: state.conn, xml: saslChallenge(result.data).toString() });
   if (result.kind === "failure") {
     ctx.metrics.auth(sasl.mechanism, "failure");
-    await authFailed(ctx, state, result.username === undefined ? null : accountOf(ctx, state, result.username));
-    return fail(ctx, state, result.condition);
+    const account = result.username === undefined ? null : accountOf(ctx, state, result.username);
+    await authFailed(ctx, state, account);
+    return fail(ctx, state, result.condition, account);
   }
   return succeed(ctx, state, result);
 }
@@ -102,17 +107,23 @@ async function succeed(ctx: RouterContext, state: ConnState, result: Extract<Sas
   if (!user || !authzOk) {
     ctx.metrics.auth(mechanism, "failure");
     await authFailed(ctx, state, user?.bareString() ?? null);
-    return fail(ctx, state, user ? "invalid-authzid" : "not-authorized");
+    return fail(ctx, state, user ? "invalid-authzid" : "not-authorized", user?.bareString() ?? accountOf(ctx, state, result.username));
   }
   state.sasl = undefined;
   await authSucceeded(ctx, state, user.bareString());
   // Invariant 3: from now on this connection speaks as this account, whatever a gateway names.
   establish(state, user.toString());
   ctx.metrics.auth(mechanism, "success");
+  logLogin(ctx, state, user.bareString(), mechanism);
   sendToGateway(ctx, state.gw, { t: "sasl", conn: state.conn, xml: saslSuccess(result.data).toString(), user: user.toString() });
 }
 
-function fail(ctx: RouterContext, state: ConnState, condition: string): void {
+/**
+ * Answers <failure/> and logs it (docs/logging.md) with the account as attempted when known
+ * (`account` "logged": it was logged already).
+ */
+function fail(ctx: RouterContext, state: ConnState, condition: string, account: string | null | "logged" = null, mechanism = state.sasl?.mechanism ?? "none"): void {
+  if (account !== "logged") logLoginFailed(ctx, state, account, mechanism, condition);
   state.sasl = undefined;
   sendToGateway(ctx, state.gw, { t: "sasl", conn: state.conn, xml: saslFailure(condition).toString(), failed: true });
 }

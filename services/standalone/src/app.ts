@@ -1,7 +1,7 @@
 // All three services in one process: router, AMP worker and gateway over shared infrastructure,
 // the gateway's public HTTP port (WebSocket, BOSH), each service's ops listener (/metrics,
 // /healthz, /readyz on <service>.ops, loopback by default) and the embedded admin endpoint.
-import { createDirectAdminOps, removeAdminFile, serveAdminOps, writeAdminFile } from "@xmppd/admin";
+import { createDirectAdminOps, createEmbeddedServerOps, removeAdminFile, serveAdminOps, writeAdminFile } from "@xmppd/admin";
 import { createAmpWorker } from "@xmppd/amp-worker";
 import type { Config } from "@xmppd/config";
 import { createGateway, listenHttp } from "@xmppd/connection-gateway";
@@ -80,13 +80,20 @@ async function startServices(config: Config, log: Logger, infra: Infra): Promise
   };
 }
 
-/** PGlite allows one process, so the admin CLI reaches the database through this endpoint. */
+/** PGlite allows one process, so the admin CLI reaches the database (and kick, stats, ...) through this endpoint. */
 async function startAdminEndpoint(config: Config, infra: Infra, users: ReturnType<typeof createUserStore>, log: Logger): Promise<() => Promise<void>> {
   const ops = createDirectAdminOps({
     users, sessions: infra.sessions, offline: createOfflineStore(infra.amp), amp: createAmpStore(infra.amp),
     iterations: config.scramIterations, domains: config.domains,
   });
-  const endpoint = await serveAdminOps(ops, (err) => log.error({ err }, "admin request failed"));
+  const server = createEmbeddedServerOps({ config, bus: infra.bus, sessions: infra.sessions, core: infra.core, amp: infra.amp });
+  // docs/logging.md: an account the admin creates is logged like one registered in-band.
+  const register: typeof ops.register = async (user, domain, password) => {
+    const jid = await ops.register(user, domain, password);
+    log.info({ event: "registration", jid, via: "admin" }, "account registered");
+    return jid;
+  };
+  const endpoint = await serveAdminOps({ ...ops, ...server, register }, (err) => log.error({ err }, "admin request failed"));
   writeAdminFile(config.dataDir, { url: endpoint.url, token: endpoint.token, pid: process.pid });
   return async () => {
     removeAdminFile(config.dataDir);
