@@ -23,7 +23,7 @@ describe("embedded data directory without a running server", () => {
       expect((await server.migrate()).map((r) => [r.set, r.applied])).toEqual([["core", []], ["amp", []]]);
       expect(await server.ampQueue()).toMatchObject({ stream: "in-process", messages: 0 });
       await expect(server.kick("alice@localhost/x", "bye")).rejects.toMatchObject({
-        code: "unavailable", message: `no server is running on ${dataDir} (no live admin.json there): nobody is connected`,
+        code: "unavailable", message: `no server is running on ${dataDir} (nobody holds the data directory): nobody is connected`,
       });
       await expect(server.grant({ roles: { router: "r", ampWorker: "a" }, passwordFiles: {} })).rejects.toMatchObject({ code: "unavailable" });
     } finally {
