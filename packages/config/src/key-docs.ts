@@ -28,6 +28,7 @@ export const KEY_DOCS: Readonly<Record<string, string>> = {
   "gateway.tls.required": "Refuse to authenticate a c2s stream before STARTTLS (switch off only for tests).",
   "gateway.tls.certFile": "PEM certificate; set together with keyFile, or neither for a generated self-signed one.",
   "gateway.tls.keyFile": "PEM private key; set together with certFile.",
+  "gateway.tls.certificates": "One certificate per domain: a list of {certFile, keyFile} pairs, each presented to clients asking for a domain its subjectAltName names (TLS SNI; for STARTTLS the stream's domain); certFile/keyFile (or the generated one) serve every other name. Reloaded on SIGHUP.",
   "gateway.limits.stanzaBytes": "Largest stanza after authentication, in bytes.",
   "gateway.limits.preAuthStanzaBytes": "Largest stanza before authentication, in bytes.",
   "gateway.limits.preAuthElements": "Elements per stanza before authentication.",

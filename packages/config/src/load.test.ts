@@ -72,7 +72,7 @@ describe("loadConfig precedence", () => {
   it("merges a section given as JSON into the file's section", () => {
     const file = yamlFile("gateway:\n  tls:\n    certFile: /c.pem\n    keyFile: /k.pem\n");
     const config = loadConfig({ file, env: { XMPPD__gateway__tls: '{"required":false}' } });
-    expect(config.gateway.tls).toEqual({ required: false, certFile: "/c.pem", keyFile: "/k.pem" });
+    expect(config.gateway.tls).toEqual({ required: false, certFile: "/c.pem", keyFile: "/k.pem", certificates: [] });
   });
 
   it("returns a deeply frozen object", () => {

@@ -65,6 +65,8 @@ const tls = z
     /** PEM files; when both are absent a self-signed certificate is generated in dataDir. */
     certFile: z.string().optional(),
     keyFile: z.string().optional(),
+    /** More certificates, each presented for the domains its subjectAltName names (SNI, or the stream's domain for STARTTLS). */
+    certificates: z.array(z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict()).default([]),
   })
   .strict()
   .prefault({});

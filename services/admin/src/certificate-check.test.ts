@@ -86,6 +86,26 @@ describe("check-config: certificate and key files", () => {
     expect(check(["none"], cert, key).map((p) => p.problem)).toEqual([`the certificate in ${cert} does not cover the served domain none (its subjectAltName: none)`]);
   });
 
+  it("checks each of gateway.tls.certificates, and lets them cover the served domains together", () => {
+    const main = certificate("main", ["example.com"]);
+    const other = certificate("other", ["example.net"]);
+    const stranger = certificate("stranger", ["example.org"]);
+    const env = (extra: { certFile: string; keyFile: string }[]) => ({
+      XMPPD__domains: '["example.com", "example.net"]', XMPPD__gateway__tls__certFile: main.cert, XMPPD__gateway__tls__keyFile: main.key,
+      XMPPD__gateway__tls__certificates: JSON.stringify(extra),
+    });
+    const problems = (extra: { certFile: string; keyFile: string }[]) => { const r = checkConfig(undefined, env(extra)); return r.ok ? [] : r.problems; };
+    expect(problems([{ certFile: other.cert, keyFile: other.key }])).toEqual([]);
+    expect(problems([{ certFile: other.cert, keyFile: main.key }])).toEqual([{
+      key: "gateway.tls.certificates[0].keyFile",
+      problem: `the key in ${main.key} is not the key of the certificate in ${other.cert}`,
+      fix: "use the key the certificate was issued for (the pair your CA or ACME client wrote together)",
+    }]);
+    expect(problems([{ certFile: stranger.cert, keyFile: stranger.key }]).map((p) => [p.key, p.problem])).toEqual([
+      ["gateway.tls.certFile", `no certificate covers the served domain example.net (${main.cert}: DNS:example.com; ${stranger.cert}: DNS:example.org)`],
+    ]);
+  });
+
   it("reports an expired certificate", () => {
     const { cert, key } = certificate("short", ["example.com"], 1);
     const config = loadConfig({ env: { XMPPD__domains: '["example.com"]', XMPPD__gateway__tls__certFile: cert, XMPPD__gateway__tls__keyFile: key } });

@@ -2,7 +2,6 @@
 // parser, its negotiation state and the ways it ends. The protocol phases live in their own
 // files and act on it, so each exists once for every transport.
 import { randomBytes } from "node:crypto";
-import type { SecureContext } from "node:tls";
 import type { Element, XmlLimits, XmlStreamError } from "@xmppd/xml";
 import { streamError, type StreamErrorCondition } from "@xmppd/stanza";
 import type { GatewayContext } from "./context.ts";
@@ -11,6 +10,7 @@ import { Keepalive } from "./keepalive.ts";
 import { NegotiationTimer } from "./negotiation-timer.ts";
 import { ReadGate } from "./read-gate.ts";
 import type { StreamManagement } from "./sm.ts";
+import type { ServerTls } from "./tls-context.ts";
 import { TokenBucket } from "./token-bucket.ts";
 import type { StreamInput, Transport } from "./transport.ts";
 import type { RouterBody } from "./upstream.ts";
@@ -161,9 +161,9 @@ export class Connection {
   }
 
   /** Sends <proceed/> and wraps the socket in TLS (RFC 6120 §5.4.2.3, §5.4.3.3). */
-  upgradeTls(proceed: string, secureContext: SecureContext): void {
+  upgradeTls(proceed: string, tls: ServerTls): void {
     this.write(proceed);
-    this.transport.startTls(secureContext);
+    this.transport.startTls(tls);
     this.restartStream();
   }
 

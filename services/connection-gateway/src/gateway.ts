@@ -70,7 +70,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const subs = subjects(config.cluster);
   const metrics = createGatewayMetrics();
   const { tls, limits } = config.gateway;
-  const material = await TlsMaterial.load({ domains: config.domains, certFile: tls.certFile, keyFile: tls.keyFile, dataDir: deps.dataDir ?? config.dataDir });
+  const material = await TlsMaterial.load({ domains: config.domains, certFile: tls.certFile, keyFile: tls.keyFile, certificates: tls.certificates, dataDir: deps.dataDir ?? config.dataDir });
   const pool: RouterPool = new RouterPool(config.heartbeat.deadAfterMs, {
     onLive: (router) => (log.info({ router }, "router live"), upstream.routerLive()),
     onLeaving: (router, why) => (log.warn({ router, why }, "moving connections off router"), upstream.routerLeaving(router, why)),

@@ -34,7 +34,7 @@ export async function listenHttps(ctx: GatewayContext, port: number, handlers: H
   const { host, limits } = ctx.config.gateway;
   const server = createServer(
     // A connection that never finishes its handshake is cut like a stalled negotiation step.
-    { ...ctx.tls.options, ALPNProtocols: ALPN, handshakeTimeout: limits.negotiationStepMs, noDelay: true },
+    { ...ctx.tls.options, SNICallback: ctx.tls.sni, ALPNProtocols: ALPN, handshakeTimeout: limits.negotiationStepMs, noDelay: true },
     (req, res) => {
       if (handlers.request(req, res)) return;
       const body = "not found\n";

@@ -1,7 +1,8 @@
 // TCP and direct TLS transports: the XML stream as bytes over a socket. A "tcp" transport can
 // be upgraded by STARTTLS (RFC 6120 §5.4.3.3); a "tls" one is wrapped at once (XEP-0368).
 import type { Socket } from "node:net";
-import { TLSSocket, type SecureContext } from "node:tls";
+import { TLSSocket } from "node:tls";
+import type { ServerTls } from "./tls-context.ts";
 import { StreamParser, STREAM_CLOSE, type StreamParserOptions } from "@xmppd/xml";
 import { channelBindings, type ChannelBindingData, type ChannelBindingType } from "./channel-binding.ts";
 import { streamHeader } from "./stream-text.ts";
@@ -20,13 +21,13 @@ export class SocketTransport implements Transport {
   private readonly onData = (chunk: Buffer) => this.sink?.data(chunk);
   private readonly onError = (err: Error) => this.sink?.error(err);
 
-  /** For kind "tls", `context` is the certificate the handshake presents. */
-  constructor(private readonly raw: Socket, readonly kind: "tcp" | "tls", context?: SecureContext) {
+  /** For kind "tls", `tls` gives the certificate the handshake presents. */
+  constructor(private readonly raw: Socket, readonly kind: "tcp" | "tls", tls?: ServerTls) {
     this.remoteIp = raw.remoteAddress ?? "unknown";
     this.socket = raw;
     raw.on("error", this.onError);
     raw.on("close", () => this.sink?.closed());
-    if (kind === "tls") this.wrap(context!, [ALPN_XMPP_CLIENT]);
+    if (kind === "tls") this.wrap(tls!, [ALPN_XMPP_CLIENT]);
   }
 
   get isSecure(): boolean {
@@ -66,9 +67,9 @@ export class SocketTransport implements Transport {
     return this.socket instanceof TLSSocket ? channelBindings(this.socket, types) : [];
   }
 
-  startTls(context: SecureContext): void {
+  startTls(tls: ServerTls): void {
     this.socket.off("data", this.onData);
-    this.wrap(context);
+    this.wrap(tls);
     this.socket.on("data", this.onData);
   }
 
@@ -93,10 +94,10 @@ export class SocketTransport implements Transport {
   }
 
   /** TLS 1.2+ without renegotiation or compression comes with the context (tls-context.ts). */
-  private wrap(context: SecureContext, alpn?: string[]): void {
+  private wrap(server: ServerTls, alpn?: string[]): void {
     // The TLS layer reads the raw socket from now on; a pause left by the rate limiter moves to it.
     this.raw.resume();
-    const tls = new TLSSocket(this.raw, { isServer: true, secureContext: context, ...(alpn ? { ALPNProtocols: alpn } : {}) });
+    const tls = new TLSSocket(this.raw, { isServer: true, secureContext: server.context, SNICallback: server.SNICallback, ...(alpn ? { ALPNProtocols: alpn } : {}) });
     tls.on("error", this.onError);
     if (this.paused) tls.pause();
     this.socket = tls;

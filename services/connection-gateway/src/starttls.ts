@@ -10,5 +10,5 @@ export function handleStartTls(conn: Connection): void {
     conn.send(xml("failure", { xmlns: NS_TLS }));
     return conn.close("starttls not offered");
   }
-  conn.upgradeTls(xml("proceed", { xmlns: NS_TLS }).toString(), conn.ctx.tls.context);
+  conn.upgradeTls(xml("proceed", { xmlns: NS_TLS }).toString(), conn.ctx.tls.forDomain(conn.domain));
 }

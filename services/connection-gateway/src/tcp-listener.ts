@@ -14,7 +14,7 @@ export interface Listener {
 export async function listenTcp(ctx: GatewayContext, kind: "tcp" | "tls", port: number, accept: Accept): Promise<Listener> {
   const { host } = ctx.config.gateway;
   // Each direct TLS connection takes the certificate current when it arrives (reloads apply to new ones).
-  const server = createServer({ noDelay: true }, (socket) => accept(new SocketTransport(socket, kind, kind === "tls" ? ctx.tls.context : undefined)));
+  const server = createServer({ noDelay: true }, (socket) => accept(new SocketTransport(socket, kind, kind === "tls" ? ctx.tls.forDomain(undefined) : undefined)));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

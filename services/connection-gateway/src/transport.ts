@@ -1,7 +1,7 @@
 // What carries one client stream: TCP (STARTTLS, RFC 6120 §5), direct TLS (XEP-0368) or a
 // WebSocket (RFC 7395). The protocol phases (features, SASL relay, bind, established stream,
 // inbound delivery) see only this interface and the parser it supplies, so they exist once.
-import type { SecureContext } from "node:tls";
+import type { ServerTls } from "./tls-context.ts";
 import type { StreamParserOptions, XmlLimits } from "@xmppd/xml";
 import type { ChannelBindingData, ChannelBindingType } from "./channel-binding.ts";
 import type { Pausable } from "./read-gate.ts";
@@ -45,7 +45,7 @@ export interface Transport extends Pausable {
   /** Channel-binding data of this connection's TLS among `types` (SCRAM-*-PLUS); none without TLS. */
   channelBindings?(types: readonly ChannelBindingType[]): ChannelBindingData[];
   /** Wraps the stream in TLS (STARTTLS); only when canStartTls. */
-  startTls(context: SecureContext): void;
+  startTls(tls: ServerTls): void;
   /** Ends after our close: the peer gets `graceMs` to close its side, then the connection is cut. */
   end(graceMs: number): void;
   destroy(): void;
