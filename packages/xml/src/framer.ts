@@ -209,13 +209,12 @@ export class Framer {
           i++;
           break;
         case S.STAG_NAME: {
-          const j = this.scanName(piece, i);
+          const j = this.readName(piece, i, "element");
+          if (j < 0) return;
           if (j === n) {
-            if (!this.namePrefixOk()) return;
             i = n;
             break;
           }
-          if (!this.nameOk("element")) return;
           if (this.kind === "stanza") this.names.push(this.name);
           this.attrs.length = 0;
           this.state = S.TAG;
@@ -241,13 +240,12 @@ export class Framer {
           i++;
           break;
         case S.ATTR_NAME: {
-          const j = this.scanName(piece, i);
+          const j = this.readName(piece, i, "attribute");
+          if (j < 0) return;
           if (j === n) {
-            if (!this.namePrefixOk()) return;
             i = n;
             break;
           }
-          if (!this.nameOk("attribute")) return;
           if (this.attrs.includes(this.name)) return void this.fail("not-well-formed", `attribute ${this.decodedName()} appears twice`);
           this.attrs.push(this.name);
           this.state = S.ATTR_EQ;
@@ -291,13 +289,12 @@ export class Framer {
           this.state = S.ETAG_NAME;
           break;
         case S.ETAG_NAME: {
-          const j = this.scanName(piece, i);
+          const j = this.readName(piece, i, "element");
+          if (j < 0) return;
           if (j === n) {
-            if (!this.namePrefixOk()) return;
             i = n;
             break;
           }
-          if (!this.nameOk("element")) return;
           this.state = S.ETAG_SPACE;
           i = j;
           break;
@@ -422,6 +419,16 @@ export class Framer {
   }
 
   /** A complete name: every character an XML NameChar, the first a NameStartChar (§2.3). */
+  /**
+   * Reads a name from i: the offset after it, once a byte after it shows it whole and valid; the
+   * piece's length when the piece ends inside it (what is there may start a name); -1 on failure.
+   */
+  private readName(piece: Buffer, i: number, what: string): number {
+    const j = this.scanName(piece, i);
+    if (j === piece.length) return this.namePrefixOk() ? j : -1;
+    return this.nameOk(what) ? j : -1;
+  }
+
   private nameOk(what: string): boolean {
     if (!this.high || isName(this.decodedName())) return true;
     return this.fail("not-well-formed", `bad ${what} name`);
