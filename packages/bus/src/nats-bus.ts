@@ -21,6 +21,9 @@ export function natsConnectOptions(o: { url: string; name: string; seedFile?: st
   return {
     servers: o.url,
     name: o.name,
+    // nats.js captures a stack trace (new Error()) up to three times per request, JetStream
+    // publish and acknowledgement included: about a tenth of the router's CPU on the offline path.
+    noAsyncTraces: true,
     ...(o.seedFile ? { authenticator: nkeyAuthenticator(readSeed(o.seedFile)) } : {}),
     ...(o.caFile ? { tls: { caFile: o.caFile } } : {}),
   };
