@@ -199,7 +199,7 @@ export type StoreOutcome = "stored" | "duplicate" | "quota";
 
 /**
  * Called with the owners' locks held, before a store inserts anything (every store, whatever it
- * then decides), or when hasStored finds nothing: what it does is ordered with every store and
+ * then decides), or when a drain finds nothing stored: what it does is ordered with every store and
  * drain of those owners (the AMP worker keeps SessionStore.nothingStored this way).
  */
 export interface OwnerLockHooks {
@@ -221,19 +221,14 @@ export interface OfflineStore {
   delete(ids: string[]): Promise<number>;
   count(owner: string): Promise<number>;
   /**
-   * True when the owner has any stored row, read under the owner's lock like drain (after every
-   * store or drain holding it has committed). A flush that finds none has nothing to expire or
-   * deliver: the common login costs this instead of an expiry pass and a drain.
-   */
-  hasStored(owner: string, hooks?: OwnerLockHooks): Promise<boolean>;
-  /**
    * Hands the owner's messages to `deliver`, oldest first, a page at a time, and deletes the ids it
    * returns, all in one transaction holding the owner's lock: drains and stores for one owner run
    * one after another, so no row is delivered twice and none is stored mid-drain. Stops after the
    * first page that was not delivered entirely. Returns how many rows it deleted. `deliver` must
-   * not use the SQL client (the transaction holds it; PGlite has a single connection).
+   * not use the SQL client (the transaction holds it; PGlite has a single connection). With the
+   * owner holding no row at all, `hooks.whenNoneStored` runs under the lock.
    */
-  drain(owner: string, deliver: (rows: (OfflineMessage & { id: string })[]) => Promise<string[]>, pageSize?: number): Promise<number>;
+  drain(owner: string, deliver: (rows: (OfflineMessage & { id: string })[]) => Promise<string[]>, pageSize?: number, hooks?: OwnerLockHooks): Promise<number>;
 }
 
 /** RFC 6121 §2.1.2.5: the subscription states a stored roster item can have. */

@@ -4,19 +4,23 @@
 // leaves storage. AMP events stored for their sender come from the server and are never blocked.
 import { blockingCore } from "@xmppd/modules";
 import { parseElement } from "@xmppd/xml";
-import { BLOCKLIST_CACHE_TTL_MS, type OfflineMessage } from "@xmppd/storage";
+import { BLOCKLIST_CACHE_TTL_MS, type OfflineMessage, type RecipientState } from "@xmppd/storage";
 import { bounce } from "./bounce.ts";
 import { liveOnce } from "./delivery.ts";
 import type { WorkContext } from "./context.ts";
 import { isStoredEvent } from "./amp/stored-rules.ts";
 import { releaseQueued } from "./queued.ts";
 
-/** Whether a stored row's sender is on the owner's block list; read once per drain. */
-export async function blockedSenders(ctx: WorkContext, owner: string): Promise<(row: OfflineMessage) => boolean> {
+/**
+ * Whether a stored row's sender is on the owner's block list; read once per drain, or taken from
+ * `state` when the caller has just looked the owner up.
+ */
+export async function blockedSenders(ctx: WorkContext, owner: string, state?: Pick<RecipientState, "blocked">): Promise<(row: OfflineMessage) => boolean> {
   if (!ctx.blocks) return () => false;
   // The routers keep a copy beside the sessions; Postgres has the list when none is cached, and
   // what it says is cached as the routers do (a newer copy is never replaced by an older one).
-  const list = (await ctx.sessions.lookup([owner])).get(owner)?.blocked ?? (await loadBlocklist(ctx, ctx.blocks, owner));
+  const cached = state ? state.blocked : (await ctx.sessions.lookup([owner])).get(owner)?.blocked;
+  const list = cached ?? (await loadBlocklist(ctx, ctx.blocks, owner));
   if (list.length === 0) return () => false;
   return (row) => !isStoredEvent(row.meta) && blockingCore.isBlocked(list, row.sender);
 }

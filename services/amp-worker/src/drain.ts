@@ -19,9 +19,11 @@ type Row = OfflineMessage & { id: string };
 
 /** Returns how many rows left storage (delivered, or bounced because their resource is gone). */
 export async function drainToSessions(ctx: WorkContext, owner: string): Promise<number> {
+  // The sessions and the cached block list in one round trip.
+  const state = (await ctx.sessions.lookup([owner])).get(owner);
   // XEP-0013 §2.2: while a resource retrieves flexibly, stored messages wait for its requests.
-  if (isFlexible(await ctx.sessions.get(owner))) return 0;
-  const blocked = await blockedSenders(ctx, owner);
+  if (isFlexible(state?.sessions ?? [])) return 0;
+  const blocked = await blockedSenders(ctx, owner, state);
   return drainExpiring(ctx, owner, async () => {
     let expired = false;
     const n = await ctx.offline.drain(owner, async (rows) => {

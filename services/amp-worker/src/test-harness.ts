@@ -39,6 +39,7 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Wrap the stores, e.g. to inject a failure. */
   wrapOffline?: (store: OfflineStore) => OfflineStore;
+  wrapAmp?: (store: AmpStore) => AmpStore;
   handlers?: HandlerTable;
   /** A bus of the test's own (NATS: partitions claimed and taken in batches); closed with the harness. */
   bus?: Bus;
@@ -57,7 +58,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const log = createLogger({ service: "amp-worker", level: "silent" });
   const ampStore = createAmpStore(sql);
   const sm = createMemorySmStore();
-  const deps = { config, bus, sessions, sm, users, roster: createRosterStore(sql), blocks: createBlockStore(sql), amp: ampStore, offline: opts.wrapOffline?.(offline) ?? offline, log };
+  const deps = { config, bus, sessions, sm, users, roster: createRosterStore(sql), blocks: createBlockStore(sql), amp: opts.wrapAmp?.(ampStore) ?? ampStore, offline: opts.wrapOffline?.(offline) ?? offline, log };
   const worker = await createAmpWorker(deps, opts.handlers);
   await worker.start();
   const amp = ampQueue(s, config.amp.partitions, config.amp.queue);

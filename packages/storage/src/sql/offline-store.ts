@@ -90,19 +90,11 @@ export function createOfflineStore(sql: SqlClient): OfflineStore {
       const res = await sql.query(DELETE_IDS, [valid]);
       return res.rowCount;
     },
-    hasStored: (owner, hooks) => sql.transaction(async (tx) => {
-      // A statement of its own, as in drain: the read below sees every store committed before it.
-      await tx.query(OWNER_LOCK, [owner]);
-      const res = await tx.query<{ stored: boolean }>(`SELECT EXISTS (SELECT 1 FROM amp.offline_messages WHERE owner = $1) AS stored`, [owner]);
-      const stored = res.rows[0]?.stored === true;
-      if (!stored) await hooks?.whenNoneStored?.(owner);
-      return stored;
-    }),
     async count(owner) {
       const res = await sql.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM amp.offline_messages WHERE owner = $1`, [owner]);
       return res.rows[0]?.n ?? 0;
     },
-    drain: (owner, deliver, pageSize) => drainOwner(sql, owner, deliver, pageSize),
+    drain: (owner, deliver, pageSize, hooks) => drainOwner(sql, owner, deliver, pageSize, hooks),
   };
 }

@@ -50,6 +50,22 @@ describe("flush work", () => {
     expect(await h.offline.count("bob@localhost")).toBe(0);
   });
 
+  it("reads a login's stored messages in one drain: no expiry pass when none is due", async () => {
+    const calls: string[] = [];
+    h = await createHarness({
+      wrapOffline: (o) => ({ ...o, drain: (...a) => (calls.push("drain"), o.drain(...a)) }),
+      wrapAmp: (a) => ({ ...a, expireOwner: (...args) => (calls.push("expireOwner"), a.expireOwner(...args)) }),
+    });
+    await h.addUser("bob");
+    await storeMessages(3);
+    await h.bindSession("bob@localhost/laptop", "gw2", "c7");
+    const inbox = h.inbox("gw2");
+    await h.send({ t: "flush", jid: "bob@localhost/laptop", gw: "gw2", conn: "c7" });
+    await settled();
+    expect(inbox.filter((e) => e.t === "deliver")).toHaveLength(3);
+    expect(calls).toEqual(["drain"]);
+  });
+
   it("pages through more than one page in order", async () => {
     h = await createHarness();
     await h.addUser("bob");

@@ -4,11 +4,12 @@
 // for the same account never delivers a row twice.
 import type { AmpWork } from "@xmppd/bus";
 import { tryParseJid } from "@xmppd/jid";
+import type { SessionRecord } from "@xmppd/storage";
 import { PoisonWorkError } from "../context.ts";
 import type { Outcome, WorkContext } from "../context.ts";
 import { blockedSenders, refuseBlocked } from "../blocked.ts";
 import { withDelay } from "../delay.ts";
-import { deliverTo, findSession } from "../delivery.ts";
+import { deliverTo } from "../delivery.ts";
 import { isFlexible, offlineOnce } from "../drain.ts";
 import { releaseQueued } from "../queued.ts";
 import { drainExpiring, isDue } from "../amp/flush-expiry.ts";
@@ -23,21 +24,25 @@ export async function handleFlush(work: FlushWork, ctx: WorkContext): Promise<Ou
   if (!jid || jid.isBare()) throw new PoisonWorkError(`flush for a JID without resource: ${work.jid}`);
   const owner = jid.bareString();
   const target = { gateway: work.gw, conn: work.conn };
+  // The sessions and the cached block list in one round trip.
+  const state = (await ctx.sessions.lookup([owner])).get(owner);
   // XEP-0013 §2.2: no flood while a resource of the account retrieves flexibly (the router does
   // not ask then; this covers a resource that started doing so while the flush was queued).
-  if (isFlexible(await ctx.sessions.get(owner))) return "flexible";
-  // Most logins find nothing stored: one read under the owner's lock instead of the block list,
-  // an expiry pass and a drain (each its own transaction). The mark it leaves lets the routers
-  // skip this request at the next logins (nothing-stored.ts).
-  if (!(await ctx.offline.hasStored(owner, { whenNoneStored: (o) => ctx.sessions.markNothingStored(o) }))) return "nothing";
+  if (isFlexible(state?.sessions ?? [])) return "flexible";
   let stale = false;
-  const blocked = await blockedSenders(ctx, owner);
+  const blocked = await blockedSenders(ctx, owner, state);
   let refused = 0;
+  // Read just now: the first page needs no second read of the sessions.
+  let sessions: SessionRecord[] | undefined = state?.sessions;
+  // The drain finding no row leaves the mark that lets the routers skip this request at the
+  // account's next logins (nothing-stored.ts), set under the owner's lock like every store.
+  const none = { whenNoneStored: (o: string) => ctx.sessions.markNothingStored(o) };
   const delivered = await drainExpiring(ctx, owner, async () => {
     let expired = false;
     const n = await ctx.offline.drain(owner, async (rows) => {
       // The resource may go away between pages; stop and keep the rest stored for its next login.
-      const session = await findSession(ctx, owner, jid.toString());
+      const session = (sessions ?? (await ctx.sessions.get(owner))).find((s) => s.jid === jid.toString());
+      sessions = undefined;
       if (!session || session.conn !== work.conn || session.gateway !== work.gw) {
         stale = true;
         return [];
@@ -52,7 +57,7 @@ export async function handleFlush(work: FlushWork, ctx: WorkContext): Promise<Ou
       }
       await ctx.bus.flush();
       return handed.map((row) => row.id);
-    }, FLUSH_PAGE);
+    }, FLUSH_PAGE, none);
     ctx.metrics.offlineDelivered.inc(n - refused);
     await releaseQueued(ctx, owner, n);
     return { n, expired: expired && !stale };
