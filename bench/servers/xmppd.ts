@@ -28,7 +28,11 @@ export async function startXmppd(o: XmppdOptions): Promise<Target & { describe: 
   const topo = await startTopology({
     gateways: o.gateways, routers: o.routers, ampWorkers: o.ampWorkers, inspect: true,
     // BENCH_PROFILE=dir writes a V8 CPU profile of every service process there when it exits.
-    nodeArgs: process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, ...(process.env.BENCH_PROFILE_US ? [`--cpu-prof-interval=${process.env.BENCH_PROFILE_US}`] : [])] : [],
+    // BENCH_NODE_ARGS adds node flags to every service process (say --perf-basic-prof, for perf).
+    nodeArgs: [
+      ...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, ...(process.env.BENCH_PROFILE_US ? [`--cpu-prof-interval=${process.env.BENCH_PROFILE_US}`] : [])] : []),
+      ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(/\s+/).filter(Boolean) : []),
+    ],
     env: { ...UNLIMITED_ENV, ...o.env },
   });
   // One connection of the bench's own, to list the run database's backends (not counted itself).

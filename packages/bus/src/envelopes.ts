@@ -124,8 +124,18 @@ export type ToGateway =
  * it has not seen before re-registers its connections (docs/redis-loss.md), also when it missed
  * the ReregisterRequest.
  */
+/**
+ * Acknowledgements of several connections of one gateway in one message, each as "ack" would
+ * say it: [conn, seq]. Sent only to gateways whose beacon says they read it (`batchAcks`).
+ */
+export interface AckBatch { t: "acks"; acks: [conn: string, seq: number][] }
+
 export interface RouterHeartbeat { id: string; ts: number; draining?: boolean; caps?: { node: string; ver: string }; epoch?: string }
-export interface GatewayHeartbeat { id: string; ts: number; connections: number }
+/**
+ * `batchAcks`: this gateway reads AckBatch messages. A router sends them only to gateways that
+ * say so, so routers rolled out before their gateways (docs/production.md) keep sending "ack".
+ */
+export interface GatewayHeartbeat { id: string; ts: number; connections: number; batchAcks?: true }
 export interface GatewayGone { id: string }
 
 /** Durable work for the AMP worker. */

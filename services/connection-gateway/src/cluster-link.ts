@@ -38,7 +38,8 @@ export function linkToCluster(
     for (const conn of connections.values()) conn.sm?.afterBusReconnect();
   });
   const announce = () => {
-    const hb: GatewayHeartbeat = { id: ctx.id, ts: Date.now(), connections: connections.size };
+    // batchAcks: inbound.ts reads a router's AckBatch (one message for many connections' acks).
+    const hb: GatewayHeartbeat = { id: ctx.id, ts: Date.now(), connections: connections.size, batchAcks: true };
     bus.publish(subjects.gatewayHeartbeat(ctx.id), encode(hb));
     ctx.metrics.unacked.set(ctx.upstream.unackedTotal());
     rereg.retry();

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createMemoryBus, encode, subjects, type Bus, type ToRouter } from "@xmppd/bus";
+import { createMemoryBus, decode, encode, subjects, type Bus, type ToRouter } from "@xmppd/bus";
 import { configSchema } from "@xmppd/config";
 import { createLogger } from "@xmppd/observability";
 import { createGateway, type Gateway } from "./gateway.ts";
@@ -327,6 +327,29 @@ describe("router failover", () => {
     await until(() => messages().length === 10);
     expect(messages().map((m) => /id=["']m(\d+)["']/.exec(m.xml)?.[1])).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
     expect(c.text()).not.toMatch(/stream:error/);
+  });
+
+  it("takes a router's AckBatch as the acks it holds (and says in its beacon that it reads them)", async () => {
+    const e = await setup({ limits: { outboundStanzas: 5 } });
+    const beacons: { batchAcks?: boolean }[] = [];
+    e.bus.subscribe(e.subs.gatewayHeartbeat(e.gateway.id), (d) => beacons.push(decode(d)));
+    let hold = true;
+    const r1 = router(e, "r1", { ack: (m) => !(hold && m.t === "stanza" && m.xml.startsWith("<message")) });
+    const c = await client(e);
+    await login(c);
+    const messages = () => stanzas(r1).filter((m) => m.xml.startsWith("<message"));
+    const msg = (i: number) => `<message to='bob@localhost' id='m${i}'><body>${i}</body></message>`;
+    c.send(Array.from({ length: 8 }, (_, i) => msg(i)).join(""));
+    await until(() => messages().length === 8);
+    c.send(msg(8));
+    hold = false;
+    const last = messages().at(-1)!;
+    // Entries that are not [conn, seq] are skipped, not fatal.
+    e.bus.publish(e.subs.gatewayInbox(last.gw), encode({ t: "acks", acks: [["no-such-conn", 3], "junk", [last.conn, last.seq]] }));
+    await until(() => messages().length === 9);
+    expect(c.text()).not.toMatch(/stream:error/);
+    await until(() => beacons.length > 0);
+    expect(beacons.every((b) => b.batchAcks === true)).toBe(true);
   });
 
   it("buffers while no router is live and is not ready until one appears", async () => {

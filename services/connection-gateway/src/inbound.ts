@@ -1,6 +1,6 @@
 // Router/AMP worker -> gateway (the gateway's inbox subject): deliveries, SASL answers, bind
 // results, acks and closes, each for one connection.
-import { decode, type ToGateway } from "@xmppd/bus";
+import { decode, type AckBatch, type ToGateway } from "@xmppd/bus";
 import { STREAM_ERROR_CONDITIONS, type StreamErrorCondition } from "@xmppd/stanza";
 import { onBound } from "./bind-relay.ts";
 import type { Connection } from "./connection.ts";
@@ -13,22 +13,24 @@ import { firstTime } from "./once-keys.ts";
 const KIND = /^<([A-Za-z][\w.-]*)/;
 
 export function inboxHandler(ctx: GatewayContext, connections: ReadonlyMap<string, Connection>) {
+  // Acks concern the relay buffer, which outlives the socket (a closed connection's last envelopes).
+  const ack = (conn: string, seq: number): void => {
+    ctx.upstream.ack(conn, seq);
+    ctx.returns.acked(conn);
+    // XEP-0198: the client stanzas of those envelopes are handled now (our <a h/>).
+    connections.get(conn)?.sm?.routerAcked(seq);
+  };
   return (data: Uint8Array): void => {
-    let msg: ToGateway;
+    let msg: ToGateway | AckBatch;
     try {
-      msg = decode<ToGateway>(data);
+      msg = decode<ToGateway | AckBatch>(data);
     } catch (err) {
       ctx.log.warn({ err }, "dropping undecodable inbox message");
       return;
     }
+    if (msg?.t === "acks") return void ackAll(ctx, msg, ack);
     if (typeof msg?.conn !== "string") return void ctx.log.warn({ t: (msg as { t?: unknown })?.t }, "inbox message without conn");
-    // Acks concern the relay buffer, which outlives the socket (a closed connection's last envelopes).
-    if (msg.t === "ack") {
-      ctx.upstream.ack(msg.conn, msg.seq);
-      ctx.returns.acked(msg.conn);
-      // XEP-0198: the client stanzas of those envelopes are handled now (our <a h/>).
-      return void connections.get(msg.conn)?.sm?.routerAcked(msg.seq);
-    }
+    if (msg.t === "ack") return ack(msg.conn, msg.seq);
     // The router saw a gap (NATS lost envelopes) or does not know the connection: the window again.
     if (msg.t === "resend") return void ctx.upstream.resend(msg.conn, msg.from);
     const conn = connections.get(msg.conn);
@@ -38,6 +40,14 @@ export function inboxHandler(ctx: GatewayContext, connections: ReadonlyMap<strin
     }
     apply(conn, msg);
   };
+}
+
+/** Each [conn, seq] of a router's AckBatch (cluster-link.ts announces that this gateway reads them). */
+function ackAll(ctx: GatewayContext, msg: AckBatch, ack: (conn: string, seq: number) => void): void {
+  if (!Array.isArray(msg.acks)) return void ctx.log.warn({ t: msg.t }, "acknowledgement batch without acks");
+  for (const entry of msg.acks) {
+    if (Array.isArray(entry) && typeof entry[0] === "string" && typeof entry[1] === "number") ack(entry[0], entry[1]);
+  }
 }
 
 function apply(conn: Connection, msg: Exclude<ToGateway, { t: "ack" | "resend" }>): void {

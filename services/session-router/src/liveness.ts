@@ -17,6 +17,8 @@ export interface Liveness {
   start(): void;
   /** Announce draining: gateways stop choosing this router. */
   beat(draining: boolean): void;
+  /** Whether the gateway's last beacon said it reads AckBatch (acks.ts). */
+  readsAckBatches(gw: string): boolean;
   stop(): void;
 }
 
@@ -26,6 +28,7 @@ export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) =
   const subs: { unsubscribe(): void }[] = [];
   let sweeping = false;
   let draining = false;
+  const batchAckGateways = new Set<string>();
   /** When this router's bus came back after NATS was away; gateways' beacons were lost meanwhile. */
   let reconnectedAt = -Infinity;
 
@@ -46,6 +49,8 @@ export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) =
       ctx.metrics.refused("heartbeat-mismatch");
       return void ctx.log.warn({ gateway: sender, claimed: hb.id, subject }, "gateway heartbeat for another gateway refused");
     }
+    if (hb.batchAcks === true) batchAckGateways.add(hb.id);
+    else batchAckGateways.delete(hb.id);
     ctx.sessions.heartbeat(hb.id, deadAfterMs).catch((err: unknown) => ctx.log.warn({ err, gw: hb.id }, "gateway heartbeat not recorded"));
   }
 
@@ -102,7 +107,11 @@ export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) =
   return {
     start() {
       subs.push(ctx.bus.subscribe(ctx.subjects.gatewayHeartbeats(), onGatewayBeacon));
-      subs.push(ctx.bus.subscribe(ctx.subjects.gatewayGone(), (data) => onGatewayGone(decode<GatewayGone>(data).id)));
+      subs.push(ctx.bus.subscribe(ctx.subjects.gatewayGone(), (data) => {
+        const { id } = decode<GatewayGone>(data);
+        batchAckGateways.delete(id);
+        onGatewayGone(id);
+      }));
       ctx.bus.onReconnected?.(() => void (reconnectedAt = Date.now()));
       beat(false);
       // Whether the session store lost its data: read every beat, so gateways hear of it within one.
@@ -113,6 +122,7 @@ export function createLiveness(ctx: RouterContext, onGatewayGone: (gw: string) =
       timers.push(setInterval(() => void smSweep(ctx).catch((err: unknown) => ctx.log.warn({ err }, "XEP-0198 expiry sweep failed")), intervalMs));
     },
     beat,
+    readsAckBatches: (gw) => batchAckGateways.has(gw),
     stop() {
       for (const t of timers) clearInterval(t);
       for (const s of subs) s.unsubscribe();

@@ -364,6 +364,23 @@ describe("gateway liveness", () => {
   });
 });
 
+describe("acknowledgements", () => {
+  it("acknowledges a gateway's connections in one AckBatch once its beacon says it reads them", async () => {
+    h.batchAcks.add("gw1");
+    // The next beacons carry the flag (heartbeat.intervalMs is 50 ms here).
+    await new Promise((r) => setTimeout(r, 150));
+    const since = h.received.length;
+    const open = (gw: string, conn: string) => h.send(gw, { t: "open", conn, domain: "example.com", ip: "127.0.0.1", secure: true });
+    const seqs = { x1: open("gw1", "x1"), x2: open("gw1", "x2") };
+    const y1 = open("gw2", "y1");
+    // gw2 said nothing: one "ack" per connection, as before.
+    await h.next((e) => e.t === "ack" && e.gw === "gw2" && e.conn === "y1" && e.seq === y1, since);
+    const batches = () => h.received.slice(since).filter((e) => e.gw === "gw1").map((e) => e as unknown as { t: string; acks: [string, number][] });
+    await expect.poll(() => batches().flatMap((m) => m.acks ?? []).sort(), { timeout: 2000 }).toEqual([["x1", seqs.x1], ["x2", seqs.x2]]);
+    expect(batches().map((m) => m.t)).toEqual(batches().map(() => "acks"));
+  });
+});
+
 describe("server IQs", () => {
   let romeo: { jid: string; conn: string };
   beforeEach(async () => {

@@ -111,7 +111,7 @@ export async function createRouter(deps: RouterDeps): Promise<Router> {
     isTransient, isStopping: () => phase !== "running", ...RETRY_BACKOFF,
     onRetry: (err, st, waitMs) => ctx.log.warn({ err, gw: st.gw, conn: st.conn, waitMs }, "envelope failed transiently; retrying, unacknowledged"),
   });
-  const acks = createAckBatcher(bus, s, 5, (err) => ctx.log.warn({ err }, "acknowledgements not sent"), () => ctx.sm.flush());
+  const acks = createAckBatcher(bus, s, 5, (err) => ctx.log.warn({ err }, "acknowledgements not sent"), () => ctx.sm.flush(), (gw) => liveness.readsAckBatches(gw));
   const resends = createResendRequests(bus, s);
   const closedConns = createClosedConnections();
   let caps: ServerCaps | null = null;

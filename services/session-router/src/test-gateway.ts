@@ -38,6 +38,8 @@ export interface Harness {
   send(gw: string, env: Omitted<ToRouter>): number;
   /** Gateways whose heartbeat the harness publishes (as a live gateway would); remove one to let it die. */
   beating: Set<string>;
+  /** Gateways whose heartbeat says they read AckBatch (none by default: routers send "ack"). */
+  batchAcks: Set<string>;
   /**
    * A NATS restart as the routers live it: while `away`, no beacon arrives and a flush gets no
    * answer; `back()` then announces the reconnect (Bus.onReconnected) and beacons resume.
@@ -111,9 +113,10 @@ export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users"
     notify();
   });
   const beating = new Set(["gw1", "gw2"]);
+  const batchAcks = new Set<string>();
   const beat = () => {
     if (outage.isAway()) return;
-    for (const id of beating) bus.publish(s.gatewayHeartbeat(id), encode<GatewayHeartbeat>({ id, ts: Date.now(), connections: 1 }));
+    for (const id of beating) bus.publish(s.gatewayHeartbeat(id), encode<GatewayHeartbeat>({ id, ts: Date.now(), connections: 1, ...(batchAcks.has(id) ? { batchAcks: true as const } : {}) }));
   };
   beat();
   const beater = setInterval(beat, config.heartbeat.intervalMs);
@@ -121,7 +124,7 @@ export async function startHarness({ users, rosters, sql }: Pick<TestDb, "users"
   const seqs = new Map<string, number>();
 
   const harness: Harness = {
-    config, bus, sessions, sm, router, received, work, stored, beating, outage,
+    config, bus, sessions, sm, router, received, work, stored, beating, batchAcks, outage,
     via: "r1",
     async addRouter(id) {
       const other = await createRouter({ config, bus, sessions, users, rosters, accounts, log, id, sm });
