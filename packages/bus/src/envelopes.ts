@@ -119,17 +119,17 @@ export type ToGateway =
   | ({ t: "sm"; conn: string } & SmReply);
 
 /**
- * `caps`: the router's XEP-0115 capabilities, which the gateways offer as a stream feature.
- * `epoch`: the session store's epoch marker as this router last read it; a gateway that sees one
- * it has not seen before re-registers its connections (docs/redis-loss.md), also when it missed
- * the ReregisterRequest.
- */
-/**
  * Acknowledgements of several connections of one gateway in one message, each as "ack" would
  * say it: [conn, seq]. Sent only to gateways whose beacon says they read it (`batchAcks`).
  */
 export interface AckBatch { t: "acks"; acks: [conn: string, seq: number][] }
 
+/**
+ * `caps`: the router's XEP-0115 capabilities, which the gateways offer as a stream feature.
+ * `epoch`: the session store's epoch marker as this router last read it; a gateway that sees one
+ * it has not seen before re-registers its connections (docs/redis-loss.md), also when it missed
+ * the ReregisterRequest.
+ */
 export interface RouterHeartbeat { id: string; ts: number; draining?: boolean; caps?: { node: string; ver: string }; epoch?: string }
 /**
  * `batchAcks`: this gateway reads AckBatch messages. A router sends them only to gateways that
