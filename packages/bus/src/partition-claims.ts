@@ -132,52 +132,30 @@ export class PartitionClaims {
   }
 
   private async claimFree(hooks: ClaimHooks, share: number): Promise<void> {
-    // A round that lost some partitions to quicker members reads the keys again for others.
-    for (let round = 0; round < 3 && this.held.size < share && !this.stopped; round++) if (await this.claimRound(hooks, share)) return;
-  }
-
-  /** True if it claimed every partition it tried (or found none free). */
-  private async claimRound(hooks: ClaimHooks, share: number): Promise<boolean> {
     // Start at a place of our own so members joining together try different partitions first.
     const start = parseInt(this.id.slice(0, 6), 36) % this.opts.count;
-    const order = Array.from({ length: this.opts.count }, (_, i) => (start + i) % this.opts.count).filter((p) => !this.held.has(p));
-    // Every key read at once, then as many of the free ones claimed at once as our share wants:
-    // one after another, two round trips each, a starting worker took seconds to hold its share
-    // (under a quarter core, 3.5 s for the last of 32) while the partitions' backlogs waited.
-    const keys = await Promise.all(order.map((p) => this.read(p)));
-    const free = order.flatMap((p, i) => (keys[i] === null ? [] : [[p, keys[i]] as const]));
-    const wanted = free.slice(0, Math.max(0, share - this.held.size));
-    if (this.stopped || wanted.length === 0) return true;
-    const claimed = await Promise.all(wanted.map(([p, found]) => this.claim(p, found)));
-    for (const [i, [p]] of wanted.entries()) {
-      const c = claimed[i];
-      if (!c) continue; // another member was quicker
-      this.held.set(p, c.revision);
-      hooks.take(p, c.clean, c.handedBack);
+    for (let i = 0; i < this.opts.count && this.held.size < share && !this.stopped; i++) {
+      const p = (start + i) % this.opts.count;
+      if (this.held.has(p)) continue;
+      const claimed = await this.claim(p);
+      if (!claimed) continue;
+      this.held.set(p, claimed.revision);
+      hooks.take(p, claimed.clean, claimed.handedBack);
     }
-    return claimed.every(Boolean);
   }
 
-  /** A partition's key: undefined if it has none (never claimed, or lapsed); null if another member holds it or it cannot be read. */
-  private async read(p: number): Promise<ClaimKey | undefined | null> {
+  private async claim(p: number): Promise<{ revision: number; clean: boolean; handedBack?: HandedBack } | undefined> {
     try {
       const entry = await this.kv.get(key(p));
-      if (!entry || entry.operation !== "PUT") return undefined;
-      const holder = entry.string();
-      // Ours from before we lost it: what we held then may still be out, so not clean.
-      if (holder === this.id) return { revision: entry.revision, clean: false };
-      const released = parseReleased(holder);
-      if (released === null) return null; // held by another member
-      return { revision: entry.revision, clean: true, ...(released ? { handedBack: released } : {}) };
-    } catch {
-      return null;
-    }
-  }
-
-  private async claim(p: number, found: ClaimKey | undefined): Promise<{ revision: number; clean: boolean; handedBack?: HandedBack } | undefined> {
-    try {
-      if (!found) return { revision: await this.kv.create(key(p), this.id), clean: false };
-      return { ...found, revision: await this.kv.update(key(p), this.id, found.revision) };
+      if (entry && entry.operation === "PUT") {
+        const holder = entry.string();
+        // Ours from before we lost it: what we held then may still be out, so not clean.
+        if (holder === this.id) return { revision: await this.kv.update(key(p), this.id, entry.revision), clean: false };
+        const released = parseReleased(holder);
+        if (released === null) return undefined; // held by another member
+        return { revision: await this.kv.update(key(p), this.id, entry.revision), clean: true, ...(released ? { handedBack: released } : {}) };
+      }
+      return { revision: await this.kv.create(key(p), this.id), clean: false };
     } catch {
       return undefined; // another member was quicker
     }
@@ -209,13 +187,6 @@ function parseReleased(value: string): HandedBack | undefined | null {
 function wrongRevision(err: unknown): boolean {
   const e = err as { api_error?: { err_code?: number }; message?: string };
   return e?.api_error?.err_code === 10071 || /wrong last sequence/i.test(String(e?.message));
-}
-
-/** A claimable key as read: its revision, and whether its last holder handed it back clean. */
-interface ClaimKey {
-  revision: number;
-  clean: boolean;
-  handedBack?: HandedBack;
 }
 
 function key(p: number): string {
