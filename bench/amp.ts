@@ -104,7 +104,7 @@ async function paced(topo: Topology, amp: boolean) {
   return { kind: amp ? "amp" : "plain", sent, received: latencies.length, p50ms: pct(50), p99ms: pct(99), cpuMsPer1000 };
 }
 
-async function drain(workers: number): Promise<{ workers: number; messages: number; seconds: number; perSecond: number; busyCores: number; cores: Record<string, number> }> {
+async function drain(workers: number): Promise<{ workers: number; messages: number; seconds: number; perSecond: number; busyCores: number; cores: Record<string, number>; ampUsPerMessage: number }> {
   const topo = await startTopology({ gateways: 1, routers: 1, ampWorkers: 0, env: ENV, ...PROFILE });
   const unlimit: (() => void)[] = [];
   try {
@@ -143,7 +143,9 @@ async function drain(workers: number): Promise<{ workers: number; messages: numb
     const r2 = (x: number) => Math.round(x * 100) / 100;
     // Cores each kind of our process used while draining: a limited worker below its limit waits on something else.
     const coresByKind = Object.fromEntries(Object.keys(ourAfter).map((k) => [k, r2((ourAfter[k]! - (ourBefore[k] ?? 0)) / seconds)]));
-    return { workers, messages: measured, seconds: r2(seconds), perSecond: Math.round(measured / seconds), busyCores: r2(busyCores), cores: coresByKind };
+    // The workers' CPU per message: what a worker limited to a quarter core can drain follows from it, whatever the load.
+    const ampUsPerMessage = Math.round((((ourAfter.amp ?? 0) - (ourBefore.amp ?? 0)) * 1e6) / Math.max(1, measured));
+    return { workers, messages: measured, seconds: r2(seconds), perSecond: Math.round(measured / seconds), busyCores: r2(busyCores), cores: coresByKind, ampUsPerMessage };
   } finally {
     await topo.stop();
     unlimit.forEach((f) => f());
