@@ -1,6 +1,8 @@
 // Our separate-process topology on this machine (test/support/topology.ts) as a bench target:
 // gateways, routers and AMP workers with their own NATS, on the machine's Redis and Postgres,
 // with the gateway's per-connection and per-IP limits raised out of the way of the load.
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import { createPgClient } from "@xmppd/storage";
 import { startTopology } from "../../test/support/topology.ts";
@@ -17,7 +19,8 @@ export interface XmppdOptions {
 }
 
 export const UNLIMITED_ENV: Record<string, string> = {
-  LOG_LEVEL: "warn",
+  // BENCH_LOG_LEVEL=info (with BENCH_LOGS=dir) to see what a run did.
+  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
   XMPPD__gateway__limits__stanzasPerSecond: "100000", XMPPD__gateway__limits__stanzasBurst: "100000",
   XMPPD__gateway__limits__bytesPerSecond: "100000000", XMPPD__gateway__limits__bytesBurst: "100000000",
   XMPPD__gateway__limits__connectionsPerIp: "100000", XMPPD__gateway__limits__newConnectionsPerIpPer10s: "100000",
@@ -88,6 +91,11 @@ export async function startXmppd(o: XmppdOptions): Promise<Target & { describe: 
     },
     async stop() {
       await sql.close();
+      // BENCH_LOGS=dir keeps every service process's log (the topology deletes its own).
+      if (process.env.BENCH_LOGS) {
+        mkdirSync(process.env.BENCH_LOGS, { recursive: true });
+        for (const p of topo.procs) if (existsSync(p.logFile)) copyFileSync(p.logFile, join(process.env.BENCH_LOGS, `${p.name}-${p.child.pid}.log`));
+      }
       await topo.stop();
     },
   };

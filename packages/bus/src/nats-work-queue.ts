@@ -10,7 +10,6 @@ import { PullLoop } from "./nats-pull-loop.ts";
 import { PartitionBatchLoop, claimNames, oneByOne, type BatchHandler, type HandedBack } from "./nats-batch-loop.ts";
 import { CLAIM_RENEW_MS, CLAIM_TICK_MS, CLAIM_TTL_MS, PartitionClaims } from "./partition-claims.ts";
 import { safeLimit } from "./work-bounds.ts";
-import { JetStreamPublisher } from "./js-publisher.ts";
 
 interface Host {
   maxPayload(): number;
@@ -124,7 +123,6 @@ export const PARTITION_BATCH = 256;
 
 class NatsWorkQueue implements WorkQueue {
   private readonly js: JetStreamClient;
-  private readonly publisher: JetStreamPublisher;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -134,14 +132,13 @@ class NatsWorkQueue implements WorkQueue {
     private readonly report: HandlerErrorReporter,
   ) {
     this.js = nc.jetstream();
-    this.publisher = new JetStreamPublisher(nc);
   }
 
   async publish(subject: string, data: Uint8Array, opts?: { msgId?: string }): Promise<void> {
     const limit = this.host.maxPayload();
     if (data.length > limit) throw new PayloadTooLargeError(subject, data.length, limit);
     try {
-      await this.publisher.publish(subject, data, opts?.msgId);
+      await this.js.publish(subject, data, opts?.msgId === undefined ? undefined : { msgID: opts.msgId });
     } catch (err) {
       // Before the 503 test: a full stream answers code 503 too (err_code 10077, "stream store
       // failed", with the limit in the description), so this one must not be read as "no stream".
