@@ -60,6 +60,11 @@ function ldhName(input: string): string | null {
   return LDH_NAME.test(lower) ? lower : null;
 }
 
+// Most JIDs name one of a few domains: a result equal to the last one is answered with that same
+// string, so the JIDs kept (one per connection in the router) share it instead of each holding a
+// copy of its own (32 B for "localhost").
+let last = "";
+
 export function prepareDomainpart(input: string): string {
   // RFC 7622 §3.2: one trailing label separator is stripped before anything else.
   const name = input.endsWith(".") ? input.slice(0, -1) : input;
@@ -68,6 +73,7 @@ export function prepareDomainpart(input: string): string {
   if (name.startsWith("[")) return ipLiteral(name);
   if (isIPv4(name)) return name;
   const out = ldhName(name) ?? idnaName(name);
+  if (out === last) return last;
   checkLength(out, "domainpart");
-  return out;
+  return (last = out);
 }
