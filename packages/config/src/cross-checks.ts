@@ -1,6 +1,6 @@
 // Rules that involve more than one key or more than a type, checked on the merged raw input
 // (file + env, defaults filled in) so they are reported together with the schema's problems.
-import { toASCII } from "tr46";
+import { createRequire } from "node:module";
 import { configSchema } from "./schema.ts";
 import { showValue, type ConfigIssue } from "./issue.ts";
 import { valueAt } from "./zod-issues.ts";
@@ -25,10 +25,21 @@ function tlsPair(raw: unknown): ConfigIssue[] {
   }];
 }
 
+// A name of letters, digits and hyphens (no hyphen first or last in a label, no "--" in positions
+// 3-4, so no A-labels; labels of 1..63) that UTS #46 would only lower-case. tr46 builds its
+// Unicode mapping table when loaded (about 1 MiB of heap kept by every process), so it is loaded
+// only for other names.
+const LDH_LABEL = "(?![a-z0-9]{2}--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+const LDH_NAME = new RegExp(`^${LDH_LABEL}(?:\\.${LDH_LABEL})*$`, "i");
+const require = createRequire(import.meta.url);
+let tr46: typeof import("tr46") | undefined;
+
 /** RFC 7622 §3.2: a domainpart is a DNS name (IDNs allowed, checked as UTS #46 / IDNA2008 would). */
 export function isDomainName(text: string): boolean {
   if (text.endsWith(".")) return false; // RFC 7622 §3.2: the trailing dot is not part of the domainpart
-  const ascii = toASCII(text, { checkHyphens: true, checkBidi: true, checkJoiners: true, useSTD3ASCIIRules: true, verifyDNSLength: true });
+  if (text.length <= 253 && LDH_NAME.test(text)) return true;
+  tr46 ??= require("tr46") as typeof import("tr46");
+  const ascii = tr46.toASCII(text, { checkHyphens: true, checkBidi: true, checkJoiners: true, useSTD3ASCIIRules: true, verifyDNSLength: true });
   return ascii !== null && /^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(ascii);
 }
 

@@ -1,7 +1,7 @@
 // Environment overrides: the conventional URLs (NATS_URL, ...) and the generic form
 // XMPPD__<key>__<key>=<value>, keys written exactly as in the schema. The generic form is
 // applied after the conventional one, so it wins when both name the same key.
-import { z } from "zod";
+import * as z from "zod";
 import { objectShape, schemaAt, unwrap } from "./schema-walk.ts";
 import { formatPath, type ConfigIssue } from "./issue.ts";
 import { validKeys } from "./zod-issues.ts";

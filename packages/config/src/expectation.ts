@@ -1,6 +1,6 @@
 // Turns a leaf schema into the words of an error message: what is expected and how to fix it,
 // e.g. "integer 0..65535" / "set a port number". Read off the schema, so messages cannot drift.
-import { z } from "zod";
+import * as z from "zod";
 import { unwrap } from "./schema-walk.ts";
 
 export interface Expectation {

@@ -1,6 +1,6 @@
 // Walks the zod schema so the loader can name valid keys, find the rule for one key and list
 // every key for describeConfig(). Only the wrappers the schema uses are unwrapped.
-import { z } from "zod";
+import * as z from "zod";
 import { configSchema } from "./schema.ts";
 
 type Schema = z.core.$ZodType;

@@ -1,6 +1,6 @@
 // The configuration schema: one YAML file plus environment overrides (see env.ts).
 // Every key has a default that makes a single host work with no file at all.
-import { z } from "zod";
+import * as z from "zod";
 
 const port = z.number().int().min(0).max(65535);
 const positive = z.number().int().positive();

@@ -1,6 +1,6 @@
 // Translates zod's issues into ConfigIssues phrased from the schema itself
 // ("expected integer 0..65535, got "x" (set a port number)").
-import type { z } from "zod";
+import type * as z from "zod";
 import { describeExpectation } from "./expectation.ts";
 import { objectShape, schemaAt } from "./schema-walk.ts";
 import { showValue, type ConfigIssue, type Segments } from "./issue.ts";

@@ -1,8 +1,8 @@
 // Domainpart preparation, RFC 7622 §3.2: IP literals are kept; names go through UTS-46
 // (nontransitional) and are kept in Unicode form, the form RFC 7622 §3.2.2 compares.
+import { createRequire } from "node:module";
 import { isIPv4, isIPv6 } from "node:net";
 import { domainToASCII } from "node:url";
-import { toUnicode } from "tr46";
 import { checkInputLength, checkLength, JidError } from "./errors.ts";
 
 const UTS46 = {
@@ -40,8 +40,14 @@ function checkLabels(unicodeName: string): void {
   }
 }
 
+// tr46 builds its Unicode mapping table when loaded, about 1 MiB of heap for the life of the
+// process; most domains take the LDH fast path below, so it is loaded for the first other one.
+const require = createRequire(import.meta.url);
+let tr46: typeof import("tr46") | undefined;
+
 function idnaName(input: string): string {
-  const { domain, error } = toUnicode(input, UTS46);
+  tr46 ??= require("tr46") as typeof import("tr46");
+  const { domain, error } = tr46.toUnicode(input, UTS46);
   if (error) throw new JidError("domainpart", "is not a valid internationalized domain name (UTS-46)");
   checkLabels(domain);
   return domain;
@@ -54,6 +60,11 @@ function ldhName(input: string): string | null {
   return LDH_NAME.test(lower) ? lower : null;
 }
 
+// Most JIDs name one of a few domains: a result equal to the last one is answered with that same
+// string, so the JIDs kept (one per connection in the router) share it instead of each holding a
+// copy of its own (32 B for "localhost").
+let last = "";
+
 export function prepareDomainpart(input: string): string {
   // RFC 7622 §3.2: one trailing label separator is stripped before anything else.
   const name = input.endsWith(".") ? input.slice(0, -1) : input;
@@ -62,6 +73,7 @@ export function prepareDomainpart(input: string): string {
   if (name.startsWith("[")) return ipLiteral(name);
   if (isIPv4(name)) return name;
   const out = ldhName(name) ?? idnaName(name);
+  if (out === last) return last;
   checkLength(out, "domainpart");
-  return out;
+  return (last = out);
 }

@@ -578,6 +578,9 @@ export class Framer {
     const bytes = this.parts.length === 0 ? tail : Buffer.concat([...this.parts, tail], size);
     this.parts = [];
     this.partBytes = 0;
+    // Empty again, but V8 keeps the capacity it grew (152 B) until the length is set: between
+    // stanzas, which for an idle connection is for good.
+    this.names.length = 0;
     const kind = this.kind;
     if (kind === "close") this.state = S.ENDED;
     this.sink.unit(kind, bytes);

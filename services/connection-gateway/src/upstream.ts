@@ -126,6 +126,9 @@ export class Upstream {
       this.pending -= 1;
     }
     if (link.unacked.length < before) (link.since = this.now()), (link.backoff = this.retransmitMs);
+    // Emptied by shift(), the array keeps the capacity it grew (152 B) until its length is set:
+    // an idle connection keeps none.
+    if (link.unacked.length === 0) link.unacked.length = 0;
     if (link.onRoom && link.unacked.length <= this.deps.maxEnvelopes / 2 && link.bytes <= this.deps.maxBytes / 2) {
       const cb = link.onRoom;
       link.onRoom = null;

@@ -30,6 +30,30 @@ describe("connection table", () => {
     expect(errors).toHaveLength(1);
   });
 
+  it("keeps no promise of its own for an idle connection, and runs work queued after idling in order", async () => {
+    const table = createConnectionTable(() => {});
+    const a = table.get("gw1", "a");
+    const b = table.get("gw1", "b");
+    const log: string[] = [];
+    const job = (name: string, ms: number) => async () => {
+      log.push(`start ${name}`);
+      await tick(ms);
+      log.push(`end ${name}`);
+    };
+    table.enqueue(a, 1, job("a1", 5), () => {}, true);
+    table.enqueue(a, 2, job("a2", 1), () => {});
+    table.enqueue(b, 1, job("b1", 1), () => {}, true);
+    await table.idle();
+    // Every idle connection shares one settled chain (a chain per connection is about 80 B kept each).
+    expect(a.chain).toBe(b.chain);
+    table.enqueue(a, 3, job("a3", 5), () => {});
+    table.enqueue(a, 4, job("a4", 1), () => {});
+    expect(a.chain).not.toBe(b.chain);
+    await table.idle();
+    expect(a.chain).toBe(b.chain);
+    expect(log).toEqual(["start a1", "start b1", "end b1", "end a1", "start a2", "end a2", "start a3", "end a3", "start a4", "end a4"]);
+  });
+
   it("takes nothing past a gap, and nothing but an open on a connection it does not know", async () => {
     const table = createConnectionTable(() => {});
     const ran: number[] = [];
